@@ -1,0 +1,167 @@
+//! The application: built from settings, served until a shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use souk_inventory::{Inventory, PgInventory};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{TokenIssuer, TokenVerifier};
+use crate::config::{ConfigError, Settings};
+use crate::graphql::{build_schema, QueryLimits};
+use crate::routes::{router, AppState};
+use crate::telemetry::{self, OperationLabels};
+
+/// A built, bound, not yet serving application.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pool: PgPool,
+    inventory: Arc<dyn Inventory>,
+    settings: Settings,
+}
+
+/// The token verifier the settings describe: the public key, or the one that
+/// belongs to the private key.
+pub fn verifier(settings: &Settings) -> Result<TokenVerifier, ConfigError> {
+    if let Some(pem) = settings.jwt_public_key_pem()? {
+        return TokenVerifier::from_public_pem(&pem, &settings.jwt_issuer, &settings.jwt_audience)
+            .map_err(|err| ConfigError::invalid("jwt_public_key", err));
+    }
+    match issuer(settings)? {
+        Some(issuer) => Ok(issuer.verifier()),
+        None => Err(ConfigError::missing("jwt_public_key")),
+    }
+}
+
+/// The token issuer, when the settings hold a private key.
+pub fn issuer(settings: &Settings) -> Result<Option<TokenIssuer>, ConfigError> {
+    settings
+        .jwt_private_key_pem()?
+        .map(|pem| {
+            TokenIssuer::from_private_pem(&pem, &settings.jwt_issuer, &settings.jwt_audience)
+                .map_err(|err| ConfigError::invalid("jwt_private_key", err))
+        })
+        .transpose()
+}
+
+/// A pool for `url` that connects lazily, so the server starts (and reports not
+/// ready) while the database is away.
+pub fn lazy_pool(key: &str, url: &str, max_connections: u32) -> Result<PgPool, ConfigError> {
+    let options: PgConnectOptions = url
+        .parse()
+        .map_err(|_| ConfigError::invalid(key, "not a PostgreSQL URL"))?;
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
+impl Application {
+    /// Builds everything and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let verifier = Arc::new(verifier(&settings)?);
+        let pool = lazy_pool(
+            "database_url",
+            settings.database_url()?,
+            settings.db_max_connections,
+        )?;
+        let inventory: Arc<dyn Inventory> = Arc::new(PgInventory::new(pool.clone()));
+        let limits = QueryLimits {
+            max_depth: settings.graphql_max_depth,
+            max_complexity: settings.graphql_max_complexity,
+            introspection: settings.graphql_introspection,
+        };
+        let state = AppState {
+            schema: build_schema(limits, inventory.clone()),
+            verifier,
+            pool: pool.clone(),
+            metrics: telemetry::metrics(),
+            operations: Arc::new(OperationLabels::default()),
+        };
+        let listener = TcpListener::bind(settings.listen_addr)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", settings.listen_addr))?;
+        Ok(Self {
+            listener,
+            router: router(state, settings.max_body_bytes),
+            pool,
+            inventory,
+            settings,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets in-flight
+    /// requests finish (up to the shutdown timeout), stops background tasks and
+    /// closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let expiry = tokio::spawn(souk_inventory::expiry::run(
+            self.inventory.clone(),
+            Duration::from_millis(self.settings.reservation_expiry_interval_ms),
+            stop.clone(),
+        ));
+        let draining = CancellationToken::new();
+        let signal = draining.clone();
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            signal.cancel();
+        });
+        let grace = Duration::from_secs(self.settings.shutdown_timeout_secs);
+        tracing::info!(addr = %self.settings.listen_addr, "serving");
+        tokio::select! {
+            served = server => served?,
+            () = async { draining.cancelled().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!("in-flight requests did not finish in time; stopping anyway");
+            }
+        }
+        stop.cancel();
+        let _ = expiry.await;
+        self.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,263 @@
+//! Settings: defaults, then an optional TOML file (`--config` or `SOUK_CONFIG`),
+//! then `SOUK_*` environment variables. Secrets are wrapped so that neither logs
+//! nor `Debug` output can show them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// A setting that is missing or invalid, named as the operator sets it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing setting {env} (set the environment variable, or `{key}` in the config file)")]
+    Missing { env: String, key: String },
+    #[error("invalid setting {env}: {reason}")]
+    Invalid { env: String, reason: String },
+}
+
+impl ConfigError {
+    pub fn missing(key: &str) -> Self {
+        Self::Missing {
+            env: env_name(key),
+            key: key.to_string(),
+        }
+    }
+
+    pub fn invalid(key: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Invalid {
+            env: env_name(key),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("SOUK_{}", key.to_ascii_uppercase())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Everything Souk reads from its environment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// PostgreSQL, as the app role (`souk_app`: no superuser, no table owner,
+    /// no BYPASSRLS). Required to serve.
+    pub database_url: Option<SecretString>,
+    /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
+    pub migrate_database_url: Option<SecretString>,
+    #[serde(default = "defaults::listen_addr")]
+    pub listen_addr: SocketAddr,
+    /// The Ed25519 public key (PEM) that verifies access tokens.
+    pub jwt_public_key: Option<String>,
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// The Ed25519 private key (PKCS#8 PEM) that signs tokens; only processes that
+    /// issue tokens need it.
+    pub jwt_private_key: Option<SecretString>,
+    pub jwt_private_key_file: Option<PathBuf>,
+    #[serde(default = "defaults::jwt_issuer")]
+    pub jwt_issuer: String,
+    #[serde(default = "defaults::jwt_audience")]
+    pub jwt_audience: String,
+    #[serde(default = "defaults::db_max_connections")]
+    pub db_max_connections: u32,
+    #[serde(default = "defaults::graphql_max_depth")]
+    pub graphql_max_depth: usize,
+    #[serde(default = "defaults::graphql_max_complexity")]
+    pub graphql_max_complexity: usize,
+    #[serde(default = "defaults::yes")]
+    pub graphql_introspection: bool,
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    #[serde(default = "defaults::reservation_expiry_interval_ms")]
+    pub reservation_expiry_interval_ms: u64,
+    #[serde(default = "defaults::shutdown_timeout_secs")]
+    pub shutdown_timeout_secs: u64,
+    #[serde(default = "defaults::log_format")]
+    pub log_format: LogFormat,
+}
+
+mod defaults {
+    use std::net::SocketAddr;
+
+    use super::LogFormat;
+
+    pub fn listen_addr() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn jwt_issuer() -> String {
+        "souk".into()
+    }
+    pub fn jwt_audience() -> String {
+        "souk".into()
+    }
+    pub fn db_max_connections() -> u32 {
+        20
+    }
+    pub fn graphql_max_depth() -> usize {
+        16
+    }
+    pub fn graphql_max_complexity() -> usize {
+        1000
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn max_body_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn reservation_expiry_interval_ms() -> u64 {
+        1000
+    }
+    pub fn shutdown_timeout_secs() -> u64 {
+        30
+    }
+    pub fn log_format() -> LogFormat {
+        LogFormat::Json
+    }
+}
+
+impl Settings {
+    /// Loads settings from the optional file and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("SOUK_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::invalid(
+                    "config",
+                    format!("no config file at {}", file.display()),
+                ));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        Self::extract(figment.merge(Env::prefixed("SOUK_")))
+    }
+
+    /// Settings from `figment` alone (tests build them from a map).
+    pub fn extract(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|err| {
+            let key = err.path.join("_");
+            match &err.kind {
+                figment::error::Kind::MissingField(field) => ConfigError::missing(field),
+                kind => ConfigError::invalid(&key, kind),
+            }
+        })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let positive = [
+            ("db_max_connections", self.db_max_connections as usize),
+            ("graphql_max_depth", self.graphql_max_depth),
+            ("graphql_max_complexity", self.graphql_max_complexity),
+            ("max_body_bytes", self.max_body_bytes),
+            (
+                "reservation_expiry_interval_ms",
+                usize::try_from(self.reservation_expiry_interval_ms).unwrap_or(usize::MAX),
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, "must be greater than 0"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The app role's database URL; required by everything that talks to PostgreSQL.
+    pub fn database_url(&self) -> Result<&str, ConfigError> {
+        self.database_url
+            .as_ref()
+            .map(|url| url.expose_secret())
+            .ok_or_else(|| ConfigError::missing("database_url"))
+    }
+
+    /// The migration role's URL (`migrate_database_url`, else `database_url`).
+    pub fn migrate_database_url(&self) -> Result<&str, ConfigError> {
+        match &self.migrate_database_url {
+            Some(url) => Ok(url.expose_secret()),
+            None => self.database_url(),
+        }
+    }
+
+    /// The token verification key, PEM: inline, from its file, or derived from the
+    /// private key.
+    pub fn jwt_public_key_pem(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(pem) = &self.jwt_public_key {
+            return Ok(Some(pem.clone()));
+        }
+        match &self.jwt_public_key_file {
+            Some(path) => std::fs::read_to_string(path).map(Some).map_err(|err| {
+                ConfigError::invalid(
+                    "jwt_public_key_file",
+                    format!("cannot read {}: {err}", path.display()),
+                )
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// The token signing key, PEM, if this process has one.
+    pub fn jwt_private_key_pem(&self) -> Result<Option<SecretString>, ConfigError> {
+        if let Some(pem) = &self.jwt_private_key {
+            return Ok(Some(pem.clone()));
+        }
+        match &self.jwt_private_key_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map(|pem| Some(SecretString::from(pem)))
+                .map_err(|err| {
+                    ConfigError::invalid(
+                        "jwt_private_key_file",
+                        format!("cannot read {}: {err}", path.display()),
+                    )
+                }),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(toml: &str) -> Result<Settings, ConfigError> {
+        Settings::extract(Figment::from(Toml::string(toml)))
+    }
+
+    #[test]
+    fn defaults_apply_and_secrets_do_not_print() {
+        let settings = from_toml(r#"database_url = "postgres://app:hunter2@db/souk""#)
+            .expect("valid settings");
+        assert_eq!(settings.listen_addr, defaults::listen_addr());
+        assert_eq!(settings.graphql_max_depth, 16);
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn an_invalid_setting_is_named() {
+        let err = from_toml(r#"listen_addr = "not an address""#).expect_err("invalid");
+        assert!(err.to_string().contains("SOUK_LISTEN_ADDR"), "{err}");
+        let err = from_toml("graphql_max_depth = 0").expect_err("invalid");
+        assert!(err.to_string().contains("SOUK_GRAPHQL_MAX_DEPTH"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_database_url_is_named() {
+        let settings = from_toml("").expect("valid without a database");
+        let err = settings.database_url().expect_err("missing");
+        assert!(err.to_string().contains("SOUK_DATABASE_URL"), "{err}");
+    }
+}

@@ -1,0 +1,93 @@
+//! The one GraphQL schema, composed from every service's parts, and the hardening
+//! that applies to all of it.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::{
+    EmptySubscription, ErrorExtensionValues, MergedObject, Schema, ServerError, ValidationResult,
+};
+use souk_inventory::api::{InventoryMutation, InventoryQuery};
+use souk_inventory::Inventory;
+
+/// Every query of every service.
+#[derive(MergedObject, Default, Debug)]
+pub struct Query(InventoryQuery);
+
+/// Every mutation of every service.
+#[derive(MergedObject, Default, Debug)]
+pub struct Mutation(InventoryMutation);
+
+pub type SoukSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits on what one GraphQL request may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+/// The schema with the services it calls.
+pub fn build_schema(limits: QueryLimits, inventory: Arc<dyn Inventory>) -> SoukSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(inventory)
+        .extension(limits);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+fn limit_error(code: &str, message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for QueryLimits {
+    /// Refuses documents deeper or more complex than allowed, naming the limit.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if result.depth > self.max_depth {
+            return Err(vec![limit_error(
+                "QUERY_TOO_DEEP",
+                format!(
+                    "the query is nested {} levels deep; the limit is {}",
+                    result.depth, self.max_depth
+                ),
+            )]);
+        }
+        if result.complexity > self.max_complexity {
+            return Err(vec![limit_error(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query's complexity is {}; the limit is {}",
+                    result.complexity, self.max_complexity
+                ),
+            )]);
+        }
+        Ok(result)
+    }
+}

@@ -1,0 +1,14 @@
+//! Souk's gateway: the one public API. It verifies credentials, scopes each request
+//! to its tenant, serves the composed GraphQL schema of every service, and runs the
+//! operator commands (`souk serve`, `souk migrate`, …).
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod graphql;
+pub mod routes;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Settings;

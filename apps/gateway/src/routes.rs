@@ -1,0 +1,234 @@
+//! The HTTP surface: `/graphql` (POST; GET serves GraphiQL), `/healthz`,
+//! `/readyz`, `/metrics` and `/.well-known/jwks.json`, behind a request-id layer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{Request, State};
+use axum::http::{self, HeaderMap};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use souk_tenants::api::RequestId;
+use sqlx::PgPool;
+use tower_http::limit::RequestBodyLimitLayer;
+use tracing::Instrument;
+
+use crate::auth::TokenVerifier;
+use crate::graphql::SoukSchema;
+use crate::telemetry::{operation_name, OperationLabels};
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: SoukSchema,
+    pub verifier: Arc<TokenVerifier>,
+    pub pool: PgPool,
+    pub metrics: PrometheusHandle,
+    pub operations: Arc<OperationLabels>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("verifier", &self.verifier)
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/.well-known/jwks.json", get(jwks))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}
+
+/// The client's `X-Request-Id` when it is a sane token, else a new one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 128
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Gives each request its id (echoed in the response) and a span that carries it
+/// into every log line, and logs one line per request.
+async fn request_context(mut request: Request, next: Next) -> Response {
+    let id = request_id(request.headers());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+fn error_body(message: &str, code: &str, request_id: &RequestId) -> serde_json::Value {
+    serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": message,
+            "extensions": { "code": code, "requestId": request_id.0 },
+        }],
+    })
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let principal = match state.verifier.principal(&headers) {
+        Ok(principal) => principal,
+        Err(err) => {
+            tracing::info!(error = %err, "refused credentials");
+            metrics::counter!("souk_graphql_errors_total", "code" => "UNAUTHENTICATED")
+                .increment(1);
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                Json(error_body(&err.to_string(), "UNAUTHENTICATED", &request_id)),
+            )
+                .into_response();
+            response.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+            );
+            return response;
+        }
+    };
+    let mut request = request.into_inner();
+    let operation = state.operations.label(operation_name(
+        request.operation_name.as_deref(),
+        &request.query,
+    ));
+    request = request.data(request_id.clone());
+    if let Some(principal) = principal {
+        request = request.data(principal);
+    }
+    let started = Instant::now();
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_REQUEST");
+        }
+        extensions.set("requestId", request_id.0.clone());
+        let code = match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => code.clone(),
+            _ => "BAD_REQUEST".into(),
+        };
+        metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
+    }
+    metrics::counter!("souk_graphql_requests_total", "operation" => operation.clone()).increment(1);
+    metrics::histogram!("souk_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
+    GraphQLResponse::from(response).into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when PostgreSQL answers and every migration this binary knows is applied.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let check = tokio::time::timeout(Duration::from_secs(3), migrations_applied(&state.pool));
+    match check.await {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        )
+            .into_response(),
+        Ok(Err(reason)) => not_ready(&reason),
+        Err(_) => not_ready("the database did not answer within 3 seconds"),
+    }
+}
+
+fn not_ready(reason: &str) -> Response {
+    tracing::warn!(reason, "not ready");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({ "status": "unavailable", "reason": reason })),
+    )
+        .into_response()
+}
+
+async fn migrations_applied(pool: &PgPool) -> Result<(), String> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %err, "readiness query failed");
+                "the database is unreachable or not migrated".to_string()
+            })?;
+    let missing = souk_migrations::MIGRATOR
+        .iter()
+        .filter(|migration| !applied.contains(&migration.version))
+        .count();
+    if missing > 0 {
+        return Err(format!(
+            "{missing} migration(s) not applied; run `souk migrate`"
+        ));
+    }
+    Ok(())
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let idle = state.pool.num_idle();
+    let size = state.pool.size() as usize;
+    metrics::gauge!("souk_db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("souk_db_pool_connections", "state" => "in_use")
+        .set(size.saturating_sub(idle) as f64);
+    (
+        [(
+            http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.verifier.jwks())
+}

@@ -1,0 +1,135 @@
+//! Domain errors as the client sees them.
+
+use async_graphql::Value;
+use souk_tenants::api::ApiError;
+
+use crate::domain::{
+    AdjustError, CreateError, InternalError, InvalidValue, ReserveError, SettleError, Shortage,
+    UpdateError,
+};
+
+pub(crate) fn internal(err: InternalError) -> ApiError {
+    ApiError::internal(&err)
+}
+
+pub(crate) fn invalid_sku(err: InvalidValue) -> ApiError {
+    ApiError::new("INVALID_SKU", err.0)
+}
+
+pub(crate) fn invalid_quantity(argument: &'static str) -> impl Fn(InvalidValue) -> ApiError {
+    move |err| {
+        ApiError::new("INVALID_QUANTITY", format!("{argument}: {}", err.0))
+            .with("argument", argument)
+    }
+}
+
+pub(crate) fn invalid_argument(argument: &'static str) -> impl Fn(InvalidValue) -> ApiError {
+    move |err| ApiError::invalid_argument(argument, err.0)
+}
+
+fn unknown_sku(sku: &crate::domain::Sku) -> ApiError {
+    ApiError::new("UNKNOWN_SKU", format!("no stock item with SKU {sku}"))
+        .with("sku", sku.as_str().to_string())
+}
+
+fn shortage_value(shortage: &Shortage) -> Value {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(
+        async_graphql::Name::new("sku"),
+        Value::from(shortage.sku.as_str().to_string()),
+    );
+    map.insert(
+        async_graphql::Name::new("requested"),
+        Value::from(shortage.requested),
+    );
+    map.insert(
+        async_graphql::Name::new("available"),
+        Value::from(shortage.available),
+    );
+    Value::Object(map)
+}
+
+impl From<CreateError> for ApiError {
+    fn from(err: CreateError) -> Self {
+        match err {
+            CreateError::DuplicateSku(ref sku) => ApiError::new("DUPLICATE_SKU", err.to_string())
+                .with("sku", sku.as_str().to_string()),
+            CreateError::Internal(err) => internal(err),
+        }
+    }
+}
+
+impl From<UpdateError> for ApiError {
+    fn from(err: UpdateError) -> Self {
+        match err {
+            UpdateError::UnknownSku(sku) => unknown_sku(&sku),
+            UpdateError::Internal(err) => internal(err),
+        }
+    }
+}
+
+impl From<AdjustError> for ApiError {
+    fn from(err: AdjustError) -> Self {
+        match err {
+            AdjustError::UnknownSku(sku) => unknown_sku(&sku),
+            AdjustError::OutOfRange {
+                ref sku,
+                on_hand,
+                reserved,
+                delta,
+            } => {
+                let code = if delta < 0 {
+                    "INSUFFICIENT_STOCK"
+                } else {
+                    "INVALID_QUANTITY"
+                };
+                ApiError::new(code, err.to_string())
+                    .with("sku", sku.as_str().to_string())
+                    .with("onHand", on_hand)
+                    .with("reserved", reserved)
+                    .with("requested", delta)
+                    .with("available", on_hand - reserved)
+            }
+            AdjustError::Internal(err) => internal(err),
+        }
+    }
+}
+
+impl From<ReserveError> for ApiError {
+    fn from(err: ReserveError) -> Self {
+        match err {
+            ReserveError::UnknownSku(sku) => unknown_sku(&sku),
+            ReserveError::Insufficient(ref shortages) => {
+                let mut error = ApiError::new("INSUFFICIENT_STOCK", err.to_string());
+                if let Some(first) = shortages.first() {
+                    error = error
+                        .with("sku", first.sku.as_str().to_string())
+                        .with("requested", first.requested)
+                        .with("available", first.available);
+                }
+                error.with(
+                    "shortages",
+                    Value::List(shortages.iter().map(shortage_value).collect()),
+                )
+            }
+            ReserveError::Conflict(ref order_id) => {
+                ApiError::new("RESERVATION_CONFLICT", err.to_string())
+                    .with("orderId", order_id.as_str().to_string())
+            }
+            ReserveError::Internal(err) => internal(err),
+        }
+    }
+}
+
+impl From<SettleError> for ApiError {
+    fn from(err: SettleError) -> Self {
+        match err {
+            SettleError::NotFound(_) => ApiError::new("NOT_FOUND", err.to_string()),
+            SettleError::Closed(ref closed) => {
+                ApiError::new("RESERVATION_CONFLICT", err.to_string())
+                    .with("status", closed.status.as_str().to_uppercase())
+            }
+            SettleError::Internal(err) => internal(err),
+        }
+    }
+}

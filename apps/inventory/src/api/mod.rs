@@ -1,0 +1,9 @@
+//! Inventory's GraphQL queries and mutations. Mapping only: arguments are parsed
+//! into domain types, the [`Inventory`](crate::Inventory) boundary does the work,
+//! and domain errors become [`ApiError`]s with stable codes.
+
+mod errors;
+mod objects;
+mod resolvers;
+
+pub use resolvers::{InventoryMutation, InventoryQuery};

@@ -1,0 +1,18 @@
+//! Inventory's types, rules and errors. No I/O here.
+
+mod errors;
+mod model;
+mod values;
+
+pub use errors::{
+    AdjustError, CreateError, InternalError, ReservationClosed, ReserveError, SettleError,
+    Shortage, UpdateError,
+};
+pub use model::{
+    Adjustment, LedgerEntry, LedgerKind, NewStockItem, Reservation, ReservationLine,
+    ReservationRequest, ReservationStatus, Scope, StockItem,
+};
+pub use values::{
+    InvalidValue, OrderId, Quantity, Reason, Reference, Sku, StockDelta, Threshold, Ttl,
+    MAX_QUANTITY, MAX_RESERVATION_LINES,
+};

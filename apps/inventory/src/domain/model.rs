@@ -1,0 +1,202 @@
+//! What inventory stores and what its operations take.
+
+use chrono::{DateTime, Utc};
+use souk_tenants::TenantId;
+
+use super::values::{OrderId, Quantity, Reason, Reference, Sku, StockDelta, Threshold, Ttl};
+
+/// Who acts, in which tenant. Every inventory operation runs in exactly one
+/// tenant's scope; `actor` is recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub tenant: TenantId,
+    pub actor: String,
+}
+
+/// One SKU's stock in one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockItem {
+    pub sku: Sku,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub reorder_threshold: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StockItem {
+    /// What can still be reserved.
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+
+    /// Available stock at or below the reorder threshold.
+    pub fn is_low(&self) -> bool {
+        self.available() <= self.reorder_threshold
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStockItem {
+    pub sku: Sku,
+    pub on_hand: Threshold,
+    pub reorder_threshold: Threshold,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjustment {
+    pub sku: Sku,
+    pub delta: StockDelta,
+    pub reason: Reason,
+    pub reference: Option<Reference>,
+}
+
+/// What a stock change was, as kept in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LedgerKind {
+    Created,
+    Adjusted,
+    ThresholdChanged,
+    Reserved,
+    Released,
+    Committed,
+    Expired,
+}
+
+impl LedgerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Created => "created",
+            LedgerKind::Adjusted => "adjusted",
+            LedgerKind::ThresholdChanged => "threshold_changed",
+            LedgerKind::Reserved => "reserved",
+            LedgerKind::Released => "released",
+            LedgerKind::Committed => "committed",
+            LedgerKind::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "created" => LedgerKind::Created,
+            "adjusted" => LedgerKind::Adjusted,
+            "threshold_changed" => LedgerKind::ThresholdChanged,
+            "reserved" => LedgerKind::Reserved,
+            "released" => LedgerKind::Released,
+            "committed" => LedgerKind::Committed,
+            "expired" => LedgerKind::Expired,
+            _ => return None,
+        })
+    }
+}
+
+/// One row of a SKU's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub sku: Sku,
+    pub kind: LedgerKind,
+    pub on_hand_change: i64,
+    pub reserved_change: i64,
+    pub on_hand_after: i64,
+    pub reserved_after: i64,
+    pub reason: Option<String>,
+    pub reference: Option<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReservationStatus {
+    Active,
+    Released,
+    Committed,
+    Expired,
+}
+
+impl ReservationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Active => "active",
+            ReservationStatus::Released => "released",
+            ReservationStatus::Committed => "committed",
+            ReservationStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "active" => ReservationStatus::Active,
+            "released" => ReservationStatus::Released,
+            "committed" => ReservationStatus::Committed,
+            "expired" => ReservationStatus::Expired,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReservationLine {
+    pub sku: Sku,
+    pub quantity: Quantity,
+}
+
+/// A request to hold stock for an order: all lines or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationRequest {
+    pub order_id: OrderId,
+    /// Sorted by SKU, one line per SKU (see [`ReservationRequest::new`]).
+    lines: Vec<ReservationLine>,
+    pub ttl: Ttl,
+}
+
+impl ReservationRequest {
+    /// Builds a request. Lines are sorted by SKU, the fixed order in which stock rows
+    /// are touched so that concurrent reservations cannot deadlock. A SKU listed twice
+    /// is refused rather than guessed at.
+    pub fn new(
+        order_id: OrderId,
+        mut lines: Vec<ReservationLine>,
+        ttl: Ttl,
+    ) -> Result<Self, super::InvalidValue> {
+        if lines.is_empty() {
+            return Err(super::InvalidValue(
+                "a reservation needs at least one line".into(),
+            ));
+        }
+        if lines.len() > super::MAX_RESERVATION_LINES {
+            return Err(super::InvalidValue(format!(
+                "a reservation has at most {} lines",
+                super::MAX_RESERVATION_LINES
+            )));
+        }
+        lines.sort();
+        if let Some(pair) = lines.windows(2).find(|pair| pair[0].sku == pair[1].sku) {
+            return Err(super::InvalidValue(format!(
+                "SKU {} is listed more than once",
+                pair[0].sku
+            )));
+        }
+        Ok(Self {
+            order_id,
+            lines,
+            ttl,
+        })
+    }
+
+    pub fn lines(&self) -> &[ReservationLine] {
+        &self.lines
+    }
+}
+
+/// Stock held for an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub order_id: OrderId,
+    pub status: ReservationStatus,
+    /// Sorted by SKU.
+    pub lines: Vec<ReservationLine>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,453 @@
+//! The inventory boundary: a trait the GraphQL layer and the orders service call,
+//! and its PostgreSQL implementation.
+
+use async_trait::async_trait;
+use souk_tenants::{TenantId, TenantTx};
+use sqlx::PgPool;
+use tracing::instrument;
+
+use crate::domain::{
+    AdjustError, Adjustment, CreateError, InternalError, LedgerEntry, LedgerKind, NewStockItem,
+    OrderId, Reservation, ReservationClosed, ReservationRequest, ReservationStatus, ReserveError,
+    Scope, SettleError, Shortage, Sku, StockItem, Threshold, UpdateError,
+};
+use crate::store::stock::Movement;
+use crate::store::{ledger, reservations, stock};
+
+/// A page of a tenant's stock items, in SKU order.
+#[derive(Debug, Clone, Default)]
+pub struct ItemsQuery {
+    pub after: Option<Sku>,
+    pub limit: i64,
+    pub low_stock_only: bool,
+}
+
+/// Everything inventory does. Each mutation is one transaction in the scope's
+/// tenant, with its ledger rows.
+#[async_trait]
+pub trait Inventory: Send + Sync + 'static {
+    async fn create_item(
+        &self,
+        scope: &Scope,
+        item: NewStockItem,
+    ) -> Result<StockItem, CreateError>;
+
+    async fn set_reorder_threshold(
+        &self,
+        scope: &Scope,
+        sku: &Sku,
+        threshold: Threshold,
+    ) -> Result<StockItem, UpdateError>;
+
+    /// Adds to or removes from on-hand stock, with a reason kept in the ledger.
+    /// On-hand stock may not drop below what is reserved.
+    async fn adjust(&self, scope: &Scope, adjustment: Adjustment)
+        -> Result<StockItem, AdjustError>;
+
+    /// Holds stock for an order: every line or none. Idempotent by order id: a retry
+    /// with the same lines returns the existing reservation, other lines are a
+    /// conflict.
+    async fn reserve(
+        &self,
+        scope: &Scope,
+        request: ReservationRequest,
+    ) -> Result<Reservation, ReserveError>;
+
+    /// Gives the held stock back. Releasing a released reservation returns it as is.
+    async fn release(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError>;
+
+    /// The goods left (shipment): on-hand and reserved stock both drop. Committing a
+    /// committed reservation returns it as is.
+    async fn commit(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError>;
+
+    async fn item(&self, tenant: TenantId, sku: &Sku) -> Result<Option<StockItem>, InternalError>;
+
+    async fn items(
+        &self,
+        tenant: TenantId,
+        query: ItemsQuery,
+    ) -> Result<Vec<StockItem>, InternalError>;
+
+    /// The items among `skus` that exist, in SKU order.
+    async fn items_by_sku(
+        &self,
+        tenant: TenantId,
+        skus: &[Sku],
+    ) -> Result<Vec<StockItem>, InternalError>;
+
+    /// A SKU's ledger, newest first, entries with ids below `before`.
+    async fn history(
+        &self,
+        tenant: TenantId,
+        sku: &Sku,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, InternalError>;
+
+    async fn reservation(
+        &self,
+        tenant: TenantId,
+        order_id: &OrderId,
+    ) -> Result<Option<Reservation>, InternalError>;
+
+    /// Expires up to `max` overdue reservations of any tenant, releasing their stock.
+    /// Safe to run from several replicas at once: each reservation expires once.
+    /// Returns how many this call expired.
+    async fn expire_due(&self, max: i32) -> Result<usize, InternalError>;
+}
+
+impl std::fmt::Debug for dyn Inventory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dyn Inventory")
+    }
+}
+
+/// [`Inventory`] on PostgreSQL, connected as the app role (row-level security on).
+#[derive(Debug, Clone)]
+pub struct PgInventory {
+    pool: PgPool,
+}
+
+/// The actor recorded for expiries.
+pub const EXPIRY_ACTOR: &str = "system:reservation-expiry";
+
+fn internal(err: sqlx::Error) -> InternalError {
+    InternalError::new(err)
+}
+
+impl PgInventory {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    async fn begin(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
+        TenantTx::begin(&self.pool, tenant).await.map_err(internal)
+    }
+
+    /// Closes an active reservation as `status` and moves each of its lines' stock
+    /// (in SKU order), in the caller's transaction.
+    async fn settle_in(
+        tx: &mut TenantTx,
+        order_id: &OrderId,
+        status: ReservationStatus,
+        only_if_due: bool,
+        actor: &str,
+    ) -> Result<Option<Reservation>, InternalError> {
+        let Some(reservation) = reservations::close(tx, order_id, status, only_if_due)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let (kind, leaves_stock) = match status {
+            ReservationStatus::Committed => (LedgerKind::Committed, true),
+            ReservationStatus::Expired => (LedgerKind::Expired, false),
+            _ => (LedgerKind::Released, false),
+        };
+        for line in &reservation.lines {
+            let quantity = line.quantity.get();
+            let movement = Movement {
+                sku: &line.sku,
+                kind,
+                on_hand_change: if leaves_stock { -quantity } else { 0 },
+                reserved_change: -quantity,
+                reason: None,
+                reference: Some(order_id.as_str()),
+                actor,
+            };
+            if stock::apply(tx, movement)
+                .await
+                .map_err(internal)?
+                .is_none()
+            {
+                return Err(InternalError(
+                    format!(
+                        "reservation {order_id} holds more of {} than is reserved",
+                        line.sku
+                    )
+                    .into(),
+                ));
+            }
+        }
+        Ok(Some(reservation))
+    }
+
+    async fn settle(
+        &self,
+        scope: &Scope,
+        order_id: &OrderId,
+        status: ReservationStatus,
+    ) -> Result<Reservation, SettleError> {
+        let mut tx = self.begin(scope.tenant).await?;
+        if let Some(settled) =
+            Self::settle_in(&mut tx, order_id, status, false, &scope.actor).await?
+        {
+            tx.commit().await.map_err(internal)?;
+            return Ok(settled);
+        }
+        let existing = reservations::get(&mut tx, order_id)
+            .await
+            .map_err(internal)?;
+        tx.rollback().await.map_err(internal)?;
+        match existing {
+            None => Err(SettleError::NotFound(order_id.clone())),
+            Some(reservation) if reservation.status == status => Ok(reservation),
+            Some(reservation) => Err(SettleError::Closed(ReservationClosed {
+                order_id: order_id.clone(),
+                status: reservation.status,
+            })),
+        }
+    }
+
+    /// What each short line could have had, reading (not changing) the rest.
+    async fn shortages(
+        tx: &mut TenantTx,
+        request: &ReservationRequest,
+    ) -> Result<Result<Vec<Shortage>, Sku>, InternalError> {
+        let skus: Vec<Sku> = request.lines().iter().map(|l| l.sku.clone()).collect();
+        let items = stock::get_many(tx, &skus).await.map_err(internal)?;
+        let mut shortages = Vec::new();
+        for line in request.lines() {
+            let Some(item) = items.iter().find(|item| item.sku == line.sku) else {
+                return Ok(Err(line.sku.clone()));
+            };
+            if item.available() < line.quantity.get() {
+                shortages.push(Shortage {
+                    sku: line.sku.clone(),
+                    requested: line.quantity.get(),
+                    available: item.available(),
+                });
+            }
+        }
+        Ok(Ok(shortages))
+    }
+}
+
+#[async_trait]
+impl Inventory for PgInventory {
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %item.sku))]
+    async fn create_item(
+        &self,
+        scope: &Scope,
+        item: NewStockItem,
+    ) -> Result<StockItem, CreateError> {
+        let mut tx = self.begin(scope.tenant).await?;
+        let created = stock::insert(
+            &mut tx,
+            &item.sku,
+            item.on_hand.get(),
+            item.reorder_threshold.get(),
+            &scope.actor,
+        )
+        .await
+        .map_err(internal)?;
+        let Some(created) = created else {
+            return Err(CreateError::DuplicateSku(item.sku));
+        };
+        tx.commit().await.map_err(internal)?;
+        Ok(created)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %sku))]
+    async fn set_reorder_threshold(
+        &self,
+        scope: &Scope,
+        sku: &Sku,
+        threshold: Threshold,
+    ) -> Result<StockItem, UpdateError> {
+        let mut tx = self.begin(scope.tenant).await?;
+        let updated = stock::set_threshold(&mut tx, sku, threshold.get(), &scope.actor)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| UpdateError::UnknownSku(sku.clone()))?;
+        tx.commit().await.map_err(internal)?;
+        Ok(updated)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %adjustment.sku))]
+    async fn adjust(
+        &self,
+        scope: &Scope,
+        adjustment: Adjustment,
+    ) -> Result<StockItem, AdjustError> {
+        let mut tx = self.begin(scope.tenant).await?;
+        let movement = Movement {
+            sku: &adjustment.sku,
+            kind: LedgerKind::Adjusted,
+            on_hand_change: adjustment.delta.get(),
+            reserved_change: 0,
+            reason: Some(adjustment.reason.as_str()),
+            reference: adjustment.reference.as_ref().map(|r| r.as_str()),
+            actor: &scope.actor,
+        };
+        if let Some(item) = stock::apply(&mut tx, movement).await.map_err(internal)? {
+            tx.commit().await.map_err(internal)?;
+            return Ok(item);
+        }
+        let current = stock::get(&mut tx, &adjustment.sku)
+            .await
+            .map_err(internal)?;
+        tx.rollback().await.map_err(internal)?;
+        Err(match current {
+            None => AdjustError::UnknownSku(adjustment.sku),
+            Some(item) => AdjustError::OutOfRange {
+                sku: adjustment.sku,
+                on_hand: item.on_hand,
+                reserved: item.reserved,
+                delta: adjustment.delta.get(),
+            },
+        })
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %request.order_id))]
+    async fn reserve(
+        &self,
+        scope: &Scope,
+        request: ReservationRequest,
+    ) -> Result<Reservation, ReserveError> {
+        let mut tx = self.begin(scope.tenant).await?;
+        let order_id = &request.order_id;
+        if !reservations::insert_header(&mut tx, order_id, request.ttl, &scope.actor)
+            .await
+            .map_err(internal)?
+        {
+            let existing = reservations::get(&mut tx, order_id)
+                .await
+                .map_err(internal)?;
+            tx.rollback().await.map_err(internal)?;
+            return match existing {
+                Some(existing) if existing.lines == request.lines() => Ok(existing),
+                _ => Err(ReserveError::Conflict(order_id.clone())),
+            };
+        }
+        for line in request.lines() {
+            if !reservations::reserve_line(&mut tx, order_id, line, &scope.actor)
+                .await
+                .map_err(internal)?
+            {
+                let shortages = Self::shortages(&mut tx, &request).await?;
+                tx.rollback().await.map_err(internal)?;
+                return Err(match shortages {
+                    Err(unknown) => ReserveError::UnknownSku(unknown),
+                    Ok(shortages) if shortages.is_empty() => {
+                        ReserveError::Insufficient(vec![Shortage {
+                            sku: line.sku.clone(),
+                            requested: line.quantity.get(),
+                            available: 0,
+                        }])
+                    }
+                    Ok(shortages) => ReserveError::Insufficient(shortages),
+                });
+            }
+        }
+        let reservation = reservations::get(&mut tx, order_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| InternalError("reservation vanished inside its transaction".into()))?;
+        tx.commit().await.map_err(internal)?;
+        Ok(reservation)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
+    async fn release(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
+        self.settle(scope, order_id, ReservationStatus::Released)
+            .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
+    async fn commit(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
+        self.settle(scope, order_id, ReservationStatus::Committed)
+            .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn item(&self, tenant: TenantId, sku: &Sku) -> Result<Option<StockItem>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let item = stock::get(&mut tx, sku).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(item)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn items(
+        &self,
+        tenant: TenantId,
+        query: ItemsQuery,
+    ) -> Result<Vec<StockItem>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let items = stock::list(
+            &mut tx,
+            query.after.as_ref(),
+            query.limit,
+            query.low_stock_only,
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(items)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant, skus = skus.len()))]
+    async fn items_by_sku(
+        &self,
+        tenant: TenantId,
+        skus: &[Sku],
+    ) -> Result<Vec<StockItem>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let items = stock::get_many(&mut tx, skus).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(items)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn history(
+        &self,
+        tenant: TenantId,
+        sku: &Sku,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let entries = ledger::history(&mut tx, sku, before, limit)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(entries)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn reservation(
+        &self,
+        tenant: TenantId,
+        order_id: &OrderId,
+    ) -> Result<Option<Reservation>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let reservation = reservations::get(&mut tx, order_id)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(reservation)
+    }
+
+    #[instrument(skip_all)]
+    async fn expire_due(&self, max: i32) -> Result<usize, InternalError> {
+        let due = reservations::due(&self.pool, max).await.map_err(internal)?;
+        let mut expired = 0;
+        for (tenant, order_id) in due {
+            let mut tx = self.begin(tenant).await?;
+            let closed = Self::settle_in(
+                &mut tx,
+                &order_id,
+                ReservationStatus::Expired,
+                true,
+                EXPIRY_ACTOR,
+            )
+            .await?;
+            tx.commit().await.map_err(internal)?;
+            if closed.is_some() {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+}

@@ -1,0 +1,68 @@
+//! The stock ledger: append-only (the app role may not update or delete it).
+
+use chrono::{DateTime, Utc};
+use souk_tenants::TenantTx;
+
+use crate::domain::{LedgerEntry, LedgerKind, Sku};
+
+#[derive(Debug, sqlx::FromRow)]
+struct LedgerRow {
+    id: i64,
+    sku: String,
+    kind: String,
+    on_hand_change: i64,
+    reserved_change: i64,
+    on_hand_after: i64,
+    reserved_after: i64,
+    reason: Option<String>,
+    reference: Option<String>,
+    actor: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<LedgerRow> for LedgerEntry {
+    type Error = sqlx::Error;
+
+    fn try_from(row: LedgerRow) -> Result<Self, Self::Error> {
+        let kind = LedgerKind::parse(&row.kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown ledger kind {:?}", row.kind).into())
+        })?;
+        Ok(LedgerEntry {
+            id: row.id,
+            sku: Sku::from_stored(row.sku),
+            kind,
+            on_hand_change: row.on_hand_change,
+            reserved_change: row.reserved_change,
+            on_hand_after: row.on_hand_after,
+            reserved_after: row.reserved_after,
+            reason: row.reason,
+            reference: row.reference,
+            actor: row.actor,
+            at: row.created_at,
+        })
+    }
+}
+
+/// A SKU's ledger, newest first, entries older than `before`, at most `limit`.
+pub async fn history(
+    tx: &mut TenantTx,
+    sku: &Sku,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+    let rows: Vec<LedgerRow> = sqlx::query_as(
+        "SELECT id, sku, kind, on_hand_change, reserved_change, on_hand_after, reserved_after,
+                reason, reference, actor, created_at
+         FROM inventory.ledger
+         WHERE tenant_id = $1 AND sku = $2 AND id < $3
+         ORDER BY id DESC
+         LIMIT $4",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(sku.as_str())
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter().map(TryFrom::try_from).collect()
+}

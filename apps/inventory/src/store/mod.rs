@@ -1,0 +1,7 @@
+//! Inventory's SQL. Every function runs on a [`TenantTx`](souk_tenants::TenantTx),
+//! so row-level security scopes every statement to the transaction's tenant; the
+//! statements also name the tenant themselves, so they use the primary keys.
+
+pub mod ledger;
+pub mod reservations;
+pub mod stock;

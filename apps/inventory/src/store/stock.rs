@@ -1,0 +1,193 @@
+//! Stock rows. Every change to a row writes its ledger row in the same statement.
+
+use chrono::{DateTime, Utc};
+use souk_tenants::TenantTx;
+
+use crate::domain::{LedgerKind, Sku, StockItem, MAX_QUANTITY};
+
+#[derive(Debug, sqlx::FromRow)]
+struct StockRow {
+    sku: String,
+    on_hand: i64,
+    reserved: i64,
+    reorder_threshold: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<StockRow> for StockItem {
+    fn from(row: StockRow) -> Self {
+        StockItem {
+            sku: Sku::from_stored(row.sku),
+            on_hand: row.on_hand,
+            reserved: row.reserved,
+            reorder_threshold: row.reorder_threshold,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Inserts a stock item and its `created` ledger row; `None` when the SKU exists.
+pub async fn insert(
+    tx: &mut TenantTx,
+    sku: &Sku,
+    on_hand: i64,
+    reorder_threshold: i64,
+    actor: &str,
+) -> Result<Option<StockItem>, sqlx::Error> {
+    let row: Option<StockRow> = sqlx::query_as(
+        "WITH item AS (
+             INSERT INTO inventory.stock_items (tenant_id, sku, on_hand, reorder_threshold)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING
+             RETURNING *
+         ), entry AS (
+             INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
+                                           on_hand_after, reserved_after, actor)
+             SELECT tenant_id, sku, 'created', on_hand, 0, on_hand, 0, $5 FROM item
+         )
+         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(sku.as_str())
+    .bind(on_hand)
+    .bind(reorder_threshold)
+    .bind(actor)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn get(tx: &mut TenantTx, sku: &Sku) -> Result<Option<StockItem>, sqlx::Error> {
+    let row: Option<StockRow> = sqlx::query_as(
+        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+         FROM inventory.stock_items WHERE tenant_id = $1 AND sku = $2",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(sku.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Items in SKU order after `after`, at most `limit`; with `low_only`, only those
+/// whose available stock is at or below their reorder threshold.
+pub async fn list(
+    tx: &mut TenantTx,
+    after: Option<&Sku>,
+    limit: i64,
+    low_only: bool,
+) -> Result<Vec<StockItem>, sqlx::Error> {
+    let rows: Vec<StockRow> = sqlx::query_as(
+        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+         FROM inventory.stock_items
+         WHERE tenant_id = $1 AND sku > $2
+           AND (NOT $3 OR on_hand - reserved <= reorder_threshold)
+         ORDER BY sku
+         LIMIT $4",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(after.map_or("", Sku::as_str))
+    .bind(low_only)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Items of the given SKUs (those that exist).
+pub async fn get_many(tx: &mut TenantTx, skus: &[Sku]) -> Result<Vec<StockItem>, sqlx::Error> {
+    let skus: Vec<&str> = skus.iter().map(Sku::as_str).collect();
+    let rows: Vec<StockRow> = sqlx::query_as(
+        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+         FROM inventory.stock_items
+         WHERE tenant_id = $1 AND sku = ANY($2)
+         ORDER BY sku",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(&skus)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Sets the reorder threshold, with a `threshold_changed` ledger row.
+pub async fn set_threshold(
+    tx: &mut TenantTx,
+    sku: &Sku,
+    threshold: i64,
+    actor: &str,
+) -> Result<Option<StockItem>, sqlx::Error> {
+    let row: Option<StockRow> = sqlx::query_as(
+        "WITH item AS (
+             UPDATE inventory.stock_items SET reorder_threshold = $3, updated_at = now()
+             WHERE tenant_id = $1 AND sku = $2
+             RETURNING *
+         ), entry AS (
+             INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
+                                           on_hand_after, reserved_after, reason, actor)
+             SELECT tenant_id, sku, 'threshold_changed', 0, 0, on_hand, reserved,
+                    'reorder threshold set to ' || $3, $4
+             FROM item
+         )
+         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(sku.as_str())
+    .bind(threshold)
+    .bind(actor)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// A change to one stock row and the ledger row that records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Movement<'a> {
+    pub sku: &'a Sku,
+    pub kind: LedgerKind,
+    pub on_hand_change: i64,
+    pub reserved_change: i64,
+    pub reason: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub actor: &'a str,
+}
+
+/// Applies `movement` if the row exists and the result keeps every invariant
+/// (`0 <= reserved <= on_hand <= MAX_QUANTITY`), writing its ledger row in the same
+/// statement. One conditional `UPDATE`, no read first: `None` when the row is
+/// missing or the change would break an invariant.
+pub async fn apply(
+    tx: &mut TenantTx,
+    movement: Movement<'_>,
+) -> Result<Option<StockItem>, sqlx::Error> {
+    let row: Option<StockRow> = sqlx::query_as(
+        "WITH item AS (
+             UPDATE inventory.stock_items
+             SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
+             WHERE tenant_id = $1 AND sku = $2
+               AND on_hand + $3 >= reserved + $4
+               AND reserved + $4 >= 0
+               AND on_hand + $3 <= $9
+             RETURNING *
+         ), entry AS (
+             INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
+                                           on_hand_after, reserved_after, reason, reference, actor)
+             SELECT tenant_id, sku, $5, $3, $4, on_hand, reserved, $6, $7, $8 FROM item
+         )
+         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(movement.sku.as_str())
+    .bind(movement.on_hand_change)
+    .bind(movement.reserved_change)
+    .bind(movement.kind.as_str())
+    .bind(movement.reason)
+    .bind(movement.reference)
+    .bind(movement.actor)
+    .bind(MAX_QUANTITY)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}

@@ -1,0 +1,114 @@
+//! A fresh, migrated PostgreSQL database per test, dropped when the test ends.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection};
+use url::Url;
+
+use crate::{APP_ROLE, MIGRATOR};
+
+/// The server the tests use; `SOUK_TEST_DATABASE_URL` overrides it. The user must be
+/// allowed to create databases and roles.
+pub fn admin_url() -> String {
+    std::env::var("SOUK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A database of its own for one test: migrated, with an owner pool (the
+/// migration role) and an app pool (`souk_app`, subject to row-level security).
+#[derive(Debug)]
+pub struct TestDatabase {
+    name: String,
+    admin_url: String,
+    pub owner_url: String,
+    pub app_url: String,
+    pub owner: PgPool,
+    pub app: PgPool,
+}
+
+impl TestDatabase {
+    /// Creates and migrates a new database. Panics when PostgreSQL is unreachable:
+    /// a test cannot run without it.
+    pub async fn create() -> Self {
+        Self::with_app_pool_size(10).await
+    }
+
+    pub async fn with_app_pool_size(max_connections: u32) -> Self {
+        let admin_url = admin_url();
+        let name = format!("souk_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the test PostgreSQL (is it running?)");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create the test database");
+        admin.close().await.ok();
+
+        let owner_url = with_database(&admin_url, &name, None);
+        let app_url = with_database(&admin_url, &name, Some(APP_ROLE));
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&owner_url)
+            .await
+            .expect("connect as the owner");
+        MIGRATOR
+            .run(&owner)
+            .await
+            .expect("migrate the test database");
+        let app = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(&app_url)
+            .await
+            .expect("connect as souk_app");
+        Self {
+            name,
+            admin_url,
+            owner_url,
+            app_url,
+            owner,
+            app,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread
+        // with its own small runtime drops the database.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                admin
+                    .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                    .await
+                    .ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+/// `base` with another database and, optionally, another user (no password: the
+/// test server trusts local connections).
+pub fn with_database(base: &str, database: &str, user: Option<&str>) -> String {
+    let mut url = Url::parse(base).expect("SOUK_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{database}"));
+    if let Some(user) = user {
+        url.set_username(user).expect("URL with a host");
+        url.set_password(None).expect("URL with a host");
+    }
+    url.to_string()
+}

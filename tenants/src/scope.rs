@@ -1,0 +1,57 @@
+use std::ops::{Deref, DerefMut};
+
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::TenantId;
+
+/// A PostgreSQL transaction scoped to one tenant.
+///
+/// Opening one sets `app.tenant_id` with `set_config(.., true)`, local to the
+/// transaction, so the setting can never leak to the next user of the pooled
+/// connection. Every tenant table's row-level security policy reads that setting,
+/// so a statement run through a `TenantTx` sees and writes only that tenant's rows.
+/// Store functions take `&mut TenantTx`, which makes an unscoped query on a tenant
+/// table impossible to write by accident.
+#[derive(Debug)]
+pub struct TenantTx {
+    tenant: TenantId,
+    tx: Transaction<'static, Postgres>,
+}
+
+impl TenantTx {
+    /// Begins a transaction in `tenant`'s scope.
+    pub async fn begin(pool: &PgPool, tenant: TenantId) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(Self { tenant, tx })
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = sqlx::PgConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for TenantTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
