@@ -11,6 +11,7 @@ use crate::domain::{
     OrderId, Reservation, ReservationClosed, ReservationRequest, ReservationStatus, ReserveError,
     Scope, SettleError, Shortage, Sku, StockItem, Threshold, UpdateError,
 };
+use crate::store::audit::{self, Discrepancy};
 use crate::store::stock::Movement;
 use crate::store::{ledger, reservations, stock};
 
@@ -118,6 +119,16 @@ fn internal(err: sqlx::Error) -> InternalError {
 impl PgInventory {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
+    }
+
+    /// Reconciles a tenant's stock rows with their ledger and reservations; empty
+    /// when everything agrees. An operator check, and the invariant the tests and
+    /// the benchmark assert after every run.
+    pub async fn audit(&self, tenant: TenantId) -> Result<Vec<Discrepancy>, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let found = audit::discrepancies(&mut tx).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(found)
     }
 
     async fn begin(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
@@ -325,6 +336,10 @@ impl Inventory for PgInventory {
                 .await
                 .map_err(internal)?
             {
+                // Undo the lines already held before measuring, so the report
+                // shows what this order could have had.
+                tx.rollback().await.map_err(internal)?;
+                let mut tx = self.begin(scope.tenant).await?;
                 let shortages = Self::shortages(&mut tx, &request).await?;
                 tx.rollback().await.map_err(internal)?;
                 return Err(match shortages {

@@ -253,7 +253,8 @@ mod tests {
             prefix in "[A-Za-z0-9]{0,10}",
             bad in "[^A-Za-z0-9._/\\-\\s]",
         ) {
-            prop_assert!(Sku::parse(&format!("{prefix}{bad}")).is_err());
+            let raw = format!("{prefix}{bad}");
+            prop_assert!(Sku::parse(&raw).is_err());
         }
 
         #[test]

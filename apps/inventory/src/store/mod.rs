@@ -2,6 +2,7 @@
 //! so row-level security scopes every statement to the transaction's tenant; the
 //! statements also name the tenant themselves, so they use the primary keys.
 
+pub mod audit;
 pub mod ledger;
 pub mod reservations;
 pub mod stock;

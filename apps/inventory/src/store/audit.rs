@@ -1,0 +1,74 @@
+//! Reconciliation: does every stock row agree with its ledger and reservations?
+
+use souk_tenants::TenantTx;
+
+/// A stock row that disagrees with its history, described for an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discrepancy {
+    pub sku: String,
+    pub problem: String,
+}
+
+/// Checks, for every SKU of the transaction's tenant, that on-hand and reserved
+/// stock equal the sums of their ledger changes, that reserved stock equals what
+/// active reservations hold, and that every ledger row's `after` values equal the
+/// running sums up to it (so replaying the ledger rebuilds the row).
+pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
+    let totals: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "WITH sums AS (
+             SELECT sku, sum(on_hand_change)::bigint AS on_hand, sum(reserved_change)::bigint AS reserved
+             FROM inventory.ledger WHERE tenant_id = $1 GROUP BY sku
+         ), held AS (
+             SELECT l.sku, sum(l.quantity)::bigint AS quantity
+             FROM inventory.reservation_lines l
+             JOIN inventory.reservations r USING (tenant_id, order_id)
+             WHERE r.tenant_id = $1 AND r.status = 'active'
+             GROUP BY l.sku
+         )
+         SELECT s.sku, s.on_hand, s.reserved, coalesce(sums.on_hand, 0), coalesce(sums.reserved, 0),
+                coalesce(held.quantity, 0)
+         FROM inventory.stock_items s
+         LEFT JOIN sums USING (sku)
+         LEFT JOIN held USING (sku)
+         WHERE s.tenant_id = $1
+           AND (s.on_hand <> coalesce(sums.on_hand, 0)
+                OR s.reserved <> coalesce(sums.reserved, 0)
+                OR s.reserved <> coalesce(held.quantity, 0))
+         ORDER BY s.sku",
+    )
+    .bind(tx.tenant().as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut found: Vec<Discrepancy> = totals
+        .into_iter()
+        .map(
+            |(sku, on_hand, reserved, ledger_on_hand, ledger_reserved, held)| Discrepancy {
+                sku,
+                problem: format!(
+                    "row on_hand {on_hand} reserved {reserved}; ledger sums on_hand \
+                 {ledger_on_hand} reserved {ledger_reserved}; active reservations hold {held}"
+                ),
+            },
+        )
+        .collect();
+    let replay: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT sku, id FROM (
+             SELECT sku, id, on_hand_after, reserved_after,
+                    sum(on_hand_change) OVER w AS running_on_hand,
+                    sum(reserved_change) OVER w AS running_reserved
+             FROM inventory.ledger WHERE tenant_id = $1
+             WINDOW w AS (PARTITION BY sku ORDER BY id)
+         ) replay
+         WHERE on_hand_after <> running_on_hand OR reserved_after <> running_reserved
+         ORDER BY sku, id
+         LIMIT 100",
+    )
+    .bind(tx.tenant().as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    found.extend(replay.into_iter().map(|(sku, id)| Discrepancy {
+        sku,
+        problem: format!("ledger row {id} does not match the running sum before it"),
+    }));
+    Ok(found)
+}

@@ -1,0 +1,6 @@
+//! Inventory against a real PostgreSQL: one fresh database per test.
+
+mod concurrency;
+mod isolation;
+mod operations;
+mod support;
