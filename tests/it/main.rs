@@ -1,1 +1,8 @@
+//! End-to-end: the platform built from settings, served on a free port, driven
+//! over HTTP as its clients drive it.
 
+mod auth;
+mod hardening;
+mod inventory;
+mod operations;
+mod support;

@@ -245,7 +245,10 @@ async fn a_seeded_random_mix_of_operations_keeps_every_invariant() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     while f.inventory.expire_due(500).await.expect("expire") > 0 {}
 
-    let book = book.lock().expect("book");
+    let (adjusted, shipped) = {
+        let book = book.lock().expect("book");
+        (book.adjusted.clone(), book.committed_units.clone())
+    };
     for s in skus.iter() {
         let item = f
             .inventory
@@ -253,8 +256,8 @@ async fn a_seeded_random_mix_of_operations_keeps_every_invariant() {
             .await
             .expect("read")
             .expect("item");
-        let expected = INITIAL + book.adjusted.get(s).copied().unwrap_or(0)
-            - book.committed_units.get(s).copied().unwrap_or(0);
+        let expected =
+            INITIAL + adjusted.get(s).copied().unwrap_or(0) - shipped.get(s).copied().unwrap_or(0);
         assert_eq!(
             item.on_hand, expected,
             "{s}: on_hand = initial + adjustments - shipped"

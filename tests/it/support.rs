@@ -1,0 +1,135 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+use souk_gateway::auth::{generate_keypair, TokenIssuer};
+use souk_gateway::{Application, Settings};
+use souk_migrations::testing::TestDatabase;
+use souk_tenants::{Role, TenantId};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running platform on its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: TestDatabase,
+    pub issuer: TokenIssuer,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    served: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with("").await
+    }
+
+    /// Spawns with extra TOML settings (e.g. `graphql_max_depth = 3`).
+    pub async fn spawn_with(extra: &str) -> Self {
+        let db = TestDatabase::create().await;
+        Self::spawn_on(db, extra).await
+    }
+
+    pub async fn spawn_on(db: TestDatabase, extra: &str) -> Self {
+        let (settings, issuer) = settings(&db.app_url, extra);
+        let app = Application::build(settings).await.expect("build");
+        let addr = app.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel();
+        let served = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            db,
+            issuer,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+            served: Some(served),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn token(&self, role: Role, tenant: Option<TenantId>) -> String {
+        self.issuer
+            .issue("user-1", tenant, role, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    pub fn vendor(&self, tenant: TenantId) -> String {
+        self.token(Role::Owner, Some(tenant))
+    }
+
+    /// Posts a GraphQL request; returns the HTTP status and the JSON body.
+    pub async fn gql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status();
+        (status, response.json().await.expect("json body"))
+    }
+
+    /// Starts a graceful shutdown without waiting for it.
+    pub fn begin_shutdown(&mut self) -> JoinHandle<anyhow::Result<()>> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.served.take().expect("still serving")
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Creates a stock item through the API.
+pub async fn stock(app: &TestApp, token: &str, sku: &str, on_hand: i64) {
+    let (_, body) = app
+        .gql(
+            Some(token),
+            "mutation($sku: String!, $n: Int!) { createStockItem(sku: $sku, onHand: $n) { sku } }",
+            json!({ "sku": sku, "n": on_hand }),
+        )
+        .await;
+    assert_eq!(body["data"]["createStockItem"]["sku"], sku, "{body}");
+}
+
+/// How many ledger rows every tenant has together (read as the owner role).
+pub async fn ledger_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM inventory.ledger")
+        .fetch_one(&app.db.owner)
+        .await
+        .expect("count")
+}
+
+/// Settings for a test app on `database_url`, with a fresh signing key, plus
+/// `extra` TOML lines; and the issuer of tokens the app accepts.
+pub fn settings(database_url: &str, extra: &str) -> (Settings, TokenIssuer) {
+    let (private, _) = generate_keypair().expect("keys");
+    let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
+    let toml = format!(
+        "database_url = '{database_url}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
+         reservation_expiry_interval_ms = 200\nshutdown_timeout_secs = 10\n\
+         jwt_private_key = '''\n{}'''\n{extra}\n",
+        private.expose_secret()
+    );
+    let settings = Settings::extract(Figment::from(Toml::string(&toml))).expect("settings");
+    (settings, issuer)
+}
