@@ -41,6 +41,8 @@ enum Command {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Seed the demo vendors' stock (idempotent) and print a token for each.
+    DemoSeed,
     /// Mint an access token with the configured private key (development and tests).
     DevToken {
         #[arg(long, value_enum)]
@@ -93,6 +95,7 @@ pub async fn run() -> anyhow::Result<()> {
             match command {
                 Command::Serve => Application::build(settings).await?.run().await,
                 Command::Migrate => migrate(&settings).await,
+                Command::DemoSeed => demo_seed(&settings).await,
                 Command::DevToken {
                     role,
                     tenant,
@@ -120,6 +123,26 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         .context("migration failed")?;
     pool.close().await;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(settings.database_url()?)
+        .await
+        .context("cannot connect to PostgreSQL with SOUK_DATABASE_URL")?;
+    let created = crate::demo::seed(&souk_inventory::PgInventory::new(pool.clone())).await?;
+    pool.close().await;
+    tracing::info!(created, "demo stock seeded");
+    let issuer = issuer(settings)?.context(
+        "demo-seed prints tokens signed with the private key: set SOUK_JWT_PRIVATE_KEY_FILE",
+    )?;
+    println!("Demo vendor tokens (valid 12 hours; send as `Authorization: Bearer <token>`):");
+    for (who, token) in crate::demo::tokens(&issuer, Duration::from_secs(12 * 3600))? {
+        println!("\n  {who}\n  {token}");
+    }
     Ok(())
 }
 
