@@ -32,12 +32,20 @@ const VENDORS: &[DemoVendor] = &[
     DemoVendor {
         id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
         name: "Bazaar Books",
-        stock: &[("BOOK-ATLAS-01", 8, 2), ("BOOK-SPICE-02", 20, 3), ("BOOKMARK-07", 300, 50)],
+        stock: &[
+            ("BOOK-ATLAS-01", 8, 2),
+            ("BOOK-SPICE-02", 20, 3),
+            ("BOOKMARK-07", 300, 50),
+        ],
     },
     DemoVendor {
         id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0003),
         name: "Cedar Kitchen",
-        stock: &[("MUG-CEDAR", 25, 5), ("TEAPOT-CLAY", 2, 3), ("SPICE-SAFFRON-1G", 60, 10)],
+        stock: &[
+            ("MUG-CEDAR", 25, 5),
+            ("TEAPOT-CLAY", 2, 3),
+            ("SPICE-SAFFRON-1G", 60, 10),
+        ],
     },
 ];
 
@@ -71,7 +79,10 @@ pub fn tokens(issuer: &TokenIssuer, ttl: Duration) -> anyhow::Result<Vec<(String
         .iter()
         .map(|vendor| {
             let token = issuer.issue(
-                &format!("demo-owner-{}", vendor.name.to_lowercase().replace(' ', "-")),
+                &format!(
+                    "demo-owner-{}",
+                    vendor.name.to_lowercase().replace(' ', "-")
+                ),
                 Some(TenantId::from_uuid(vendor.id)),
                 Role::Owner,
                 ttl,
