@@ -35,6 +35,21 @@ impl TestDatabase {
     }
 
     pub async fn with_app_pool_size(max_connections: u32) -> Self {
+        let db = Self::empty_with_pool(max_connections).await;
+        MIGRATOR
+            .run(&db.owner)
+            .await
+            .expect("migrate the test database");
+        db
+    }
+
+    /// A new database with nothing in it (not even migrations); its app pool
+    /// connects lazily, since the app role may not exist yet.
+    pub async fn empty() -> Self {
+        Self::empty_with_pool(2).await
+    }
+
+    async fn empty_with_pool(max_connections: u32) -> Self {
         let admin_url = admin_url();
         let name = format!("souk_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&admin_url)

@@ -19,12 +19,14 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    /// Begins a transaction in `tenant`'s scope.
+    /// Begins a transaction in `tenant`'s scope. `BEGIN` and the scope travel in
+    /// one round trip; the tenant id is a UUID, whose text form needs no quoting.
     pub async fn begin(pool: &PgPool, tenant: TenantId) -> Result<Self, sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
+        let tx = pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('app.tenant_id', '{}', true)",
+                tenant.as_uuid().hyphenated()
+            ))
             .await?;
         Ok(Self { tenant, tx })
     }

@@ -67,12 +67,12 @@ pub fn lazy_pool(key: &str, url: &str, max_connections: u32) -> Result<PgPool, C
 impl Application {
     /// Builds everything and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let verifier = Arc::new(verifier(&settings)?);
         let pool = lazy_pool(
             "database_url",
             settings.database_url()?,
             settings.db_max_connections,
         )?;
+        let verifier = Arc::new(verifier(&settings)?);
         let inventory: Arc<dyn Inventory> = Arc::new(PgInventory::new(pool.clone()));
         let limits = QueryLimits {
             max_depth: settings.graphql_max_depth,

@@ -70,6 +70,10 @@ async fn seed(owner: &PgPool, tenant: TenantId, skus: usize) -> anyhow::Result<(
     .bind(count)
     .execute(owner)
     .await?;
+    // Fresh statistics, so neither design runs while autovacuum catches up.
+    sqlx::query("ANALYZE inventory.stock_items, inventory.ledger, inventory.reservations")
+        .execute(owner)
+        .await?;
     Ok(())
 }
 
@@ -158,7 +162,10 @@ async fn run(
                             }],
                             Ttl::DEFAULT,
                         )?;
-                        inventory.reserve(&scope, request).await.is_ok()
+                        match inventory.reserve(&scope, request).await {
+                            Ok(_) => true,
+                            Err(err) => anyhow::bail!("{err:?}"),
+                        }
                     }
                     Design::Original => reserve_original(&pool, tenant, &sku, &order).await?,
                 };

@@ -10,9 +10,11 @@
 //! * [`service`]: the [`Inventory`] boundary trait and its PostgreSQL implementation;
 //!   the GraphQL layer and the orders service call the trait.
 //! * [`api`]: the GraphQL queries and mutations (mapping only).
+//! * [`batcher`]: group commit for reservations (one call per batch of orders).
 //! * [`expiry`]: the background task that expires overdue reservations.
 
 pub mod api;
+pub mod batcher;
 pub mod domain;
 pub mod expiry;
 pub mod service;

@@ -1,17 +1,21 @@
 //! The inventory boundary: a trait the GraphQL layer and the orders service call,
 //! and its PostgreSQL implementation.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
 use tracing::instrument;
 
+use crate::batcher::ReserveBatcher;
 use crate::domain::{
     AdjustError, Adjustment, CreateError, InternalError, LedgerEntry, LedgerKind, NewStockItem,
     OrderId, Reservation, ReservationClosed, ReservationRequest, ReservationStatus, ReserveError,
     Scope, SettleError, Shortage, Sku, StockItem, Threshold, UpdateError,
 };
 use crate::store::audit::{self, Discrepancy};
+use crate::store::reservations::{BatchEntry, Reserved};
 use crate::store::stock::Movement;
 use crate::store::{ledger, reservations, stock};
 
@@ -107,6 +111,7 @@ impl std::fmt::Debug for dyn Inventory {
 #[derive(Debug, Clone)]
 pub struct PgInventory {
     pool: PgPool,
+    batcher: Arc<ReserveBatcher>,
 }
 
 /// The actor recorded for expiries.
@@ -118,7 +123,10 @@ fn internal(err: sqlx::Error) -> InternalError {
 
 impl PgInventory {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            batcher: Arc::new(ReserveBatcher::new(pool.clone())),
+            pool,
+        }
     }
 
     /// Reconciles a tenant's stock rows with their ledger and reservations; empty
@@ -316,51 +324,56 @@ impl Inventory for PgInventory {
         scope: &Scope,
         request: ReservationRequest,
     ) -> Result<Reservation, ReserveError> {
-        let mut tx = self.begin(scope.tenant).await?;
-        let order_id = &request.order_id;
-        if !reservations::insert_header(&mut tx, order_id, request.ttl, &scope.actor)
-            .await
-            .map_err(internal)?
-        {
-            let existing = reservations::get(&mut tx, order_id)
-                .await
-                .map_err(internal)?;
-            tx.rollback().await.map_err(internal)?;
-            return match existing {
-                Some(existing) if existing.lines == request.lines() => Ok(existing),
-                _ => Err(ReserveError::Conflict(order_id.clone())),
+        // A short line is measured after the reservation rolled back; if stock was
+        // freed in between, there is nothing to report, so try again.
+        for _ in 0..3 {
+            let entry = BatchEntry {
+                request: request.clone(),
+                actor: scope.actor.clone(),
             };
-        }
-        for line in request.lines() {
-            if !reservations::reserve_line(&mut tx, order_id, line, &scope.actor)
+            let reserved = self
+                .batcher
+                .reserve(scope.tenant, entry)
                 .await
-                .map_err(internal)?
-            {
-                // Undo the lines already held before measuring, so the report
-                // shows what this order could have had.
-                tx.rollback().await.map_err(internal)?;
-                let mut tx = self.begin(scope.tenant).await?;
-                let shortages = Self::shortages(&mut tx, &request).await?;
-                tx.rollback().await.map_err(internal)?;
-                return Err(match shortages {
-                    Err(unknown) => ReserveError::UnknownSku(unknown),
-                    Ok(shortages) if shortages.is_empty() => {
-                        ReserveError::Insufficient(vec![Shortage {
-                            sku: line.sku.clone(),
-                            requested: line.quantity.get(),
-                            available: 0,
-                        }])
+                .map_err(|cause| InternalError(cause.into()))?;
+            match reserved {
+                Reserved::Created {
+                    expires_at,
+                    created_at,
+                } => {
+                    return Ok(Reservation {
+                        order_id: request.order_id.clone(),
+                        status: ReservationStatus::Active,
+                        lines: request.lines().to_vec(),
+                        expires_at,
+                        created_at,
+                        updated_at: created_at,
+                    })
+                }
+                Reserved::Exists => {
+                    let existing = self.reservation(scope.tenant, &request.order_id).await?;
+                    return match existing {
+                        Some(existing) if existing.lines == request.lines() => Ok(existing),
+                        _ => Err(ReserveError::Conflict(request.order_id.clone())),
+                    };
+                }
+                Reserved::Short => {
+                    let mut tx = self.begin(scope.tenant).await?;
+                    let shortages = Self::shortages(&mut tx, &request).await?;
+                    tx.rollback().await.map_err(internal)?;
+                    match shortages {
+                        Err(unknown) => return Err(ReserveError::UnknownSku(unknown)),
+                        Ok(shortages) if !shortages.is_empty() => {
+                            return Err(ReserveError::Insufficient(shortages))
+                        }
+                        Ok(_) => continue,
                     }
-                    Ok(shortages) => ReserveError::Insufficient(shortages),
-                });
+                }
             }
         }
-        let reservation = reservations::get(&mut tx, order_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| InternalError("reservation vanished inside its transaction".into()))?;
-        tx.commit().await.map_err(internal)?;
-        Ok(reservation)
+        Err(ReserveError::Internal(InternalError(
+            "stock kept changing while a short reservation was measured".into(),
+        )))
     }
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]

@@ -1,10 +1,12 @@
 //! Reservations and their lines.
 
 use chrono::{DateTime, Utc};
-use souk_tenants::TenantTx;
+use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
 
-use crate::domain::{OrderId, Quantity, Reservation, ReservationLine, ReservationStatus, Sku, Ttl};
+use crate::domain::{
+    OrderId, Quantity, Reservation, ReservationLine, ReservationRequest, ReservationStatus, Sku,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 struct HeaderRow {
@@ -31,60 +33,92 @@ impl HeaderRow {
     }
 }
 
-/// Inserts an active reservation header; `false` when the order already has one
-/// (a concurrent insert of the same order waits for the other to finish first).
-pub async fn insert_header(
-    tx: &mut TenantTx,
-    order_id: &OrderId,
-    ttl: Ttl,
-    actor: &str,
-) -> Result<bool, sqlx::Error> {
-    let seconds = i64::try_from(ttl.get().as_secs()).unwrap_or(i64::MAX);
-    let inserted = sqlx::query(
-        "INSERT INTO inventory.reservations (tenant_id, order_id, status, expires_at, actor)
-         VALUES ($1, $2, 'active', now() + $3 * interval '1 second', $4)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
-    .bind(seconds)
-    .bind(actor)
-    .execute(&mut **tx)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+/// What [`reserve_batch`] did for one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reserved {
+    /// Every line is held.
+    Created {
+        expires_at: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+    },
+    /// The order already has a reservation; nothing changed.
+    Exists,
+    /// A line is unknown or short; nothing changed.
+    Short,
 }
 
-/// Holds `quantity` of `sku` for the order if that much is available: one
-/// conditional `UPDATE` of the stock row, its ledger row and the reservation line,
-/// in one statement. `false` when the SKU is unknown or short.
-pub async fn reserve_line(
-    tx: &mut TenantTx,
-    order_id: &OrderId,
-    line: &ReservationLine,
-    actor: &str,
-) -> Result<bool, sqlx::Error> {
-    let applied = sqlx::query(
-        "WITH item AS (
-             UPDATE inventory.stock_items
-             SET reserved = reserved + $3, updated_at = now()
-             WHERE tenant_id = $1 AND sku = $2 AND on_hand - reserved >= $3
-             RETURNING tenant_id, sku, on_hand, reserved
-         ), line AS (
-             INSERT INTO inventory.reservation_lines (tenant_id, order_id, sku, quantity)
-             SELECT tenant_id, $4, sku, $3 FROM item
-         )
-         INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
-                                       on_hand_after, reserved_after, reference, actor)
-         SELECT tenant_id, sku, 'reserved', 0, $3, on_hand, reserved, $4, $5 FROM item",
-    )
-    .bind(tx.tenant().as_uuid())
-    .bind(line.sku.as_str())
-    .bind(line.quantity.get())
-    .bind(order_id.as_str())
-    .bind(actor)
-    .execute(&mut **tx)
-    .await?;
-    Ok(applied.rows_affected() == 1)
+/// One row of `inventory.reserve_batch`'s answer.
+#[derive(Debug, sqlx::FromRow)]
+struct OutcomeRow {
+    outcome: String,
+    held_until: Option<DateTime<Utc>>,
+    held_since: Option<DateTime<Utc>>,
+}
+
+/// One order of a batch: what to reserve and who asks.
+#[derive(Debug, Clone)]
+pub struct BatchEntry {
+    pub request: ReservationRequest,
+    pub actor: String,
+}
+
+/// Reserves a batch of one tenant's orders, each all lines or none: one call of
+/// `inventory.reserve_batch`, in a transaction of its own (see the migration that
+/// defines it). Returns one outcome per entry, in order.
+pub async fn reserve_batch(
+    pool: &PgPool,
+    tenant: TenantId,
+    batch: &[BatchEntry],
+) -> Result<Vec<Reserved>, sqlx::Error> {
+    let mut orders = Vec::with_capacity(batch.len());
+    let mut ttls = Vec::with_capacity(batch.len());
+    let mut actors = Vec::with_capacity(batch.len());
+    let (mut line_orders, mut skus, mut quantities) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, entry) in batch.iter().enumerate() {
+        let position = i32::try_from(index + 1)
+            .map_err(|_| sqlx::Error::Protocol("reservation batch too large".into()))?;
+        orders.push(entry.request.order_id.as_str());
+        ttls.push(i64::try_from(entry.request.ttl.get().as_secs()).unwrap_or(i64::MAX));
+        actors.push(entry.actor.as_str());
+        for line in entry.request.lines() {
+            line_orders.push(position);
+            skus.push(line.sku.as_str());
+            quantities.push(line.quantity.get());
+        }
+    }
+    let rows: Vec<OutcomeRow> =
+        sqlx::query_as("SELECT * FROM inventory.reserve_batch($1, $2, $3, $4, $5, $6, $7)")
+            .bind(tenant.as_uuid())
+            .bind(&orders)
+            .bind(&ttls)
+            .bind(&actors)
+            .bind(&line_orders)
+            .bind(&skus)
+            .bind(&quantities)
+            .fetch_all(pool)
+            .await?;
+    if rows.len() != batch.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "reserve_batch answered {} outcomes for {} orders",
+            rows.len(),
+            batch.len()
+        )));
+    }
+    rows.into_iter()
+        .map(
+            |row| match (row.outcome.as_str(), row.held_until, row.held_since) {
+                ("created", Some(expires_at), Some(created_at)) => Ok(Reserved::Created {
+                    expires_at,
+                    created_at,
+                }),
+                ("exists", _, _) => Ok(Reserved::Exists),
+                ("short", _, _) => Ok(Reserved::Short),
+                (other, _, _) => Err(sqlx::Error::Protocol(format!(
+                    "unexpected reservation outcome {other:?}"
+                ))),
+            },
+        )
+        .collect()
 }
 
 /// The reservation of an order, with its lines in SKU order.
@@ -112,7 +146,7 @@ pub async fn get(
 async fn lines(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<ReservationLine>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT sku, quantity FROM inventory.reservation_lines
-         WHERE tenant_id = $1 AND order_id = $2 ORDER BY sku",
+         WHERE tenant_id = $1 AND order_id = $2 ORDER BY sku COLLATE \"C\"",
     )
     .bind(tx.tenant().as_uuid())
     .bind(order_id.as_str())
@@ -160,10 +194,7 @@ pub async fn close(
 /// Due reservations of every tenant, oldest first. Runs outside any tenant scope
 /// through the one SECURITY DEFINER function made for it, which reveals nothing
 /// but the keys of overdue reservations.
-pub async fn due(
-    pool: &PgPool,
-    max_rows: i32,
-) -> Result<Vec<(souk_tenants::TenantId, OrderId)>, sqlx::Error> {
+pub async fn due(pool: &PgPool, max_rows: i32) -> Result<Vec<(TenantId, OrderId)>, sqlx::Error> {
     let rows: Vec<(sqlx::types::Uuid, String)> =
         sqlx::query_as("SELECT tenant_id, order_id FROM inventory.due_reservations($1)")
             .bind(max_rows)
@@ -171,11 +202,6 @@ pub async fn due(
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(tenant, order)| {
-            (
-                souk_tenants::TenantId::from_uuid(tenant),
-                OrderId::from_stored(order),
-            )
-        })
+        .map(|(tenant, order)| (TenantId::from_uuid(tenant), OrderId::from_stored(order)))
         .collect())
 }

@@ -308,3 +308,48 @@ async fn history_pages_newest_first() {
     let after: Vec<i64> = first.iter().chain(&rest).map(|e| e.on_hand_after).collect();
     assert_eq!(after, vec![6, 5, 4, 3, 2, 1]);
 }
+
+#[tokio::test]
+async fn one_batch_keeps_each_order_all_or_nothing() {
+    use souk_inventory::store::reservations::{reserve_batch, BatchEntry, Reserved};
+    let f = Fixture::new().await;
+    f.stock("A", 5).await;
+    f.stock("B", 1).await;
+    let entry = |order: &str, lines: &[(&str, i64)]| BatchEntry {
+        request: request(order, lines, Ttl::DEFAULT),
+        actor: "test".into(),
+    };
+    let batch = [
+        entry("first", &[("A", 2), ("B", 1)]),
+        entry("short", &[("A", 1), ("B", 1)]),
+        entry("unknown", &[("A", 1), ("NOPE", 1)]),
+        entry("first", &[("A", 2), ("B", 1)]),
+        entry("last", &[("A", 3)]),
+    ];
+    let outcomes = reserve_batch(&f.db.app, f.tenant, &batch)
+        .await
+        .expect("batch");
+    let kinds: Vec<&str> = outcomes
+        .iter()
+        .map(|o| match o {
+            Reserved::Created { .. } => "created",
+            Reserved::Exists => "exists",
+            Reserved::Short => "short",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["created", "short", "short", "exists", "created"]
+    );
+    assert_eq!(f.available("A").await, 0, "first and last hold all of A");
+    assert_eq!(f.available("B").await, 0);
+    for rolled_back in ["short", "unknown"] {
+        assert!(f
+            .inventory
+            .reservation(f.tenant, &order(rolled_back))
+            .await
+            .expect("read")
+            .is_none());
+    }
+    f.assert_reconciled().await;
+}
