@@ -133,14 +133,24 @@ impl PgInventory {
     /// when everything agrees. An operator check, and the invariant the tests and
     /// the benchmark assert after every run.
     pub async fn audit(&self, tenant: TenantId) -> Result<Vec<Discrepancy>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let found = audit::discrepancies(&mut tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(found)
+        self.read(tenant, async |tx| audit::discrepancies(tx).await)
+            .await
     }
 
     async fn begin(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
         TenantTx::begin(&self.pool, tenant).await.map_err(internal)
+    }
+
+    /// Runs `read` in a transaction of `tenant`'s scope.
+    async fn read<T>(
+        &self,
+        tenant: TenantId,
+        read: impl AsyncFnOnce(&mut TenantTx) -> Result<T, sqlx::Error>,
+    ) -> Result<T, InternalError> {
+        let mut tx = self.begin(tenant).await?;
+        let value = read(&mut tx).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(value)
     }
 
     /// Closes an active reservation as `status` and moves each of its lines' stock
@@ -390,10 +400,8 @@ impl Inventory for PgInventory {
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
     async fn item(&self, tenant: TenantId, sku: &Sku) -> Result<Option<StockItem>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let item = stock::get(&mut tx, sku).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(item)
+        self.read(tenant, async |tx| stock::get(tx, sku).await)
+            .await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -402,17 +410,10 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         query: ItemsQuery,
     ) -> Result<Vec<StockItem>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let items = stock::list(
-            &mut tx,
-            query.after.as_ref(),
-            query.limit,
-            query.low_stock_only,
-        )
+        self.read(tenant, async |tx| {
+            stock::list(tx, query.after.as_ref(), query.limit, query.low_stock_only).await
+        })
         .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(items)
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant, skus = skus.len()))]
@@ -421,10 +422,8 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         skus: &[Sku],
     ) -> Result<Vec<StockItem>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let items = stock::get_many(&mut tx, skus).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(items)
+        self.read(tenant, async |tx| stock::get_many(tx, skus).await)
+            .await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -435,12 +434,10 @@ impl Inventory for PgInventory {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let entries = ledger::history(&mut tx, sku, before, limit)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(entries)
+        self.read(tenant, async |tx| {
+            ledger::history(tx, sku, before, limit).await
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -449,12 +446,8 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         order_id: &OrderId,
     ) -> Result<Option<Reservation>, InternalError> {
-        let mut tx = self.begin(tenant).await?;
-        let reservation = reservations::get(&mut tx, order_id)
+        self.read(tenant, async |tx| reservations::get(tx, order_id).await)
             .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(reservation)
     }
 
     #[instrument(skip_all)]

@@ -304,13 +304,7 @@ impl InventoryMutation {
         ctx: &Context<'_>,
         order_id: String,
     ) -> Result<ReservationView> {
-        let actor = vendor(ctx)?;
-        let order_id = OrderId::parse(&order_id).map_err(invalid_argument("orderId"))?;
-        let reservation = inventory(ctx)?
-            .release(&scope(&actor), &order_id)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(ReservationView(reservation))
+        Ok(settle(ctx, &order_id, Settlement::Release).await?)
     }
 
     /// The order shipped: its reserved stock leaves (on hand and reserved both drop).
@@ -319,12 +313,30 @@ impl InventoryMutation {
         ctx: &Context<'_>,
         order_id: String,
     ) -> Result<ReservationView> {
-        let actor = vendor(ctx)?;
-        let order_id = OrderId::parse(&order_id).map_err(invalid_argument("orderId"))?;
-        let reservation = inventory(ctx)?
-            .commit(&scope(&actor), &order_id)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(ReservationView(reservation))
+        Ok(settle(ctx, &order_id, Settlement::Commit).await?)
     }
+}
+
+/// How a reservation ends.
+#[derive(Debug, Clone, Copy)]
+enum Settlement {
+    Release,
+    Commit,
+}
+
+async fn settle(
+    ctx: &Context<'_>,
+    order_id: &str,
+    settlement: Settlement,
+) -> Result<ReservationView, ApiError> {
+    let actor = vendor(ctx)?;
+    let order_id = OrderId::parse(order_id).map_err(invalid_argument("orderId"))?;
+    let inventory = inventory(ctx)?;
+    let scope = scope(&actor);
+    let reservation = match settlement {
+        Settlement::Release => inventory.release(&scope, &order_id).await,
+        Settlement::Commit => inventory.commit(&scope, &order_id).await,
+    }
+    .map_err(ApiError::from)?;
+    Ok(ReservationView(reservation))
 }

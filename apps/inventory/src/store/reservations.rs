@@ -134,13 +134,20 @@ pub async fn get(
     .bind(order_id.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    match header {
-        Some(header) => {
-            let lines = lines(tx, order_id).await?;
-            header.into_reservation(lines).map(Some)
-        }
-        None => Ok(None),
-    }
+    with_lines(tx, header).await
+}
+
+/// The reservation a header row describes, with its lines.
+async fn with_lines(
+    tx: &mut TenantTx,
+    header: Option<HeaderRow>,
+) -> Result<Option<Reservation>, sqlx::Error> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let order_id = OrderId::from_stored(header.order_id.clone());
+    let lines = lines(tx, &order_id).await?;
+    header.into_reservation(lines).map(Some)
 }
 
 async fn lines(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<ReservationLine>, sqlx::Error> {
@@ -182,13 +189,7 @@ pub async fn close(
     .bind(only_if_due)
     .fetch_optional(&mut **tx)
     .await?;
-    match header {
-        Some(header) => {
-            let lines = lines(tx, order_id).await?;
-            header.into_reservation(lines).map(Some)
-        }
-        None => Ok(None),
-    }
+    with_lines(tx, header).await
 }
 
 /// Due reservations of every tenant, oldest first. Runs outside any tenant scope
