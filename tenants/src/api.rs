@@ -85,6 +85,128 @@ impl From<AccessError> for ApiError {
     }
 }
 
+/// The client's address, as the gateway saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Rate limits the GraphQL layer consults (per IP, per account, …). The gateway
+/// provides them; `Err` carries how long to wait.
+pub trait Throttle: Send + Sync + 'static {
+    fn check(&self, bucket: Bucket, key: &str) -> Result<(), std::time::Duration>;
+}
+
+/// What a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// Sign-in attempts from one IP.
+    LoginPerIp,
+    /// Sign-in attempts for one account (by email).
+    LoginPerAccount,
+    /// `accountExists` look-ups from one IP.
+    LookupPerIp,
+}
+
+impl std::fmt::Debug for dyn Throttle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dyn Throttle")
+    }
+}
+
+/// Applies `bucket`'s limit to `key`, from the request's context.
+pub fn throttle(
+    ctx: &async_graphql::Context<'_>,
+    bucket: Bucket,
+    key: &str,
+) -> Result<(), ApiError> {
+    let Ok(throttle) = ctx.data::<std::sync::Arc<dyn Throttle>>() else {
+        return Ok(());
+    };
+    throttle.check(bucket, key).map_err(|wait| {
+        let seconds = wait.as_secs().max(1);
+        ApiError::new(
+            "RATE_LIMITED",
+            format!("too many attempts; try again in {seconds} s"),
+        )
+        .with("retryAfterSeconds", seconds)
+    })
+}
+
+/// The client's IP as text, for rate-limit keys.
+pub fn client_ip(ctx: &async_graphql::Context<'_>) -> String {
+    ctx.data_opt::<ClientIp>()
+        .map_or_else(|| "unknown".to_string(), |ip| ip.0.to_string())
+}
+
+/// The verified caller, if any.
+pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> Option<&'a crate::Principal> {
+    ctx.data_opt::<crate::Principal>()
+}
+
+/// The caller as a person (a user id in the token's subject): customers, admins
+/// and vendor staff signed in as themselves, not API keys.
+pub fn person<'a>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> Result<(uuid::Uuid, &'a crate::Principal), ApiError> {
+    let principal = principal(ctx).ok_or_else(|| ApiError::from(AccessError::Unauthenticated))?;
+    let id = uuid::Uuid::parse_str(&principal.subject)
+        .map_err(|_| ApiError::from(AccessError::Forbidden))?;
+    Ok((id, principal))
+}
+
+/// The caller as a platform admin.
+pub fn platform_admin(ctx: &async_graphql::Context<'_>) -> Result<(), ApiError> {
+    match principal(ctx) {
+        None => Err(AccessError::Unauthenticated.into()),
+        Some(p) if p.role == crate::Role::PlatformAdmin => Ok(()),
+        Some(_) => Err(AccessError::Forbidden.into()),
+    }
+}
+
+/// The caller as vendor staff of one tenant.
+pub fn vendor(ctx: &async_graphql::Context<'_>) -> Result<crate::VendorActor, ApiError> {
+    crate::require_vendor(principal(ctx)).map_err(ApiError::from)
+}
+
+/// A service the schema was built with.
+pub fn service<'a, T: ?Sized + Send + Sync + 'static>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> Result<&'a std::sync::Arc<T>, ApiError> {
+    ctx.data::<std::sync::Arc<T>>()
+        .map_err(|err| ApiError::internal(&err.message))
+}
+
+/// Opaque cursors over `(created_at, id)` keys.
+pub mod cursor {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use chrono::{DateTime, Utc};
+    use uuid::Uuid;
+
+    use super::ApiError;
+
+    pub fn encode(at: DateTime<Utc>, id: Uuid) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.timestamp_micros()))
+    }
+
+    pub fn decode(cursor: Option<String>) -> Result<Option<(DateTime<Utc>, Uuid)>, ApiError> {
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
+        let bad = || ApiError::invalid_argument("after", "not a cursor returned by this list");
+        let raw = URL_SAFE_NO_PAD
+            .decode(cursor.as_bytes())
+            .map_err(|_| bad())?;
+        let raw = String::from_utf8(raw).map_err(|_| bad())?;
+        let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
+        let at = micros
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_micros)
+            .ok_or_else(bad)?;
+        Ok(Some((at, Uuid::parse_str(id).map_err(|_| bad())?)))
+    }
+}
+
 /// The largest page a connection query may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
 

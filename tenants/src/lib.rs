@@ -10,7 +10,9 @@ pub mod api;
 mod id;
 mod principal;
 mod scope;
+pub mod token;
+pub mod vendors;
 
 pub use id::{ParseTenantIdError, TenantId};
 pub use principal::{require_vendor, AccessError, Principal, Role, VendorActor};
-pub use scope::TenantTx;
+pub use scope::{TenantTx, UserTx};

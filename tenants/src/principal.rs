@@ -39,6 +39,8 @@ pub struct Principal {
     /// The tenant the credentials were issued for, if any.
     pub tenant: Option<TenantId>,
     pub role: Role,
+    /// The sign-in session the credentials belong to, if any.
+    pub session: Option<String>,
 }
 
 /// A vendor-side caller acting inside one tenant.
@@ -87,6 +89,7 @@ mod tests {
             subject: "u1".into(),
             tenant,
             role,
+            session: None,
         }
     }
 

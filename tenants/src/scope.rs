@@ -57,3 +57,45 @@ impl DerefMut for TenantTx {
         &mut self.tx
     }
 }
+
+/// A PostgreSQL transaction scoped to one user (`app.user_id`), for the few tables
+/// a person reads across tenants: their own memberships.
+#[derive(Debug)]
+pub struct UserTx {
+    user: uuid::Uuid,
+    tx: Transaction<'static, Postgres>,
+}
+
+impl UserTx {
+    pub async fn begin(pool: &PgPool, user: uuid::Uuid) -> Result<Self, sqlx::Error> {
+        let tx = pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('app.user_id', '{}', true)",
+                user.hyphenated()
+            ))
+            .await?;
+        Ok(Self { user, tx })
+    }
+
+    pub fn user(&self) -> uuid::Uuid {
+        self.user
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for UserTx {
+    type Target = sqlx::PgConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for UserTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}

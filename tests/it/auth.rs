@@ -6,7 +6,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
-use souk_gateway::auth::{generate_keypair, Claims, TokenIssuer};
+use souk_tenants::token::{generate_keypair, Claims, TokenIssuer};
 use souk_tenants::{Role, TenantId};
 
 use crate::support::{code, ledger_rows, TestApp};
@@ -24,6 +24,7 @@ fn claims(tenant: TenantId) -> Claims {
         iat: now,
         exp: now + 600,
         nbf: None,
+        sid: None,
     }
 }
 
@@ -34,7 +35,7 @@ fn b64(value: &serde_json::Value) -> String {
 #[tokio::test]
 async fn forged_expired_and_foreign_tokens_are_unauthenticated_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let tenant = TenantId::generate();
+    let tenant = app.create_tenant().await;
     let valid = app.issuer.sign(&claims(tenant)).expect("valid token");
     let (private, public) = generate_keypair().expect("keys");
     let stranger = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
@@ -135,7 +136,7 @@ async fn forged_expired_and_foreign_tokens_are_unauthenticated_and_change_nothin
 #[tokio::test]
 async fn only_vendor_roles_with_a_tenant_reach_inventory() {
     let app = TestApp::spawn().await;
-    let tenant = TenantId::generate();
+    let tenant = app.create_tenant().await;
     let query = "{ stockItems { edges { node { sku } } } }";
     let callers = [
         ("anonymous", None, "UNAUTHENTICATED"),
@@ -196,7 +197,7 @@ async fn the_public_key_is_published_as_a_jwks() {
         .decode(key["x"].as_str().expect("x"))
         .expect("base64url");
     assert_eq!(x.len(), 32);
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     let header = jsonwebtoken::decode_header(&token).expect("header");
     assert_eq!(
         header.kid.as_deref(),

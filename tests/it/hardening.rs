@@ -2,14 +2,13 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use souk_tenants::TenantId;
 
 use crate::support::{code, TestApp};
 
 #[tokio::test]
 async fn too_deep_and_too_complex_queries_are_refused_naming_the_limit() {
     let app = TestApp::spawn_with("graphql_max_depth = 3\ngraphql_max_complexity = 4").await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     let (_, body) = app
         .gql(
             Some(&token),

@@ -1,7 +1,6 @@
 //! Inventory through the public API: flows, tenant isolation and bad input.
 
 use serde_json::json;
-use souk_tenants::TenantId;
 
 use crate::support::{code, ledger_rows, stock, TestApp};
 
@@ -14,7 +13,7 @@ const RESERVE: &str = "mutation($order: String!, $lines: [ReservationLineInput!]
 #[tokio::test]
 async fn a_vendor_reserves_ships_and_reads_the_ledger() {
     let app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     stock(&app, &token, "TEE-M", 10).await;
     stock(&app, &token, "CAP", 3).await;
     let (_, body) = app
@@ -65,7 +64,7 @@ async fn a_vendor_reserves_ships_and_reads_the_ledger() {
 #[tokio::test]
 async fn a_short_reservation_names_the_sku_and_what_was_available() {
     let app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     stock(&app, &token, "A", 2).await;
     let (_, body) = app
         .gql(
@@ -105,7 +104,7 @@ async fn a_short_reservation_names_the_sku_and_what_was_available() {
 #[tokio::test]
 async fn pages_of_stock_items_follow_their_cursors_and_low_stock_filters() {
     let app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     for i in 0..5 {
         stock(&app, &token, &format!("S-{i}"), i).await;
     }
@@ -151,8 +150,8 @@ async fn pages_of_stock_items_follow_their_cursors_and_low_stock_filters() {
 #[tokio::test]
 async fn tenant_b_can_neither_see_nor_touch_tenant_a_stock() {
     let app = TestApp::spawn().await;
-    let a = app.vendor(TenantId::generate());
-    let b = app.vendor(TenantId::generate());
+    let a = app.new_vendor().await;
+    let b = app.new_vendor().await;
     stock(&app, &a, "SECRET", 5).await;
     let (_, body) = app
         .gql(
@@ -203,7 +202,7 @@ async fn tenant_b_can_neither_see_nor_touch_tenant_a_stock() {
 #[tokio::test]
 async fn bad_input_gets_a_typed_error_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     stock(&app, &token, "A", 5).await;
     let huge_sku = "A".repeat(10 * 1024);
     let reserve = |quantity: serde_json::Value| json!({ "order": "o1", "lines": [{"sku": "A", "quantity": quantity}] });

@@ -6,7 +6,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use souk_gateway::Application;
 use souk_migrations::testing::{with_database, TestDatabase};
-use souk_tenants::TenantId;
 use sqlx::Executor;
 
 use crate::support::{settings, stock, TestApp};
@@ -90,7 +89,7 @@ async fn an_unreachable_database_is_not_ready_but_the_process_is_alive() {
 #[tokio::test]
 async fn metrics_count_operations_errors_and_pool_connections() {
     let app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     stock(&app, &token, "M-1", 1).await;
     app.gql(
         Some(&token),
@@ -127,7 +126,7 @@ async fn metrics_count_operations_errors_and_pool_connections() {
 #[tokio::test]
 async fn shutdown_lets_an_in_flight_request_finish() {
     let mut app = TestApp::spawn().await;
-    let token = app.vendor(TenantId::generate());
+    let token = app.new_vendor().await;
     stock(&app, &token, "HELD", 5).await;
     // Hold the stock row's lock so the next adjustment waits inside the server.
     let mut blocker = app.db.owner.begin().await.expect("begin");

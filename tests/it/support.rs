@@ -6,9 +6,9 @@ use figment::Figment;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-use souk_gateway::auth::{generate_keypair, TokenIssuer};
 use souk_gateway::{Application, Settings};
 use souk_migrations::testing::TestDatabase;
+use souk_tenants::token::{generate_keypair, TokenIssuer};
 use souk_tenants::{Role, TenantId};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -62,7 +62,24 @@ impl TestApp {
             .expect("token")
     }
 
-    pub fn vendor(&self, tenant: TenantId) -> String {
+    /// Registers an active vendor directly in the database.
+    pub async fn create_tenant(&self) -> TenantId {
+        let tenant = TenantId::generate();
+        sqlx::query(
+            "INSERT INTO tenancy.tenants (id, name, slug, status, created_by)
+             VALUES ($1, 'Test vendor', $2, 'active', $1)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(format!("test-{}", tenant.as_uuid().simple()))
+        .execute(&self.db.owner)
+        .await
+        .expect("insert tenant");
+        tenant
+    }
+
+    /// An owner token for a new active vendor.
+    pub async fn new_vendor(&self) -> String {
+        let tenant = self.create_tenant().await;
         self.token(Role::Owner, Some(tenant))
     }
 

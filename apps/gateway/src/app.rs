@@ -6,17 +6,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use souk_identity::hashing::PasswordHasher;
+use souk_identity::service::TokenLifetimes;
+use souk_identity::{Identity, PgIdentity};
 use souk_inventory::{Inventory, PgInventory};
+use souk_tenants::vendors::api::AccessTokens;
+use souk_tenants::vendors::service::{PgTenancy, Tenancy};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{TokenIssuer, TokenVerifier};
 use crate::config::{ConfigError, Settings};
-use crate::graphql::{build_schema, QueryLimits};
+use crate::directory::IdentityDirectory;
+use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};
 use crate::telemetry::{self, OperationLabels};
+use crate::throttle::{GovernorThrottle, Limits};
+use souk_tenants::token::{TokenIssuer, TokenVerifier};
 
 /// A built, bound, not yet serving application.
 #[derive(Debug)]
@@ -25,6 +32,7 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     inventory: Arc<dyn Inventory>,
+    throttle: Arc<GovernorThrottle>,
     settings: Settings,
 }
 
@@ -73,15 +81,49 @@ impl Application {
             settings.db_max_connections,
         )?;
         let verifier = Arc::new(verifier(&settings)?);
+        let issuer = issuer(&settings)?.map(Arc::new);
         let inventory: Arc<dyn Inventory> = Arc::new(PgInventory::new(pool.clone()));
+        let identity: Arc<dyn Identity> = Arc::new(PgIdentity::new(
+            pool.clone(),
+            settings
+                .password_hash_concurrency
+                .map_or_else(PasswordHasher::default, PasswordHasher::new),
+            issuer.clone(),
+            TokenLifetimes {
+                access: Duration::from_secs(settings.access_token_ttl_secs),
+                refresh: Duration::from_secs(settings.refresh_token_ttl_days * 24 * 3600),
+            },
+        ));
+        let tenancy: Arc<dyn Tenancy> = Arc::new(PgTenancy::new(
+            pool.clone(),
+            settings.vendor_approval_required,
+        ));
+        let throttle = Arc::new(GovernorThrottle::new(Limits {
+            logins_per_ip: settings.logins_per_minute_per_ip,
+            logins_per_account: settings.logins_per_minute_per_account,
+            lookups_per_ip: settings.lookups_per_minute_per_ip,
+        }));
+        let services = Services {
+            inventory: inventory.clone(),
+            directory: Arc::new(IdentityDirectory(identity.clone())),
+            identity,
+            tenancy: tenancy.clone(),
+            throttle: throttle.clone(),
+            tokens: issuer.map(|issuer| AccessTokens {
+                issuer,
+                ttl: Duration::from_secs(settings.access_token_ttl_secs),
+            }),
+        };
         let limits = QueryLimits {
             max_depth: settings.graphql_max_depth,
             max_complexity: settings.graphql_max_complexity,
             introspection: settings.graphql_introspection,
         };
         let state = AppState {
-            schema: build_schema(limits, inventory.clone()),
+            schema: build_schema(limits, services),
             verifier,
+            tenancy,
+            trust_forwarded_for: settings.trust_forwarded_for,
             pool: pool.clone(),
             metrics: telemetry::metrics(),
             operations: Arc::new(OperationLabels::default()),
@@ -94,6 +136,7 @@ impl Application {
             router: router(state, settings.max_body_bytes),
             pool,
             inventory,
+            throttle,
             settings,
         })
     }
@@ -120,9 +163,13 @@ impl Application {
             Duration::from_millis(self.settings.reservation_expiry_interval_ms),
             stop.clone(),
         ));
+        let cleanup = tokio::spawn(self.throttle.clone().run_cleanup(stop.clone()));
         let draining = CancellationToken::new();
         let signal = draining.clone();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             signal.cancel();
@@ -137,6 +184,7 @@ impl Application {
         }
         stop.cancel();
         let _ = expiry.await;
+        let _ = cleanup.await;
         self.pool.close().await;
         tracing::info!("stopped");
         Ok(())

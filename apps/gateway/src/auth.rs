@@ -1,271 +1,82 @@
-//! Access tokens: Ed25519-signed JWTs (EdDSA, pinned). Services hold only the
-//! public key, published at `/.well-known/jwks.json`; the issuer holds the private
-//! key.
+//! Who is calling: the verified principal behind a request's `Authorization`
+//! header, an access token (JWT) or an API key, and whether its vendor may act.
 
-use std::time::Duration;
+use axum::http::{header, HeaderMap};
+use souk_tenants::token::TokenVerifier;
+use souk_tenants::vendors::keys;
+use souk_tenants::vendors::service::Tenancy;
+use souk_tenants::vendors::TenantStatus;
+use souk_tenants::Principal;
 
-use axum::http::{self, HeaderMap};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{SigningKey, VerifyingKey};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use souk_tenants::{Principal, Role, TenantId};
-
-/// The claims of a Souk access token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    /// The user id.
-    pub sub: String,
-    /// The tenant the token acts in; absent for customers and platform-wide admins.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tid: Option<String>,
-    pub role: Role,
-    pub iss: String,
-    pub aud: String,
-    pub iat: i64,
-    pub exp: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<i64>,
-}
-
-/// A key that is not what the configuration promised.
+/// Why a request was refused before it ran.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct KeyError(String);
-
-/// Why a request's credentials were refused. The client sees only that they were.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
+pub enum Refusal {
     #[error("the Authorization header must be `Bearer <token>`")]
     Malformed,
     #[error("the access token is invalid or expired")]
-    Invalid(#[source] jsonwebtoken::errors::Error),
-    #[error("the access token names an invalid tenant")]
-    BadTenant,
+    BadToken(#[from] souk_tenants::token::AuthError),
+    #[error("the API key is invalid or revoked")]
+    BadKey,
+    #[error("this vendor is suspended")]
+    Suspended,
+    #[error("credentials could not be checked: {0}")]
+    Internal(String),
 }
 
-/// The RFC 7638 thumbprint of an Ed25519 public key, used as its `kid`.
-fn thumbprint(public: &VerifyingKey) -> String {
-    let x = URL_SAFE_NO_PAD.encode(public.as_bytes());
-    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
-}
-
-/// Verifies access tokens.
-pub struct TokenVerifier {
-    key: DecodingKey,
-    validation: Validation,
-    public: VerifyingKey,
-}
-
-impl std::fmt::Debug for TokenVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenVerifier")
-            .field("kid", &thumbprint(&self.public))
-            .finish_non_exhaustive()
-    }
-}
-
-impl TokenVerifier {
-    pub fn from_public_pem(pem: &str, issuer: &str, audience: &str) -> Result<Self, KeyError> {
-        let public = VerifyingKey::from_public_key_pem(pem.trim())
-            .map_err(|_| KeyError("not an Ed25519 public key in PEM (SPKI) form".into()))?;
-        Ok(Self::new(public, issuer, audience))
-    }
-
-    fn new(public: VerifyingKey, issuer: &str, audience: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
-        Self {
-            key: DecodingKey::from_ed_der(public.as_bytes()),
-            validation,
-            public,
+impl Refusal {
+    /// The stable code the client sees.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Malformed | Refusal::BadToken(_) | Refusal::BadKey => "UNAUTHENTICATED",
+            Refusal::Suspended => "TENANT_SUSPENDED",
+            Refusal::Internal(_) => "INTERNAL",
         }
     }
-
-    /// The principal behind a valid token.
-    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(AuthError::Invalid)?;
-        let claims = data.claims;
-        let tenant = claims
-            .tid
-            .as_deref()
-            .map(TenantId::parse)
-            .transpose()
-            .map_err(|_| AuthError::BadTenant)?;
-        Ok(Principal {
-            subject: claims.sub,
-            tenant,
-            role: claims.role,
-        })
-    }
-
-    /// The principal of a request: `None` without an `Authorization` header, an
-    /// error when one is present but not a valid bearer token.
-    pub fn principal(&self, headers: &HeaderMap) -> Result<Option<Principal>, AuthError> {
-        let Some(value) = headers.get(http::header::AUTHORIZATION) else {
-            return Ok(None);
-        };
-        let value = value.to_str().map_err(|_| AuthError::Malformed)?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or(AuthError::Malformed)?;
-        self.verify(token).map(Some)
-    }
-
-    /// The public key as a JSON Web Key Set.
-    pub fn jwks(&self) -> serde_json::Value {
-        serde_json::json!({
-            "keys": [{
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "x": URL_SAFE_NO_PAD.encode(self.public.as_bytes()),
-                "use": "sig",
-                "alg": "EdDSA",
-                "kid": thumbprint(&self.public),
-            }]
-        })
-    }
 }
 
-/// Signs access tokens.
-pub struct TokenIssuer {
-    key: EncodingKey,
-    kid: String,
-    public: VerifyingKey,
-    issuer: String,
-    audience: String,
+/// The bearer token of a request, if it sent one.
+pub fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| Refusal::Malformed)?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(Some)
+        .ok_or(Refusal::Malformed)
 }
 
-impl std::fmt::Debug for TokenIssuer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenIssuer")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+/// The principal of a request: `None` without credentials. Credentials that are
+/// present must be valid, and a vendor-scoped caller's vendor must not be
+/// suspended (checked on every request, so suspension takes effect at once).
+pub async fn authenticate(
+    verifier: &TokenVerifier,
+    tenancy: &dyn Tenancy,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Refusal> {
+    let Some(token) = bearer(headers)? else {
+        return Ok(None);
+    };
+    let principal = if token.starts_with(keys::PREFIX) {
+        tenancy
+            .authenticate_key(token)
+            .await
+            .map_err(|err| Refusal::Internal(err.to_string()))?
+            .ok_or(Refusal::BadKey)?
+    } else {
+        verifier.verify(token)?
+    };
+    if let Some(tenant) = principal.tenant {
+        let status = tenancy
+            .status(tenant)
+            .await
+            .map_err(|err| Refusal::Internal(err.to_string()))?;
+        if !matches!(status, Some(TenantStatus::Active | TenantStatus::Pending)) {
+            return Err(Refusal::Suspended);
+        }
     }
-}
-
-impl TokenIssuer {
-    pub fn from_private_pem(
-        pem: &SecretString,
-        issuer: &str,
-        audience: &str,
-    ) -> Result<Self, KeyError> {
-        let signing = SigningKey::from_pkcs8_pem(pem.expose_secret().trim())
-            .map_err(|_| KeyError("not an Ed25519 private key in PKCS#8 PEM form".into()))?;
-        let der = signing
-            .to_pkcs8_der()
-            .map_err(|_| KeyError("cannot encode the private key".into()))?;
-        let public = signing.verifying_key();
-        Ok(Self {
-            key: EncodingKey::from_ed_der(der.as_bytes()),
-            kid: thumbprint(&public),
-            public,
-            issuer: issuer.to_string(),
-            audience: audience.to_string(),
-        })
-    }
-
-    /// A verifier for the tokens this issuer signs.
-    pub fn verifier(&self) -> TokenVerifier {
-        TokenVerifier::new(self.public, &self.issuer, &self.audience)
-    }
-
-    /// Signs a token for `subject`, valid for `ttl` from now.
-    pub fn issue(
-        &self,
-        subject: &str,
-        tenant: Option<TenantId>,
-        role: Role,
-        ttl: Duration,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: subject.to_string(),
-            tid: tenant.map(|t| t.to_string()),
-            role,
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            iat: now,
-            nbf: Some(now),
-            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
-        };
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.key)
-    }
-
-    /// Signs arbitrary claims (tests use it to build expired or foreign tokens).
-    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
-        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), claims, &self.key)
-    }
-}
-
-/// A new Ed25519 key pair: (private PKCS#8 PEM, public SPKI PEM).
-pub fn generate_keypair() -> Result<(SecretString, String), KeyError> {
-    let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-    let private = signing
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|_| KeyError("cannot encode the private key".into()))?;
-    let public = signing
-        .verifying_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|_| KeyError("cannot encode the public key".into()))?;
-    Ok((SecretString::from(private.to_string()), public))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn issuer() -> TokenIssuer {
-        let (private, _) = generate_keypair().expect("keys");
-        TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer")
-    }
-
-    #[test]
-    fn a_signed_token_verifies_to_its_principal() {
-        let issuer = issuer();
-        let tenant = TenantId::generate();
-        let token = issuer
-            .issue("u1", Some(tenant), Role::Staff, Duration::from_secs(60))
-            .expect("token");
-        let principal = issuer.verifier().verify(&token).expect("valid");
-        assert_eq!(principal.tenant, Some(tenant));
-        assert_eq!(principal.role, Role::Staff);
-        assert_eq!(principal.subject, "u1");
-    }
-
-    #[test]
-    fn a_token_from_another_key_is_refused() {
-        let token = issuer()
-            .issue("u1", None, Role::Customer, Duration::from_secs(60))
-            .expect("token");
-        assert!(issuer().verifier().verify(&token).is_err());
-    }
-
-    #[test]
-    fn public_pem_round_trips() {
-        let (private, public) = generate_keypair().expect("keys");
-        let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
-        let verifier = TokenVerifier::from_public_pem(&public, "souk", "souk").expect("verifier");
-        let token = issuer
-            .issue("u1", None, Role::PlatformAdmin, Duration::from_secs(60))
-            .expect("token");
-        assert!(verifier.verify(&token).is_ok());
-        assert!(TokenVerifier::from_public_pem("garbage", "souk", "souk").is_err());
-    }
+    Ok(Some(principal))
 }

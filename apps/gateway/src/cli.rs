@@ -147,7 +147,7 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
 }
 
 fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
-    let (private, public) = crate::auth::generate_keypair()?;
+    let (private, public) = souk_tenants::token::generate_keypair()?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let private_path = out.join("jwt-private.pem");
     write_private(&private_path, private.expose_secret())?;

@@ -83,6 +83,24 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     #[serde(default = "defaults::log_format")]
     pub log_format: LogFormat,
+    /// Whether new vendors wait for a platform admin's approval.
+    #[serde(default)]
+    pub vendor_approval_required: bool,
+    #[serde(default = "defaults::access_token_ttl_secs")]
+    pub access_token_ttl_secs: u64,
+    #[serde(default = "defaults::refresh_token_ttl_days")]
+    pub refresh_token_ttl_days: u64,
+    /// How many password hashes run at once (default: half the cores).
+    pub password_hash_concurrency: Option<usize>,
+    #[serde(default = "defaults::logins_per_minute_per_ip")]
+    pub logins_per_minute_per_ip: u32,
+    #[serde(default = "defaults::logins_per_minute_per_account")]
+    pub logins_per_minute_per_account: u32,
+    #[serde(default = "defaults::lookups_per_minute_per_ip")]
+    pub lookups_per_minute_per_ip: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
 }
 
 mod defaults {
@@ -122,6 +140,21 @@ mod defaults {
     }
     pub fn log_format() -> LogFormat {
         LogFormat::Json
+    }
+    pub fn access_token_ttl_secs() -> u64 {
+        15 * 60
+    }
+    pub fn refresh_token_ttl_days() -> u64 {
+        30
+    }
+    pub fn logins_per_minute_per_ip() -> u32 {
+        30
+    }
+    pub fn logins_per_minute_per_account() -> u32 {
+        10
+    }
+    pub fn lookups_per_minute_per_ip() -> u32 {
+        30
     }
 }
 
@@ -167,7 +200,29 @@ impl Settings {
                 "reservation_expiry_interval_ms",
                 usize::try_from(self.reservation_expiry_interval_ms).unwrap_or(usize::MAX),
             ),
+            (
+                "access_token_ttl_secs",
+                usize::try_from(self.access_token_ttl_secs).unwrap_or(usize::MAX),
+            ),
+            (
+                "logins_per_minute_per_ip",
+                self.logins_per_minute_per_ip as usize,
+            ),
+            (
+                "logins_per_minute_per_account",
+                self.logins_per_minute_per_account as usize,
+            ),
+            (
+                "lookups_per_minute_per_ip",
+                self.lookups_per_minute_per_ip as usize,
+            ),
         ];
+        if self.access_token_ttl_secs > 15 * 60 {
+            return Err(ConfigError::invalid(
+                "access_token_ttl_secs",
+                "at most 900 (15 minutes)",
+            ));
+        }
         for (key, value) in positive {
             if value == 0 {
                 return Err(ConfigError::invalid(key, "must be greater than 0"));

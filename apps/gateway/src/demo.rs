@@ -8,7 +8,7 @@ use souk_inventory::{Inventory, PgInventory};
 use souk_tenants::{Role, TenantId};
 use uuid::Uuid;
 
-use crate::auth::TokenIssuer;
+use souk_tenants::token::TokenIssuer;
 
 /// A demo vendor: a fixed tenant id, a name and its stock (SKU, on hand, reorder
 /// threshold).

@@ -7,16 +7,33 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{
     EmptySubscription, ErrorExtensionValues, MergedObject, Schema, ServerError, ValidationResult,
 };
+use souk_identity::api::{IdentityMutation, IdentityQuery};
+use souk_identity::Identity;
 use souk_inventory::api::{InventoryMutation, InventoryQuery};
 use souk_inventory::Inventory;
+use souk_tenants::api::Throttle;
+use souk_tenants::vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
+use souk_tenants::vendors::service::Tenancy;
 
 /// Every query of every service.
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(InventoryQuery);
+pub struct Query(IdentityQuery, TenancyQuery, InventoryQuery);
 
 /// Every mutation of every service.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(InventoryMutation);
+pub struct Mutation(IdentityMutation, TenancyMutation, InventoryMutation);
+
+/// The services the schema's resolvers call.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub inventory: Arc<dyn Inventory>,
+    pub identity: Arc<dyn Identity>,
+    pub tenancy: Arc<dyn Tenancy>,
+    pub directory: Arc<dyn Directory>,
+    pub throttle: Arc<dyn Throttle>,
+    /// Absent when this process holds no signing key.
+    pub tokens: Option<AccessTokens>,
+}
 
 pub type SoukSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -29,10 +46,17 @@ pub struct QueryLimits {
 }
 
 /// The schema with the services it calls.
-pub fn build_schema(limits: QueryLimits, inventory: Arc<dyn Inventory>) -> SoukSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(inventory)
+pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(services.inventory)
+        .data(services.identity)
+        .data(services.tenancy)
+        .data(services.directory)
+        .data(services.throttle)
         .extension(limits);
+    if let Some(tokens) = services.tokens {
+        builder = builder.data(tokens);
+    }
     if limits.introspection {
         builder.finish()
     } else {

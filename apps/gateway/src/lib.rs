@@ -7,9 +7,11 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod graphql;
 pub mod routes;
 pub mod telemetry;
+pub mod throttle;
 
 pub use app::Application;
 pub use config::Settings;

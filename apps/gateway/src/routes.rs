@@ -1,12 +1,13 @@
 //! The HTTP surface: `/graphql` (POST; GET serves GraphiQL), `/healthz`,
 //! `/readyz`, `/metrics` and `/.well-known/jwks.json`, behind a request-id layer.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{self, HeaderMap};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -14,12 +15,14 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
-use souk_tenants::api::RequestId;
+use souk_tenants::api::{ClientIp, RequestId};
+use souk_tenants::token::TokenVerifier;
+use souk_tenants::vendors::service::Tenancy;
 use sqlx::PgPool;
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
 
-use crate::auth::TokenVerifier;
+use crate::auth::{authenticate, Refusal};
 use crate::graphql::SoukSchema;
 use crate::telemetry::{operation_name, OperationLabels};
 
@@ -30,6 +33,9 @@ const REQUEST_ID: &str = "x-request-id";
 pub struct AppState {
     pub schema: SoukSchema,
     pub verifier: Arc<TokenVerifier>,
+    pub tenancy: Arc<dyn Tenancy>,
+    /// Whether to take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
     pub pool: PgPool,
     pub metrics: PrometheusHandle,
     pub operations: Arc<OperationLabels>,
@@ -112,31 +118,66 @@ fn error_body(message: &str, code: &str, request_id: &RequestId) -> serde_json::
     })
 }
 
+/// The client's address: the peer, or with `trust_forwarded_for` the first
+/// address of `X-Forwarded-For`.
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+    let forwarded = state
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .and_then(|first| first.trim().parse().ok());
+    forwarded.or(peer.map(|peer| peer.ip()))
+}
+
+fn refusal(refusal: &Refusal, request_id: &RequestId) -> Response {
+    let code = refusal.code();
+    metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
+    let (status, message) = match refusal {
+        Refusal::Internal(cause) => {
+            tracing::error!(error = %cause, "credentials could not be checked");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; quote the request id if you report it"
+                    .to_string(),
+            )
+        }
+        Refusal::Suspended => (StatusCode::FORBIDDEN, refusal.to_string()),
+        _ => {
+            tracing::info!(error = %refusal, "refused credentials");
+            (StatusCode::UNAUTHORIZED, refusal.to_string())
+        }
+    };
+    let mut response = (status, Json(error_body(&message, code, request_id))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+        );
+    }
+    response
+}
+
 async fn graphql(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let principal = match state.verifier.principal(&headers) {
+    let principal = match authenticate(&state.verifier, state.tenancy.as_ref(), &headers).await {
         Ok(principal) => principal,
-        Err(err) => {
-            tracing::info!(error = %err, "refused credentials");
-            metrics::counter!("souk_graphql_errors_total", "code" => "UNAUTHENTICATED")
-                .increment(1);
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                Json(error_body(&err.to_string(), "UNAUTHENTICATED", &request_id)),
-            )
-                .into_response();
-            response.headers_mut().insert(
-                http::header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-            );
-            return response;
-        }
+        Err(err) => return refusal(&err, &request_id),
     };
     let mut request = request.into_inner();
+    if let Some(ip) = client_ip(
+        &state,
+        &headers,
+        peer.map(|Extension(ConnectInfo(addr))| addr),
+    ) {
+        request = request.data(ClientIp(ip));
+    }
     let operation = state.operations.label(operation_name(
         request.operation_name.as_deref(),
         &request.query,

@@ -102,7 +102,7 @@ fn keygen_and_dev_token_make_a_token_the_public_key_verifies() {
     assert!(token.status.success(), "{}", stderr(&token));
     let token = String::from_utf8(token.stdout).expect("utf-8");
     let public = std::fs::read_to_string(dir.join("jwt-public.pem")).expect("public key");
-    let verifier = souk_gateway::auth::TokenVerifier::from_public_pem(&public, "souk", "souk")
+    let verifier = souk_tenants::token::TokenVerifier::from_public_pem(&public, "souk", "souk")
         .expect("verifier");
     let principal = verifier.verify(token.trim()).expect("valid token");
     assert_eq!(principal.role, souk_tenants::Role::Staff);

@@ -1,0 +1,476 @@
+//! The identity boundary and its PostgreSQL implementation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use souk_tenants::token::TokenIssuer;
+use souk_tenants::Role;
+use sqlx::PgPool;
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::domain::{
+    Address, AddressError, AddressId, AddressInput, Email, IdentityError, InternalError,
+    LoginError, Password, ProfileChange, RegisterError, Registration, Session, User, UserId,
+};
+use crate::hashing::PasswordHasher;
+use crate::store::{addresses, sessions, users, violates};
+
+/// The most addresses one account keeps.
+pub const MAX_ADDRESSES: usize = 50;
+
+/// How long tokens live.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenLifetimes {
+    pub access: Duration,
+    pub refresh: Duration,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        Self {
+            access: Duration::from_secs(15 * 60),
+            refresh: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// Everything identity does.
+#[async_trait]
+pub trait Identity: Send + Sync + 'static {
+    async fn register(&self, registration: Registration) -> Result<User, RegisterError>;
+    /// Signs in. A wrong email and a wrong password fail alike, in about the same time.
+    async fn login(&self, email: &str, password: &str) -> Result<Session, LoginError>;
+    /// Rotates a refresh token. Presenting a token that was already rotated revokes
+    /// its whole family (the session), the current token included.
+    async fn refresh(&self, refresh_token: &str) -> Result<Session, IdentityError>;
+    /// Ends the session the refresh token belongs to.
+    async fn logout(&self, refresh_token: &str) -> Result<(), IdentityError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, InternalError>;
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, InternalError>;
+    async fn update_profile(
+        &self,
+        id: UserId,
+        change: ProfileChange,
+    ) -> Result<User, IdentityError>;
+    /// Changes the password and revokes every session but `keep`.
+    async fn change_password(
+        &self,
+        id: UserId,
+        keep: Option<Uuid>,
+        current: &str,
+        new: &str,
+    ) -> Result<(), IdentityError>;
+    async fn account_exists(&self, email: &Email) -> Result<bool, InternalError>;
+    async fn users(
+        &self,
+        search: Option<&str>,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<User>, InternalError>;
+    /// Makes an existing account a platform admin.
+    async fn promote_to_admin(&self, email: &Email) -> Result<Option<User>, InternalError>;
+
+    async fn add_address(
+        &self,
+        user: UserId,
+        fields: AddressInput,
+    ) -> Result<Address, AddressError>;
+    async fn addresses(&self, user: UserId) -> Result<Vec<Address>, AddressError>;
+    async fn address(&self, user: UserId, id: AddressId) -> Result<Address, AddressError>;
+    async fn update_address(
+        &self,
+        user: UserId,
+        id: AddressId,
+        fields: AddressInput,
+    ) -> Result<Address, AddressError>;
+    /// Deletes an address; deleting the default makes the newest remaining one default.
+    async fn delete_address(&self, user: UserId, id: AddressId) -> Result<(), AddressError>;
+    async fn set_default_address(
+        &self,
+        user: UserId,
+        id: AddressId,
+    ) -> Result<Address, AddressError>;
+}
+
+impl std::fmt::Debug for dyn Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dyn Identity")
+    }
+}
+
+/// [`Identity`] on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgIdentity {
+    pool: PgPool,
+    hasher: PasswordHasher,
+    issuer: Option<Arc<TokenIssuer>>,
+    lifetimes: TokenLifetimes,
+}
+
+fn internal(err: sqlx::Error) -> InternalError {
+    InternalError::new(err)
+}
+
+fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn expires_in(ttl: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(30))
+}
+
+impl PgIdentity {
+    /// Without an issuer the service still manages accounts but cannot sign anyone in.
+    pub fn new(
+        pool: PgPool,
+        hasher: PasswordHasher,
+        issuer: Option<Arc<TokenIssuer>>,
+        lifetimes: TokenLifetimes,
+    ) -> Self {
+        Self {
+            pool,
+            hasher,
+            issuer,
+            lifetimes,
+        }
+    }
+
+    /// Creates an account directly (the first platform admin is made this way).
+    pub async fn create_account(
+        &self,
+        registration: Registration,
+        platform_admin: bool,
+    ) -> Result<User, RegisterError> {
+        let hash = self.hasher.hash(&registration.password).await?;
+        let inserted = users::insert(
+            &self.pool,
+            users::NewUser {
+                id: UserId::generate(),
+                email: &registration.email,
+                password_hash: &hash,
+                first_name: &registration.first_name.into_inner(),
+                last_name: &registration.last_name.into_inner(),
+                phone: registration.phone.map(|p| p.into_inner()).as_deref(),
+                platform_admin,
+            },
+        )
+        .await;
+        match inserted {
+            Ok(user) => Ok(user),
+            Err(err) if violates(&err, "users_email_key") => Err(RegisterError::EmailTaken),
+            Err(err) => Err(internal(err).into()),
+        }
+    }
+
+    /// A new session (family) for `user`, or the next token of `family`.
+    async fn start_session(&self, user: User, family: Uuid) -> Result<Session, InternalError> {
+        let issuer = self
+            .issuer
+            .as_ref()
+            .ok_or_else(|| InternalError("no token signing key is configured".into()))?;
+        let role = if user.platform_admin {
+            Role::PlatformAdmin
+        } else {
+            Role::Customer
+        };
+        let refresh_token = new_refresh_token();
+        let refresh_expires_at = expires_in(self.lifetimes.refresh);
+        sessions::insert(
+            &self.pool,
+            family,
+            user.id,
+            &hash_token(&refresh_token),
+            refresh_expires_at,
+        )
+        .await
+        .map_err(internal)?;
+        let access_token = issuer
+            .issue_in_session(
+                &user.id.to_string(),
+                None,
+                role,
+                Some(&family.to_string()),
+                self.lifetimes.access,
+            )
+            .map_err(InternalError::new)?;
+        Ok(Session {
+            access_token,
+            access_expires_at: expires_in(self.lifetimes.access),
+            refresh_token,
+            refresh_expires_at,
+            user,
+        })
+    }
+
+    /// Runs `work` in a transaction holding the owner's account lock.
+    async fn with_owner<T>(
+        &self,
+        user: UserId,
+        work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, AddressError>,
+    ) -> Result<T, AddressError> {
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        if !addresses::lock_owner(&mut tx, user)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AddressError::NotFound);
+        }
+        let value = work(&mut tx).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(value)
+    }
+}
+
+#[async_trait]
+impl Identity for PgIdentity {
+    #[instrument(skip_all)]
+    async fn register(&self, registration: Registration) -> Result<User, RegisterError> {
+        self.create_account(registration, false).await
+    }
+
+    #[instrument(skip_all)]
+    async fn login(&self, email: &str, password: &str) -> Result<Session, LoginError> {
+        let candidate = Password::candidate(password);
+        let account = match Email::parse(email) {
+            Ok(email) => users::credentials(&self.pool, &email)
+                .await
+                .map_err(internal)?,
+            Err(_) => None,
+        };
+        let (user, hash) = match account {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let verified = match &candidate {
+            Ok(candidate) => self.hasher.verify(candidate, hash).await?,
+            Err(_) => {
+                // Same work as a real check, so the answer's timing says nothing.
+                let filler = Password::candidate("wrong password for timing")
+                    .map_err(|e| InternalError(e.0.into()))?;
+                self.hasher.verify(&filler, None).await?
+            }
+        };
+        match user {
+            Some(user) if verified => Ok(self.start_session(user, Uuid::now_v7()).await?),
+            _ => Err(LoginError::InvalidCredentials),
+        }
+    }
+
+    #[instrument(skip_all)]
+    async fn refresh(&self, refresh_token: &str) -> Result<Session, IdentityError> {
+        let hash = hash_token(refresh_token);
+        if let Some(rotated) = sessions::rotate(&self.pool, &hash)
+            .await
+            .map_err(internal)?
+        {
+            let user = users::get(&self.pool, rotated.user)
+                .await
+                .map_err(internal)?
+                .ok_or(IdentityError::InvalidRefreshToken)?;
+            return Ok(self.start_session(user, rotated.family).await?);
+        }
+        if let Some(family) = sessions::family_of_rotated(&self.pool, &hash)
+            .await
+            .map_err(internal)?
+        {
+            let revoked = sessions::revoke_family(&self.pool, family)
+                .await
+                .map_err(internal)?;
+            tracing::warn!(%family, revoked, "a rotated refresh token was presented again; session revoked");
+        }
+        Err(IdentityError::InvalidRefreshToken)
+    }
+
+    #[instrument(skip_all)]
+    async fn logout(&self, refresh_token: &str) -> Result<(), IdentityError> {
+        let (family, _) = sessions::family_of(&self.pool, &hash_token(refresh_token))
+            .await
+            .map_err(internal)?
+            .ok_or(IdentityError::InvalidRefreshToken)?;
+        sessions::revoke_family(&self.pool, family)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, InternalError> {
+        users::get(&self.pool, id).await.map_err(internal)
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, InternalError> {
+        Ok(users::credentials(&self.pool, email)
+            .await
+            .map_err(internal)?
+            .map(|(user, _)| user))
+    }
+
+    #[instrument(skip_all, fields(user_id = %id))]
+    async fn update_profile(
+        &self,
+        id: UserId,
+        change: ProfileChange,
+    ) -> Result<User, IdentityError> {
+        let first = change.first_name.map(|n| n.into_inner());
+        let last = change.last_name.map(|n| n.into_inner());
+        let phone = change.phone.map(|p| p.map(|p| p.into_inner()));
+        users::update_profile(
+            &self.pool,
+            id,
+            first.as_deref(),
+            last.as_deref(),
+            phone.as_ref().map(|p| p.as_deref()),
+        )
+        .await
+        .map_err(internal)?
+        .ok_or(IdentityError::NotFound)
+    }
+
+    #[instrument(skip_all, fields(user_id = %id))]
+    async fn change_password(
+        &self,
+        id: UserId,
+        keep: Option<Uuid>,
+        current: &str,
+        new: &str,
+    ) -> Result<(), IdentityError> {
+        let user = users::get(&self.pool, id)
+            .await
+            .map_err(internal)?
+            .ok_or(IdentityError::NotFound)?;
+        let new =
+            Password::parse(new, &user.email).map_err(|e| IdentityError::WeakPassword(e.0))?;
+        let current = Password::candidate(current).map_err(|_| IdentityError::WrongPassword)?;
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let stored = users::password_hash(&mut tx, id).await.map_err(internal)?;
+        if !self.hasher.verify(&current, stored).await? {
+            return Err(IdentityError::WrongPassword);
+        }
+        let hash = self.hasher.hash(&new).await?;
+        users::set_password(&mut tx, id, &hash)
+            .await
+            .map_err(internal)?;
+        sessions::revoke_others(&mut tx, id, keep)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn account_exists(&self, email: &Email) -> Result<bool, InternalError> {
+        users::exists(&self.pool, email).await.map_err(internal)
+    }
+
+    async fn users(
+        &self,
+        search: Option<&str>,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<User>, InternalError> {
+        users::search(&self.pool, search, after, limit)
+            .await
+            .map_err(internal)
+    }
+
+    async fn promote_to_admin(&self, email: &Email) -> Result<Option<User>, InternalError> {
+        users::make_platform_admin(&self.pool, email)
+            .await
+            .map_err(internal)
+    }
+
+    #[instrument(skip_all, fields(user_id = %user))]
+    async fn add_address(
+        &self,
+        user: UserId,
+        fields: AddressInput,
+    ) -> Result<Address, AddressError> {
+        self.with_owner(user, async |tx| {
+            let existing = addresses::count(tx, user).await.map_err(internal)?;
+            if existing >= MAX_ADDRESSES as i64 {
+                return Err(AddressError::TooMany(MAX_ADDRESSES));
+            }
+            addresses::insert(tx, user, &fields, existing == 0)
+                .await
+                .map_err(|e| internal(e).into())
+        })
+        .await
+    }
+
+    async fn addresses(&self, user: UserId) -> Result<Vec<Address>, AddressError> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        addresses::list(&mut conn, user)
+            .await
+            .map_err(|e| internal(e).into())
+    }
+
+    async fn address(&self, user: UserId, id: AddressId) -> Result<Address, AddressError> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        addresses::get(&mut conn, user, id)
+            .await
+            .map_err(internal)?
+            .ok_or(AddressError::NotFound)
+    }
+
+    #[instrument(skip_all, fields(user_id = %user))]
+    async fn update_address(
+        &self,
+        user: UserId,
+        id: AddressId,
+        fields: AddressInput,
+    ) -> Result<Address, AddressError> {
+        self.with_owner(user, async |tx| {
+            addresses::update(tx, user, id, &fields)
+                .await
+                .map_err(internal)?
+                .ok_or(AddressError::NotFound)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(user_id = %user))]
+    async fn delete_address(&self, user: UserId, id: AddressId) -> Result<(), AddressError> {
+        self.with_owner(user, async |tx| {
+            match addresses::delete(tx, user, id).await.map_err(internal)? {
+                None => Err(AddressError::NotFound),
+                Some(true) => addresses::promote_newest(tx, user)
+                    .await
+                    .map_err(|e| internal(e).into()),
+                Some(false) => Ok(()),
+            }
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(user_id = %user))]
+    async fn set_default_address(
+        &self,
+        user: UserId,
+        id: AddressId,
+    ) -> Result<Address, AddressError> {
+        self.with_owner(user, async |tx| {
+            if !addresses::set_default(tx, user, id)
+                .await
+                .map_err(internal)?
+            {
+                return Err(AddressError::NotFound);
+            }
+            addresses::get(tx, user, id)
+                .await
+                .map_err(internal)?
+                .ok_or(AddressError::NotFound)
+        })
+        .await
+    }
+}

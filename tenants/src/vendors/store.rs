@@ -1,0 +1,362 @@
+//! Tenancy's SQL (schema `tenancy`). Memberships and keys are read and written in
+//! a tenant's scope ([`TenantTx`]) or, for a person's own memberships, a user's
+//! scope ([`UserTx`]); row-level security enforces both.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{vendor_role, Membership, TenantStatus, Vendor};
+use crate::{Role, TenantId, TenantTx, UserTx};
+
+#[derive(Debug, sqlx::FromRow)]
+struct VendorRow {
+    id: Uuid,
+    name: String,
+    slug: String,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+fn decode_error(what: &str, raw: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {raw:?}").into())
+}
+
+impl TryFrom<VendorRow> for Vendor {
+    type Error = sqlx::Error;
+
+    fn try_from(row: VendorRow) -> Result<Self, Self::Error> {
+        Ok(Vendor {
+            id: TenantId::from_uuid(row.id),
+            status: TenantStatus::parse(&row.status)
+                .ok_or_else(|| decode_error("status", &row.status))?,
+            name: row.name,
+            slug: row.slug,
+            created_at: row.created_at,
+        })
+    }
+}
+
+const VENDOR_COLUMNS: &str = "id, name, slug, status, created_at";
+
+pub async fn insert_vendor(
+    tx: &mut TenantTx,
+    name: &str,
+    slug: &str,
+    status: TenantStatus,
+    founder: Uuid,
+) -> Result<Vendor, sqlx::Error> {
+    let row: VendorRow = sqlx::query_as(&format!(
+        "INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, $4, $5)
+         RETURNING {VENDOR_COLUMNS}"
+    ))
+    .bind(tx.tenant().as_uuid())
+    .bind(name)
+    .bind(slug)
+    .bind(status.as_str())
+    .bind(founder)
+    .fetch_one(&mut **tx)
+    .await?;
+    row.try_into()
+}
+
+pub async fn vendor(pool: &PgPool, id: TenantId) -> Result<Option<Vendor>, sqlx::Error> {
+    let row: Option<VendorRow> = sqlx::query_as(&format!(
+        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(pool)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn vendor_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Vendor>, sqlx::Error> {
+    let row: Option<VendorRow> = sqlx::query_as(&format!(
+        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn status(pool: &PgPool, id: TenantId) -> Result<Option<TenantStatus>, sqlx::Error> {
+    let raw: Option<String> =
+        sqlx::query_scalar("SELECT status FROM tenancy.tenants WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(pool)
+            .await?;
+    raw.map(|raw| TenantStatus::parse(&raw).ok_or_else(|| decode_error("status", &raw)))
+        .transpose()
+}
+
+/// Moves a vendor from one of `from` to `to`; `None` when it is in none of them.
+pub async fn set_status(
+    pool: &PgPool,
+    id: TenantId,
+    from: &[TenantStatus],
+    to: TenantStatus,
+) -> Result<Option<Vendor>, sqlx::Error> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let row: Option<VendorRow> = sqlx::query_as(&format!(
+        "UPDATE tenancy.tenants SET status = $3, updated_at = now()
+         WHERE id = $1 AND status = ANY($2) RETURNING {VENDOR_COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(&from)
+    .bind(to.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// Vendors in creation order after `after`, optionally filtered by status and by a
+/// literal, case-insensitive match on name or slug.
+pub async fn search_vendors(
+    pool: &PgPool,
+    search: Option<&str>,
+    status: Option<TenantStatus>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Vendor>, sqlx::Error> {
+    let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+    let rows: Vec<VendorRow> = sqlx::query_as(&format!(
+        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants
+         WHERE ($1::text IS NULL OR lower(name) LIKE $1 OR slug LIKE $1)
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
+         ORDER BY created_at, id
+         LIMIT $5"
+    ))
+    .bind(pattern)
+    .bind(status.map(TenantStatus::as_str))
+    .bind(after_at)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// `raw` with LIKE's wildcards and escape character taken literally.
+pub fn escape_like(raw: &str) -> String {
+    raw.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct MembershipRow {
+    tenant_id: Uuid,
+    user_id: Uuid,
+    role: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = sqlx::Error;
+
+    fn try_from(row: MembershipRow) -> Result<Self, Self::Error> {
+        Ok(Membership {
+            tenant: TenantId::from_uuid(row.tenant_id),
+            user: row.user_id,
+            role: vendor_role(&row.role).ok_or_else(|| decode_error("role", &row.role))?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Adds a member; `None` when the person is already one.
+pub async fn insert_membership(
+    tx: &mut TenantTx,
+    user: Uuid,
+    role: Role,
+) -> Result<Option<Membership>, sqlx::Error> {
+    let row: Option<MembershipRow> = sqlx::query_as(
+        "INSERT INTO tenancy.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING
+         RETURNING tenant_id, user_id, role, created_at",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(user)
+    .bind(role.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn members(tx: &mut TenantTx) -> Result<Vec<Membership>, sqlx::Error> {
+    let rows: Vec<MembershipRow> = sqlx::query_as(
+        "SELECT tenant_id, user_id, role, created_at FROM tenancy.memberships
+         WHERE tenant_id = $1 ORDER BY created_at, user_id",
+    )
+    .bind(tx.tenant().as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+pub async fn role_of(tx: &mut TenantTx, user: Uuid) -> Result<Option<Role>, sqlx::Error> {
+    let raw: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await?;
+    raw.map(|raw| vendor_role(&raw).ok_or_else(|| decode_error("role", &raw)))
+        .transpose()
+}
+
+/// Locks the vendor's owner rows and returns their user ids: changes that could
+/// remove the last owner serialise here.
+pub async fn lock_owners(tx: &mut TenantTx) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM tenancy.memberships WHERE tenant_id = $1 AND role = 'owner' FOR UPDATE",
+    )
+    .bind(tx.tenant().as_uuid())
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn set_role(
+    tx: &mut TenantTx,
+    user: Uuid,
+    role: Role,
+) -> Result<Option<Membership>, sqlx::Error> {
+    let row: Option<MembershipRow> = sqlx::query_as(
+        "UPDATE tenancy.memberships SET role = $3, updated_at = now()
+         WHERE tenant_id = $1 AND user_id = $2
+         RETURNING tenant_id, user_id, role, created_at",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(user)
+    .bind(role.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn delete_membership(tx: &mut TenantTx, user: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2")
+        .bind(tx.tenant().as_uuid())
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A person's vendors and their role in each, read in the person's own scope.
+pub async fn vendors_of(tx: &mut UserTx) -> Result<Vec<(Vendor, Role)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        vendor: VendorRow,
+        role: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT t.id, t.name, t.slug, t.status, t.created_at, m.role
+         FROM tenancy.memberships m JOIN tenancy.tenants t ON t.id = m.tenant_id
+         WHERE m.user_id = $1
+         ORDER BY t.created_at, t.id",
+    )
+    .bind(tx.user())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let role = vendor_role(&row.role).ok_or_else(|| decode_error("role", &row.role))?;
+            Ok((row.vendor.try_into()?, role))
+        })
+        .collect()
+}
+
+/// A stored API key (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub role: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+const KEY_COLUMNS: &str =
+    "id, name, prefix, role, created_by, created_at, last_used_at, revoked_at";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_key(
+    tx: &mut TenantTx,
+    id: Uuid,
+    name: &str,
+    prefix: &str,
+    hash: &[u8],
+    role: Role,
+    created_by: Uuid,
+) -> Result<ApiKeyRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO tenancy.api_keys (id, tenant_id, name, prefix, secret_hash, role, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {KEY_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(tx.tenant().as_uuid())
+    .bind(name)
+    .bind(prefix)
+    .bind(hash)
+    .bind(role.as_str())
+    .bind(created_by)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn keys(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM tenancy.api_keys WHERE tenant_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(tx.tenant().as_uuid())
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn revoke_key(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKeyRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE tenancy.api_keys SET revoked_at = coalesce(revoked_at, now())
+         WHERE tenant_id = $1 AND id = $2 RETURNING {KEY_COLUMNS}"
+    ))
+    .bind(tx.tenant().as_uuid())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A key's tenant, role, secret hash and revocation, found across tenants through
+/// the one SECURITY DEFINER function made for it.
+pub async fn key_credentials(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(Uuid, String, Vec<u8>, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT tenant_id, role, secret_hash, revoked FROM tenancy.api_key_credentials($1)",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a key's use, at most once a minute.
+pub async fn touch_key(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tenancy.api_keys SET last_used_at = now()
+         WHERE tenant_id = $1 AND id = $2
+           AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
