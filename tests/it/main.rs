@@ -3,6 +3,8 @@
 
 mod auth;
 mod hardening;
+mod identity;
 mod inventory;
 mod operations;
 mod support;
+mod vendors;
