@@ -9,6 +9,12 @@ use secrecy::ExposeSecret;
 use souk_tenants::{Role, TenantId};
 use sqlx::postgres::PgPoolOptions;
 
+use souk_identity::domain::{Email, Password, PersonName, Registration};
+use souk_identity::hashing::PasswordHasher;
+use souk_identity::service::TokenLifetimes;
+use souk_identity::{Identity, PgIdentity};
+use souk_tenants::vendors::service::PgTenancy;
+
 use crate::app::{issuer, Application};
 use crate::config::Settings;
 use crate::telemetry;
@@ -41,8 +47,13 @@ enum Command {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
-    /// Seed the demo vendors' stock (idempotent) and print a token for each.
+    /// Seed the demo accounts, vendors and stock (idempotent); needs SOUK_DEMO_PASSWORD.
     DemoSeed,
+    /// Platform administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Mint an access token with the configured private key (development and tests).
     DevToken {
         #[arg(long, value_enum)]
@@ -56,6 +67,20 @@ enum Command {
         /// Minutes until the token expires.
         #[arg(long, default_value_t = 60)]
         minutes: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create the first platform admin (or make an existing account one). The
+    /// password comes from SOUK_ADMIN_PASSWORD, or is generated and printed once.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Platform")]
+        first_name: String,
+        #[arg(long, default_value = "Admin")]
+        last_name: String,
     },
 }
 
@@ -96,6 +121,14 @@ pub async fn run() -> anyhow::Result<()> {
                 Command::Serve => Application::build(settings).await?.run().await,
                 Command::Migrate => migrate(&settings).await,
                 Command::DemoSeed => demo_seed(&settings).await,
+                Command::Admin {
+                    command:
+                        AdminCommand::CreateUser {
+                            email,
+                            first_name,
+                            last_name,
+                        },
+                } => create_admin(&settings, &email, &first_name, &last_name).await,
                 Command::DevToken {
                     role,
                     tenant,
@@ -126,22 +159,92 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
+async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    PgPoolOptions::new()
+        .max_connections(4)
         .acquire_timeout(Duration::from_secs(10))
         .connect(settings.database_url()?)
         .await
-        .context("cannot connect to PostgreSQL with SOUK_DATABASE_URL")?;
-    let created = crate::demo::seed(&souk_inventory::PgInventory::new(pool.clone())).await?;
+        .context("cannot connect to PostgreSQL with SOUK_DATABASE_URL")
+}
+
+fn identity(settings: &Settings, pool: &sqlx::PgPool) -> anyhow::Result<PgIdentity> {
+    Ok(PgIdentity::new(
+        pool.clone(),
+        PasswordHasher::default(),
+        issuer(settings)?.map(std::sync::Arc::new),
+        TokenLifetimes::default(),
+    ))
+}
+
+async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
+    let password = std::env::var("SOUK_DEMO_PASSWORD")
+        .context("demo-seed gives every demo account the password in SOUK_DEMO_PASSWORD")?;
+    let pool = connect(settings).await?;
+    let seeder = crate::demo::Seeder {
+        identity: identity(settings, &pool)?,
+        tenancy: PgTenancy::new(pool.clone(), false),
+        inventory: souk_inventory::PgInventory::new(pool.clone()),
+    };
+    let seeded = seeder.seed(&password).await?;
     pool.close().await;
-    tracing::info!(created, "demo stock seeded");
-    let issuer = issuer(settings)?.context(
-        "demo-seed prints tokens signed with the private key: set SOUK_JWT_PRIVATE_KEY_FILE",
-    )?;
-    println!("Demo vendor tokens (valid 12 hours; send as `Authorization: Bearer <token>`):");
-    for (who, token) in crate::demo::tokens(&issuer, Duration::from_secs(12 * 3600))? {
-        println!("\n  {who}\n  {token}");
+    println!("Demo accounts (password: the SOUK_DEMO_PASSWORD the demo script printed):");
+    for (who, email) in &seeded.logins {
+        println!("  {who:<16} {email}");
+    }
+    if let Some(issuer) = issuer(settings)? {
+        println!("\nVendor tokens (valid 12 hours; send as `Authorization: Bearer <token>`):");
+        for (who, token) in
+            crate::demo::vendor_tokens(&issuer, &seeded, Duration::from_secs(12 * 3600))?
+        {
+            println!("\n  {who}\n  {token}");
+        }
+    }
+    Ok(())
+}
+
+/// Creates (or promotes) a platform admin. The password comes from
+/// `SOUK_ADMIN_PASSWORD`; without it, a random one is generated and printed once.
+async fn create_admin(
+    settings: &Settings,
+    email: &str,
+    first: &str,
+    last: &str,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let pool = connect(settings).await?;
+    let identity = identity(settings, &pool)?;
+    if let Some(user) = identity.promote_to_admin(&email).await? {
+        println!("{} is now a platform admin", user.email);
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("SOUK_ADMIN_PASSWORD") {
+        Ok(password) => (password, false),
+        Err(_) => {
+            let mut bytes = [0_u8; 18];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+            (
+                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes),
+                true,
+            )
+        }
+    };
+    let registration = Registration {
+        password: Password::parse(&password, &email)
+            .map_err(|e| anyhow::anyhow!("SOUK_ADMIN_PASSWORD: {e}"))?,
+        email,
+        first_name: PersonName::parse(first).map_err(|e| anyhow::anyhow!("--first-name: {e}"))?,
+        last_name: PersonName::parse(last).map_err(|e| anyhow::anyhow!("--last-name: {e}"))?,
+        phone: None,
+    };
+    let user = identity
+        .create_account(registration, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    pool.close().await;
+    println!("created platform admin {}", user.email);
+    if generated {
+        println!("password (shown once): {password}");
     }
     Ok(())
 }

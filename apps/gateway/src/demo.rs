@@ -1,27 +1,30 @@
-//! Demo data: three vendors with stock, and tokens to try them with. Seeding twice
-//! changes nothing.
+//! Demo data: a platform admin, a customer, three vendors with their owners and
+//! stock. Seeding twice changes nothing.
 
 use std::time::Duration;
 
+use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
+use souk_identity::{Identity, PgIdentity};
 use souk_inventory::domain::{CreateError, NewStockItem, Scope, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
-use souk_tenants::{Role, TenantId};
-use uuid::Uuid;
-
 use souk_tenants::token::TokenIssuer;
+use souk_tenants::vendors::service::{PgTenancy, Tenancy};
+use souk_tenants::vendors::{Slug, VendorName};
+use souk_tenants::{Role, TenantId};
 
-/// A demo vendor: a fixed tenant id, a name and its stock (SKU, on hand, reorder
-/// threshold).
+/// A demo vendor: name, slug, owner email and stock (SKU, on hand, threshold).
 struct DemoVendor {
-    id: Uuid,
     name: &'static str,
+    slug: &'static str,
+    owner: &'static str,
     stock: &'static [(&'static str, i64, i64)],
 }
 
 const VENDORS: &[DemoVendor] = &[
     DemoVendor {
-        id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
         name: "Atlas Apparel",
+        slug: "atlas-apparel",
+        owner: "owner@atlas-apparel.example",
         stock: &[
             ("TEE-BLK-S", 40, 5),
             ("TEE-BLK-M", 55, 5),
@@ -30,8 +33,9 @@ const VENDORS: &[DemoVendor] = &[
         ],
     },
     DemoVendor {
-        id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
         name: "Bazaar Books",
+        slug: "bazaar-books",
+        owner: "owner@bazaar-books.example",
         stock: &[
             ("BOOK-ATLAS-01", 8, 2),
             ("BOOK-SPICE-02", 20, 3),
@@ -39,8 +43,9 @@ const VENDORS: &[DemoVendor] = &[
         ],
     },
     DemoVendor {
-        id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0003),
         name: "Cedar Kitchen",
+        slug: "cedar-kitchen",
+        owner: "owner@cedar-kitchen.example",
         stock: &[
             ("MUG-CEDAR", 25, 5),
             ("TEAPOT-CLAY", 2, 3),
@@ -49,45 +54,128 @@ const VENDORS: &[DemoVendor] = &[
     },
 ];
 
-/// Creates the demo stock that is missing.
-pub async fn seed(inventory: &PgInventory) -> anyhow::Result<usize> {
-    let mut created = 0;
-    for vendor in VENDORS {
+pub const ADMIN_EMAIL: &str = "admin@souk.example";
+pub const CUSTOMER_EMAIL: &str = "customer@souk.example";
+
+/// The services seeding needs.
+#[derive(Debug)]
+pub struct Seeder {
+    pub identity: PgIdentity,
+    pub tenancy: PgTenancy,
+    pub inventory: PgInventory,
+}
+
+/// What seeding left: every demo login, and each vendor's id.
+#[derive(Debug)]
+pub struct Seeded {
+    pub logins: Vec<(&'static str, &'static str)>,
+    pub vendors: Vec<(&'static str, TenantId)>,
+}
+
+impl Seeder {
+    /// Creates whatever demo data is missing; every demo account gets `password`.
+    pub async fn seed(&self, password: &str) -> anyhow::Result<Seeded> {
+        let admin = self
+            .account(ADMIN_EMAIL, "Platform", "Admin", password, true)
+            .await?;
+        let _ = admin;
+        self.account(CUSTOMER_EMAIL, "Amira", "Haddad", password, false)
+            .await?;
+        let mut logins = vec![
+            ("platform admin", ADMIN_EMAIL),
+            ("customer", CUSTOMER_EMAIL),
+        ];
+        let mut vendors = Vec::new();
+        for vendor in VENDORS {
+            let owner = self
+                .account(vendor.owner, "Demo", "Owner", password, false)
+                .await?;
+            let tenant = match self.tenancy.vendor_by_slug(vendor.slug).await? {
+                Some(existing) => existing.id,
+                None => {
+                    self.tenancy
+                        .register_vendor(
+                            owner,
+                            VendorName::parse(vendor.name)?,
+                            Slug::parse(vendor.slug)?,
+                        )
+                        .await?
+                        .id
+                }
+            };
+            self.stock(tenant, vendor.stock).await?;
+            logins.push((vendor.name, vendor.owner));
+            vendors.push((vendor.name, tenant));
+        }
+        Ok(Seeded { logins, vendors })
+    }
+
+    async fn account(
+        &self,
+        email: &str,
+        first: &str,
+        last: &str,
+        password: &str,
+        platform_admin: bool,
+    ) -> anyhow::Result<uuid::Uuid> {
+        let email = Email::parse(email)?;
+        let registration = Registration {
+            password: Password::parse(password, &email)?,
+            email: email.clone(),
+            first_name: PersonName::parse(first)?,
+            last_name: PersonName::parse(last)?,
+            phone: None,
+        };
+        match self
+            .identity
+            .create_account(registration, platform_admin)
+            .await
+        {
+            Ok(user) => Ok(user.id.0),
+            Err(RegisterError::EmailTaken) => Ok(self
+                .identity
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("{email} vanished"))?
+                .id
+                .0),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn stock(&self, tenant: TenantId, stock: &[(&str, i64, i64)]) -> anyhow::Result<()> {
         let scope = Scope {
-            tenant: TenantId::from_uuid(vendor.id),
+            tenant,
             actor: "system:demo-seed".into(),
         };
-        for (sku, on_hand, threshold) in vendor.stock {
+        for (sku, on_hand, threshold) in stock {
             let item = NewStockItem {
                 sku: Sku::parse(sku)?,
                 on_hand: Threshold::parse(*on_hand)?,
                 reorder_threshold: Threshold::parse(*threshold)?,
             };
-            match inventory.create_item(&scope, item).await {
-                Ok(_) => created += 1,
-                Err(CreateError::DuplicateSku(_)) => {}
+            match self.inventory.create_item(&scope, item).await {
+                Ok(_) | Err(CreateError::DuplicateSku(_)) => {}
                 Err(err) => return Err(err.into()),
             }
         }
+        Ok(())
     }
-    Ok(created)
 }
 
-/// Owner tokens for each demo vendor, valid for `ttl`.
-pub fn tokens(issuer: &TokenIssuer, ttl: Duration) -> anyhow::Result<Vec<(String, String)>> {
-    VENDORS
+/// An owner token for each demo vendor, valid for `ttl` (a shortcut past
+/// signing in and selecting the vendor).
+pub fn vendor_tokens(
+    issuer: &TokenIssuer,
+    seeded: &Seeded,
+    ttl: Duration,
+) -> anyhow::Result<Vec<(String, String)>> {
+    seeded
+        .vendors
         .iter()
-        .map(|vendor| {
-            let token = issuer.issue(
-                &format!(
-                    "demo-owner-{}",
-                    vendor.name.to_lowercase().replace(' ', "-")
-                ),
-                Some(TenantId::from_uuid(vendor.id)),
-                Role::Owner,
-                ttl,
-            )?;
-            Ok((format!("{} (owner)", vendor.name), token))
+        .map(|(name, tenant)| {
+            let token = issuer.issue("demo-owner", Some(*tenant), Role::Owner, ttl)?;
+            Ok((format!("{name} (owner)"), token))
         })
         .collect()
 }

@@ -116,3 +116,63 @@ fn keygen_and_dev_token_make_a_token_the_public_key_verifies() {
     assert!(!vendor_without_tenant.status.success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn admin_create_user_bootstraps_a_platform_admin() {
+    let db = TestDatabase::create().await;
+    let url = db.app_url.clone();
+    let created = souk(
+        &["admin", "create-user", "--email", "Root@Example.com"],
+        &[("SOUK_DATABASE_URL", &url)],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let printed = String::from_utf8_lossy(&created.stdout).into_owned();
+    assert!(printed.contains("password (shown once): "), "{printed}");
+    let admin: bool = sqlx::query_scalar(
+        "SELECT platform_admin FROM identity.users WHERE email = 'root@example.com'",
+    )
+    .fetch_one(&db.owner)
+    .await
+    .expect("admin row");
+    assert!(admin);
+    let bad = souk(
+        &["admin", "create-user", "--email", "not-an-email"],
+        &[("SOUK_DATABASE_URL", &url)],
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--email"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn demo_seed_twice_duplicates_nothing() {
+    let db = TestDatabase::create().await;
+    let env = [
+        ("SOUK_DATABASE_URL", db.app_url.as_str()),
+        ("SOUK_DEMO_PASSWORD", "demo passphrase 2026"),
+    ];
+    let counts = async || -> Vec<i64> {
+        let mut counts = Vec::new();
+        for table in [
+            "identity.users",
+            "tenancy.tenants",
+            "tenancy.memberships",
+            "inventory.stock_items",
+            "inventory.ledger",
+        ] {
+            counts.push(
+                sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(&db.owner)
+                    .await
+                    .expect("count"),
+            );
+        }
+        counts
+    };
+    let first = souk(&["demo-seed"], &env);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let after_first = counts().await;
+    assert_eq!(after_first[..4], [5, 3, 3, 10]);
+    let second = souk(&["demo-seed"], &env);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(counts().await, after_first);
+}
