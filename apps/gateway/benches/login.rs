@@ -38,7 +38,11 @@ fn figures(mut latencies: Vec<Duration>, length: Duration) -> Figures {
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
     Ok(client.post(url).json(body).send().await?.json().await?)
 }
 
@@ -61,7 +65,10 @@ async fn load(
             while Instant::now() < deadline {
                 let started = Instant::now();
                 let answer = post(&client, &url, &body).await?;
-                anyhow::ensure!(answer["data"][expect].is_object() || answer["data"][expect].is_string(), "{answer}");
+                anyhow::ensure!(
+                    answer["data"][expect].is_object() || answer["data"][expect].is_string(),
+                    "{answer}"
+                );
                 latencies.push(started.elapsed());
             }
             Ok::<_, anyhow::Error>(latencies)
@@ -76,7 +83,10 @@ async fn load(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let length = Duration::from_secs(seconds);
     let db = TestDatabase::create().await;
     let (private, _) = generate_keypair()?;
@@ -104,10 +114,15 @@ async fn main() -> anyhow::Result<()> {
     });
     let cheap = json!({ "query": "{ __typename }" });
 
-    println!("sign-in over HTTP, argon2id m=19 MiB t=2 p=1, {seconds} s per run, {} cores\n",
-        std::thread::available_parallelism().map_or(0, usize::from));
+    println!(
+        "sign-in over HTTP, argon2id m=19 MiB t=2 p=1, {seconds} s per run, {} cores\n",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
     for clients in [1, 16] {
-        let f = figures(load(&url, clients, length, login.clone(), "login").await?, length);
+        let f = figures(
+            load(&url, clients, length, login.clone(), "login").await?,
+            length,
+        );
         println!(
             "logins, {clients:>2} clients: {:>7.1}/s   p50 {:>7.1} ms   p99 {:>7.1} ms",
             f.per_second,
@@ -115,7 +130,10 @@ async fn main() -> anyhow::Result<()> {
             f.p99.as_secs_f64() * 1000.0
         );
     }
-    let alone = figures(load(&url, 1, length, cheap.clone(), "__typename").await?, length);
+    let alone = figures(
+        load(&url, 1, length, cheap.clone(), "__typename").await?,
+        length,
+    );
     let busy_logins = tokio::spawn({
         let url = url.clone();
         let login = login.clone();
