@@ -127,3 +127,45 @@ pub fn with_database(base: &str, database: &str, user: Option<&str>) -> String {
     }
     url.to_string()
 }
+
+/// A MongoDB database of its own for one test, on the server named by
+/// `SOUK_TEST_MONGODB_URL` (`scripts/test` starts one), dropped when the test ends.
+#[derive(Debug)]
+pub struct TestMongo {
+    pub url: String,
+    pub name: String,
+}
+
+impl TestMongo {
+    /// Panics with a clear message when no test server is configured.
+    pub fn create() -> Self {
+        let base = std::env::var("SOUK_TEST_MONGODB_URL").expect(
+            "SOUK_TEST_MONGODB_URL is not set: run the tests through scripts/test, which starts the MongoDB-compatible test server",
+        );
+        let name = format!("souk_test_{}", uuid::Uuid::new_v4().simple());
+        let mut url = Url::parse(&base).expect("SOUK_TEST_MONGODB_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        Self {
+            url: url.to_string(),
+            name,
+        }
+    }
+}
+
+impl Drop for TestMongo {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let name = self.name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let client = mongodb::Client::with_uri_str(&url).await.ok()?;
+                client.database(&name).drop().await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}

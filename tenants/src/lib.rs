@@ -8,6 +8,7 @@
 
 pub mod api;
 mod id;
+pub mod mongo;
 mod principal;
 mod scope;
 pub mod token;

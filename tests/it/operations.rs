@@ -56,7 +56,10 @@ async fn health_and_readiness() {
 async fn an_unreachable_database_is_not_ready_but_the_process_is_alive() {
     let db = TestDatabase::create().await;
     let missing = with_database(&db.app_url, "souk_no_such_db", None);
-    let (settings, _) = settings(&missing, "");
+    let (settings, _) = settings(
+        &missing,
+        "mongodb_url = 'mongodb://127.0.0.1:1/souk?directConnection=true&serverSelectionTimeoutMS=500'",
+    );
     let app = Application::build(settings)
         .await
         .expect("starts without its database");

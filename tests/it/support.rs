@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use souk_gateway::{Application, Settings};
-use souk_migrations::testing::TestDatabase;
+use souk_migrations::testing::{TestDatabase, TestMongo};
 use souk_tenants::token::{generate_keypair, TokenIssuer};
 use souk_tenants::{Role, TenantId};
 use tokio::sync::oneshot;
@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: TestDatabase,
+    pub mongo: TestMongo,
     pub issuer: TokenIssuer,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -35,7 +36,17 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDatabase, extra: &str) -> Self {
-        let (settings, issuer) = settings(&db.app_url, extra);
+        let mongo = TestMongo::create();
+        let (settings, issuer) = settings(
+            &db.app_url,
+            &format!("mongodb_url = '{}'\n{extra}", mongo.url),
+        );
+        let database = souk_gateway::app::mongo_database(&mongo.url)
+            .await
+            .expect("mongo");
+        souk_catalog::MongoCatalog::create_indexes(&database)
+            .await
+            .expect("indexes");
         let app = Application::build(settings).await.expect("build");
         let addr = app.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
@@ -45,6 +56,7 @@ impl TestApp {
         Self {
             addr,
             db,
+            mongo,
             issuer,
             client: reqwest::Client::new(),
             shutdown: Some(tx),

@@ -13,7 +13,7 @@ use figment::Figment;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use souk_gateway::{Application, Settings};
-use souk_migrations::testing::TestDatabase;
+use souk_migrations::testing::{TestDatabase, TestMongo};
 use souk_tenants::token::generate_keypair;
 
 const EMAIL: &str = "bench@example.com";
@@ -89,12 +89,14 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(5);
     let length = Duration::from_secs(seconds);
     let db = TestDatabase::create().await;
+    let mongo = TestMongo::create();
     let (private, _) = generate_keypair()?;
     let toml = format!(
-        "database_url = '{}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
+        "database_url = '{}'\nmongodb_url = '{}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
          logins_per_minute_per_ip = 100000000\nlogins_per_minute_per_account = 100000000\n\
          jwt_private_key = '''\n{}'''\n",
         db.app_url,
+        mongo.url,
         private.expose_secret()
     );
     let settings = Settings::extract(Figment::from(Toml::string(&toml)))?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
 use souk_identity::{Identity, PgIdentity};
@@ -60,6 +61,17 @@ pub fn issuer(settings: &Settings) -> Result<Option<TokenIssuer>, ConfigError> {
         .transpose()
 }
 
+/// The MongoDB database `url` names (default `souk`). The driver connects
+/// lazily, so the server starts (and reports not ready) while MongoDB is away.
+pub async fn mongo_database(url: &str) -> Result<mongodb::Database, ConfigError> {
+    let client = mongodb::Client::with_uri_str(url)
+        .await
+        .map_err(|_| ConfigError::invalid("mongodb_url", "not a MongoDB connection string"))?;
+    Ok(client
+        .default_database()
+        .unwrap_or_else(|| client.database("souk")))
+}
+
 /// A pool for `url` that connects lazily, so the server starts (and reports not
 /// ready) while the database is away.
 pub fn lazy_pool(key: &str, url: &str, max_connections: u32) -> Result<PgPool, ConfigError> {
@@ -81,6 +93,7 @@ impl Application {
             settings.db_max_connections,
         )?;
         let verifier = Arc::new(verifier(&settings)?);
+        let mongo = mongo_database(settings.mongodb_url()?).await?;
         let issuer = issuer(&settings)?.map(Arc::new);
         let inventory: Arc<dyn Inventory> = Arc::new(PgInventory::new(pool.clone()));
         let identity: Arc<dyn Identity> = Arc::new(PgIdentity::new(
@@ -103,7 +116,13 @@ impl Application {
             logins_per_account: settings.logins_per_minute_per_account,
             lookups_per_ip: settings.lookups_per_minute_per_ip,
         }));
+        let catalog: Arc<dyn Catalog> = Arc::new(MongoCatalog::new(
+            mongo.clone(),
+            inventory.clone(),
+            tenancy.clone(),
+        ));
         let services = Services {
+            catalog,
             inventory: inventory.clone(),
             directory: Arc::new(IdentityDirectory(identity.clone())),
             identity,
@@ -123,6 +142,7 @@ impl Application {
             schema: build_schema(limits, services),
             verifier,
             tenancy,
+            mongo,
             trust_forwarded_for: settings.trust_forwarded_for,
             pool: pool.clone(),
             metrics: telemetry::metrics(),

@@ -155,7 +155,17 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("migration failed")?;
     pool.close().await;
-    tracing::info!("migrations applied");
+    tracing::info!("PostgreSQL migrations applied");
+    match settings.mongodb_url() {
+        Ok(url) => {
+            let db = crate::app::mongo_database(url).await?;
+            souk_catalog::MongoCatalog::create_indexes(&db)
+                .await
+                .context("cannot create the MongoDB indexes")?;
+            tracing::info!("MongoDB indexes created");
+        }
+        Err(_) => tracing::warn!("SOUK_MONGODB_URL is not set: MongoDB indexes were not created"),
+    }
     Ok(())
 }
 

@@ -52,6 +52,9 @@ pub struct Settings {
     /// PostgreSQL, as the app role (`souk_app`: no superuser, no table owner,
     /// no BYPASSRLS). Required to serve.
     pub database_url: Option<SecretString>,
+    /// MongoDB (catalog, orders), e.g. `mongodb://host:27017/souk`; the path names
+    /// the database (default `souk`). Required to serve.
+    pub mongodb_url: Option<SecretString>,
     /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
     pub migrate_database_url: Option<SecretString>,
     #[serde(default = "defaults::listen_addr")]
@@ -237,6 +240,14 @@ impl Settings {
             .as_ref()
             .map(|url| url.expose_secret())
             .ok_or_else(|| ConfigError::missing("database_url"))
+    }
+
+    /// The MongoDB URL; required by everything that talks to MongoDB.
+    pub fn mongodb_url(&self) -> Result<&str, ConfigError> {
+        self.mongodb_url
+            .as_ref()
+            .map(|url| url.expose_secret())
+            .ok_or_else(|| ConfigError::missing("mongodb_url"))
     }
 
     /// The migration role's URL (`migrate_database_url`, else `database_url`).

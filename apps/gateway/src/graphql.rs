@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::{
     EmptySubscription, ErrorExtensionValues, MergedObject, Schema, ServerError, ValidationResult,
 };
+use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery};
+use souk_catalog::Catalog;
 use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
 use souk_inventory::api::{InventoryMutation, InventoryQuery};
@@ -17,15 +20,21 @@ use souk_tenants::vendors::service::Tenancy;
 
 /// Every query of every service.
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(IdentityQuery, TenancyQuery, InventoryQuery);
+pub struct Query(IdentityQuery, TenancyQuery, CatalogQuery, InventoryQuery);
 
 /// Every mutation of every service.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(IdentityMutation, TenancyMutation, InventoryMutation);
+pub struct Mutation(
+    IdentityMutation,
+    TenancyMutation,
+    CatalogMutation,
+    InventoryMutation,
+);
 
 /// The services the schema's resolvers call.
 #[derive(Debug, Clone)]
 pub struct Services {
+    pub catalog: Arc<dyn Catalog>,
     pub inventory: Arc<dyn Inventory>,
     pub identity: Arc<dyn Identity>,
     pub tenancy: Arc<dyn Tenancy>,
@@ -48,6 +57,11 @@ pub struct QueryLimits {
 /// The schema with the services it calls.
 pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(DataLoader::new(
+            AvailabilityLoader::new(services.inventory.clone()),
+            tokio::spawn,
+        ))
+        .data(services.catalog)
         .data(services.inventory)
         .data(services.identity)
         .data(services.tenancy)

@@ -34,6 +34,7 @@ pub struct AppState {
     pub schema: SoukSchema,
     pub verifier: Arc<TokenVerifier>,
     pub tenancy: Arc<dyn Tenancy>,
+    pub mongo: mongodb::Database,
     /// Whether to take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
     pub pool: PgPool,
@@ -210,9 +211,21 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when PostgreSQL answers and every migration this binary knows is applied.
+/// Ready when PostgreSQL answers with every migration this binary knows applied,
+/// and MongoDB answers.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let check = tokio::time::timeout(Duration::from_secs(3), migrations_applied(&state.pool));
+    let check = tokio::time::timeout(Duration::from_secs(3), async {
+        migrations_applied(&state.pool).await?;
+        state
+            .mongo
+            .run_command(mongodb::bson::doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+            .map_err(|err| {
+                tracing::warn!(error = %err, "MongoDB ping failed");
+                "MongoDB is unreachable".to_string()
+            })
+    });
     match check.await {
         Ok(Ok(())) => (
             StatusCode::OK,
@@ -220,7 +233,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         Ok(Err(reason)) => not_ready(&reason),
-        Err(_) => not_ready("the database did not answer within 3 seconds"),
+        Err(_) => not_ready("the databases did not answer within 3 seconds"),
     }
 }
 

@@ -27,6 +27,8 @@ pub trait Tenancy: Send + Sync + 'static {
     ) -> Result<Vendor, TenancyError>;
     async fn vendor(&self, id: TenantId) -> Result<Option<Vendor>, TenancyError>;
     async fn vendor_by_slug(&self, slug: &str) -> Result<Option<Vendor>, TenancyError>;
+    /// Every vendor that is not active: the storefront hides their products.
+    async fn inactive_vendors(&self) -> Result<Vec<TenantId>, TenancyError>;
     /// The vendor's status, read on every vendor-side request.
     async fn status(&self, id: TenantId) -> Result<Option<TenantStatus>, TenancyError>;
     async fn my_vendors(&self, user: Uuid) -> Result<Vec<(Vendor, Role)>, TenancyError>;
@@ -205,6 +207,10 @@ impl Tenancy for PgTenancy {
 
     async fn status(&self, id: TenantId) -> Result<Option<TenantStatus>, TenancyError> {
         Ok(store::status(&self.pool, id).await?)
+    }
+
+    async fn inactive_vendors(&self) -> Result<Vec<TenantId>, TenancyError> {
+        Ok(store::inactive(&self.pool).await?)
     }
 
     async fn my_vendors(&self, user: Uuid) -> Result<Vec<(Vendor, Role)>, TenancyError> {

@@ -360,3 +360,12 @@ pub async fn touch_key(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
     .await?;
     Ok(())
 }
+
+/// Every vendor that is not active (pending or suspended).
+pub async fn inactive(pool: &PgPool) -> Result<Vec<TenantId>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM tenancy.tenants WHERE status <> 'active'")
+            .fetch_all(pool)
+            .await?;
+    Ok(ids.into_iter().map(TenantId::from_uuid).collect())
+}

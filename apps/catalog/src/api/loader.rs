@@ -1,0 +1,60 @@
+//! Availability, batched: every (tenant, SKU) a request asks for is loaded in one
+//! inventory call per tenant, each inside that tenant's row-level security scope.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use souk_inventory::domain::Sku;
+use souk_inventory::Inventory;
+use souk_tenants::TenantId;
+
+/// Loads available stock by (tenant, SKU); unknown SKUs have none.
+#[derive(Debug, Clone)]
+pub struct AvailabilityLoader {
+    inventory: Arc<dyn Inventory>,
+}
+
+impl AvailabilityLoader {
+    pub fn new(inventory: Arc<dyn Inventory>) -> Self {
+        Self { inventory }
+    }
+}
+
+impl Loader<(TenantId, Sku)> for AvailabilityLoader {
+    type Value = i64;
+    type Error = Arc<String>;
+
+    async fn load(
+        &self,
+        keys: &[(TenantId, Sku)],
+    ) -> Result<HashMap<(TenantId, Sku), i64>, Self::Error> {
+        let mut by_tenant: HashMap<TenantId, Vec<Sku>> = HashMap::new();
+        for (tenant, sku) in keys {
+            by_tenant.entry(*tenant).or_default().push(sku.clone());
+        }
+        metrics::counter!("souk_availability_batches_total").increment(1);
+        let lookups = by_tenant.into_iter().map(|(tenant, skus)| {
+            let inventory = self.inventory.clone();
+            async move {
+                let items = inventory.items_by_sku(tenant, &skus).await?;
+                Ok::<_, souk_inventory::domain::InternalError>((tenant, items))
+            }
+        });
+        let mut found = HashMap::new();
+        for result in futures::future::join_all(lookups).await {
+            let (tenant, items) = result.map_err(|err| {
+                tracing::error!(error = %err, "availability lookup failed");
+                Arc::new("availability is unavailable".to_string())
+            })?;
+            for item in items {
+                let available = item.available();
+                found.insert((tenant, item.sku), available);
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|key| (key.clone(), found.get(key).copied().unwrap_or(0)))
+            .collect())
+    }
+}

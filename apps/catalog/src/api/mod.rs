@@ -1,0 +1,11 @@
+//! The catalog's GraphQL: the vendor's products, the public storefront, and the
+//! platform admins' category tree. Stock availability is loaded through one
+//! batched inventory call per tenant per request ([`AvailabilityLoader`]).
+
+mod errors;
+mod loader;
+mod objects;
+mod resolvers;
+
+pub use loader::AvailabilityLoader;
+pub use resolvers::{CatalogMutation, CatalogQuery};

@@ -1,0 +1,573 @@
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::DateTime;
+use mongodb::bson::oid::ObjectId;
+use souk_inventory::domain::Scope;
+use souk_tenants::api::{page_size, platform_admin, service, vendor, ApiError};
+use souk_tenants::vendors::service::Tenancy;
+use souk_tenants::vendors::TenantStatus;
+
+use super::errors::invalid;
+use super::objects::{CategoryView, ProductInput, ProductSort, ProductView, StatusView};
+use crate::domain::{ObjectKey, Product, ProductDraft, RawDraft, RawVariant};
+use crate::service::{Listing, SearchIn};
+use crate::store::products::{position, After, Order};
+use crate::Catalog;
+
+const DEFAULT_PAGE: i32 = 20;
+const MAX_SEARCH: usize = 100;
+
+fn catalog<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Catalog>, ApiError> {
+    service::<dyn Catalog>(ctx)
+}
+
+fn object_key(field: &str, raw: &str) -> Result<ObjectKey, ApiError> {
+    ObjectKey::parse(field, raw).map_err(invalid)
+}
+
+fn search_text(search: Option<String>) -> Result<Option<String>, ApiError> {
+    let search = search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH)
+    {
+        return Err(ApiError::invalid_argument(
+            "search",
+            format!("at most {MAX_SEARCH} characters"),
+        ));
+    }
+    Ok(search)
+}
+
+fn draft(input: ProductInput) -> Result<ProductDraft, ApiError> {
+    ProductDraft::parse(RawDraft {
+        title: input.title,
+        description: input.description,
+        category: input.category_id.map(|id| id.0),
+        price_amount: input.price.amount,
+        currency: input.price.currency,
+        variants: input
+            .variants
+            .into_iter()
+            .map(|v| RawVariant {
+                sku: v.sku,
+                options: v.options.into_iter().map(|o| (o.name, o.value)).collect(),
+                price_amount: v.price_amount,
+                initial_stock: v.initial_stock,
+            })
+            .collect(),
+        images: input.images,
+        attributes: input
+            .attributes
+            .into_iter()
+            .map(|a| (a.name, a.value))
+            .collect(),
+    })
+    .map_err(invalid)
+}
+
+/// Where a listing page ends: the order it follows and the last item's key.
+#[derive(Debug, Clone, PartialEq)]
+enum Cursor {
+    Plain(After),
+    /// Relevance: phase 1 lists title matches, phase 2 the rest.
+    Relevance(u8, After),
+}
+
+fn encode(cursor: &Cursor) -> String {
+    let text = match cursor {
+        Cursor::Plain(After::Newest(at, id)) => format!("n|{}|{id}", at.timestamp_millis()),
+        Cursor::Plain(After::Price(amount, id)) => format!("p|{amount}|{id}"),
+        Cursor::Relevance(phase, After::Newest(at, id)) => {
+            format!("r{phase}|{}|{id}", at.timestamp_millis())
+        }
+        Cursor::Relevance(phase, After::Price(amount, id)) => format!("r{phase}|{amount}|{id}"),
+    };
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let bad = || ApiError::invalid_argument("after", "not a cursor returned by this list");
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?)
+        .map_err(|_| bad())?;
+    let mut parts = text.split('|');
+    let (Some(kind), Some(key), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let id = ObjectId::parse_str(id).map_err(|_| bad())?;
+    let key: i64 = key.parse().map_err(|_| bad())?;
+    let newest = || {
+        DateTime::from_timestamp_millis(key)
+            .map(|at| After::Newest(at, id))
+            .ok_or_else(bad)
+    };
+    Ok(Some(match kind {
+        "n" => Cursor::Plain(newest()?),
+        "p" => Cursor::Plain(After::Price(key, id)),
+        "r1" => Cursor::Relevance(1, newest()?),
+        "r2" => Cursor::Relevance(2, newest()?),
+        _ => return Err(bad()),
+    }))
+}
+
+fn connection(
+    products: Vec<(Cursor, Product)>,
+    has_previous: bool,
+    has_next: bool,
+) -> Connection<String, ProductView> {
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges.extend(
+        products
+            .into_iter()
+            .map(|(cursor, product)| Edge::new(encode(&cursor), ProductView::new(product))),
+    );
+    connection
+}
+
+/// Storefront filters, as given.
+struct Filters {
+    search: Option<String>,
+    category: Option<ObjectKey>,
+    vendor: Option<souk_tenants::TenantId>,
+    min_price: Option<i64>,
+    max_price: Option<i64>,
+}
+
+/// One page of the storefront, following `sort` from `after`.
+async fn storefront_page(
+    catalog: &Arc<dyn Catalog>,
+    filters: &Filters,
+    sort: ProductSort,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<(Cursor, Product)>, ApiError> {
+    let listing = |search: Option<String>, order: Order, after: Option<After>| Listing {
+        search,
+        search_in: SearchIn::Anywhere,
+        category: filters.category,
+        vendor: filters.vendor,
+        min_price: filters.min_price,
+        max_price: filters.max_price,
+        order,
+        after,
+        limit,
+    };
+    let plain = |order: Order, after: Option<Cursor>| -> Result<Option<After>, ApiError> {
+        match after {
+            None => Ok(None),
+            Some(Cursor::Plain(after))
+                if matches!(
+                    (&after, order),
+                    (After::Newest(..), Order::Newest)
+                        | (After::Price(..), Order::PriceLowHigh | Order::PriceHighLow)
+                ) =>
+            {
+                Ok(Some(after))
+            }
+            Some(_) => Err(ApiError::invalid_argument(
+                "after",
+                "the cursor belongs to another sort order",
+            )),
+        }
+    };
+    let order = match sort {
+        ProductSort::Newest => Order::Newest,
+        ProductSort::PriceAsc => Order::PriceLowHigh,
+        ProductSort::PriceDesc => Order::PriceHighLow,
+        ProductSort::Relevance => {
+            let Some(search) = filters.search.clone() else {
+                // Without search text every product is equally relevant.
+                let after = plain(Order::Newest, after)?;
+                let found = catalog
+                    .storefront(listing(None, Order::Newest, after))
+                    .await?;
+                return Ok(found
+                    .into_iter()
+                    .map(|p| (Cursor::Plain(position(Order::Newest, &p)), p))
+                    .collect());
+            };
+            let (phase, after) = match after {
+                None => (1, None),
+                Some(Cursor::Relevance(phase, after)) => (phase, Some(after)),
+                Some(_) => {
+                    return Err(ApiError::invalid_argument(
+                        "after",
+                        "the cursor belongs to another sort order",
+                    ))
+                }
+            };
+            let mut page = Vec::new();
+            if phase == 1 {
+                let mut titles = listing(Some(search.clone()), Order::Newest, after.clone());
+                titles.search_in = SearchIn::Title;
+                let titles = catalog.storefront(titles).await?;
+                page.extend(
+                    titles
+                        .into_iter()
+                        .map(|p| (Cursor::Relevance(1, position(Order::Newest, &p)), p)),
+                );
+            }
+            let room = limit - page.len() as i64;
+            if room > 0 {
+                let after = if phase == 2 { after } else { None };
+                let mut rest = listing(Some(search), Order::Newest, after);
+                rest.search_in = SearchIn::DescriptionOnly;
+                rest.limit = room;
+                let others = catalog.storefront(rest).await?;
+                page.extend(
+                    others
+                        .into_iter()
+                        .map(|p| (Cursor::Relevance(2, position(Order::Newest, &p)), p)),
+                );
+            }
+            return Ok(page);
+        }
+    };
+    let after = plain(order, after)?;
+    let found = catalog
+        .storefront(listing(filters.search.clone(), order, after))
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|p| (Cursor::Plain(position(order, &p)), p))
+        .collect())
+}
+
+async fn in_stock(ctx: &Context<'_>, product: &Product) -> Result<bool, ApiError> {
+    let loader = ctx
+        .data::<async_graphql::dataloader::DataLoader<super::AvailabilityLoader>>()
+        .map_err(|err| ApiError::internal(&err.message))?;
+    let keys: Vec<_> = product
+        .variants
+        .iter()
+        .map(|v| (product.tenant, v.sku.clone()))
+        .collect();
+    let found = loader
+        .load_many(keys)
+        .await
+        .map_err(|err| ApiError::internal(&err))?;
+    Ok(found.values().any(|available| *available > 0))
+}
+
+/// A vendor as the storefront shows it.
+#[derive(Debug, SimpleObject)]
+pub struct StorefrontVendor {
+    pub id: ID,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// The storefront: active products of active vendors. Search matches title
+    /// and description literally, ignoring case; prices are in minor units.
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        category: Option<ID>,
+        #[graphql(desc = "A vendor's slug.")] vendor: Option<String>,
+        min_price: Option<i64>,
+        max_price: Option<i64>,
+        #[graphql(default = false)] in_stock: bool,
+        sort: Option<ProductSort>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ProductView>> {
+        let limit = page_size(first, DEFAULT_PAGE)?;
+        let search = search_text(search)?;
+        let vendor = match vendor {
+            Some(slug) => match service::<dyn Tenancy>(ctx)?
+                .vendor_by_slug(slug.trim())
+                .await
+                .map_err(ApiError::from)?
+            {
+                Some(found) => Some(found.id),
+                None => return Ok(Connection::new(false, false)),
+            },
+            None => None,
+        };
+        let filters = Filters {
+            category: category.map(|c| object_key("category", &c)).transpose()?,
+            search,
+            vendor,
+            min_price,
+            max_price,
+        };
+        let sort = sort.unwrap_or(if filters.search.is_some() {
+            ProductSort::Relevance
+        } else {
+            ProductSort::Newest
+        });
+        let catalog = catalog(ctx)?;
+        let had_cursor = after.is_some();
+        let mut cursor = decode(after)?;
+        let mut page = Vec::new();
+        // With inStock, pages are refilled from further down the list (a few rounds at most).
+        for _ in 0..5 {
+            let batch = storefront_page(catalog, &filters, sort, cursor.clone(), limit + 1).await?;
+            let exhausted = (batch.len() as i64) <= limit;
+            for (position, product) in batch {
+                cursor = Some(position.clone());
+                if !in_stock_filter(ctx, in_stock, &product).await? {
+                    continue;
+                }
+                page.push((position, product));
+                if page.len() as i64 > limit {
+                    break;
+                }
+            }
+            if exhausted || page.len() as i64 > limit || !in_stock {
+                break;
+            }
+        }
+        let has_next = page.len() as i64 > limit;
+        page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(connection(page, had_cursor, has_next))
+    }
+
+    /// One product of the storefront; null when it is not for sale.
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ProductView>> {
+        let id = object_key("id", &id)?;
+        Ok(catalog(ctx)?
+            .public_product(id)
+            .await
+            .map_err(ApiError::from)?
+            .map(ProductView::new))
+    }
+
+    /// A vendor's storefront page; null unless the vendor is active.
+    async fn vendor(&self, ctx: &Context<'_>, slug: String) -> Result<Option<StorefrontVendor>> {
+        let found = service::<dyn Tenancy>(ctx)?
+            .vendor_by_slug(slug.trim())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found
+            .filter(|v| v.status == TenantStatus::Active)
+            .map(|v| StorefrontVendor {
+                id: ID(v.id.to_string()),
+                name: v.name,
+                slug: v.slug,
+            }))
+    }
+
+    /// The category tree, with counts of active products.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryView>> {
+        let all = catalog(ctx)?.categories().await.map_err(ApiError::from)?;
+        Ok(CategoryView::tree(&all, None))
+    }
+
+    /// The caller's own products, drafts included, newest first.
+    async fn vendor_products(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<StatusView>,
+        search: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ProductView>> {
+        let actor = vendor(ctx)?;
+        let limit = page_size(first, DEFAULT_PAGE)?;
+        let search = search_text(search)?;
+        let had_cursor = after.is_some();
+        let after = match decode(after)? {
+            None => None,
+            Some(Cursor::Plain(after @ After::Newest(..))) => Some(after),
+            Some(_) => {
+                return Err(ApiError::invalid_argument(
+                    "after",
+                    "not a cursor returned by this list",
+                )
+                .into())
+            }
+        };
+        let mut found = catalog(ctx)?
+            .vendor_products(
+                actor.tenant,
+                status.map(Into::into),
+                search,
+                after,
+                limit + 1,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        let has_next = found.len() as i64 > limit;
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let page = found
+            .into_iter()
+            .map(|p| (Cursor::Plain(position(Order::Newest, &p)), p))
+            .collect();
+        Ok(connection(page, had_cursor, has_next))
+    }
+
+    /// One of the caller's own products; null when the vendor has no such product.
+    async fn vendor_product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ProductView>> {
+        let actor = vendor(ctx)?;
+        let id = object_key("id", &id)?;
+        Ok(catalog(ctx)?
+            .vendor_product(actor.tenant, id)
+            .await
+            .map_err(ApiError::from)?
+            .map(ProductView::new))
+    }
+}
+
+async fn in_stock_filter(
+    ctx: &Context<'_>,
+    wanted: bool,
+    product: &Product,
+) -> Result<bool, ApiError> {
+    if !wanted {
+        return Ok(true);
+    }
+    in_stock(ctx, product).await
+}
+
+fn scope(actor: &souk_tenants::VendorActor) -> Scope {
+    Scope {
+        tenant: actor.tenant,
+        actor: format!("user:{}", actor.subject),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    /// Creates a draft product; each new variant SKU gets a stock item.
+    async fn create_product(&self, ctx: &Context<'_>, input: ProductInput) -> Result<ProductView> {
+        let actor = vendor(ctx)?;
+        let draft = draft(input)?;
+        let product = catalog(ctx)?
+            .create_product(&scope(&actor), draft)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ProductView::new(product))
+    }
+
+    /// Replaces a product's content; `version` must be the one last read.
+    async fn update_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i64,
+        input: ProductInput,
+    ) -> Result<ProductView> {
+        let actor = vendor(ctx)?;
+        let id = object_key("id", &id)?;
+        let draft = draft(input)?;
+        let product = catalog(ctx)?
+            .update_product(&scope(&actor), id, version, draft)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ProductView::new(product))
+    }
+
+    /// Puts a product on the storefront.
+    async fn publish_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductView> {
+        let actor = vendor(ctx)?;
+        let id = object_key("id", &id)?;
+        Ok(ProductView::new(
+            catalog(ctx)?
+                .publish(actor.tenant, id)
+                .await
+                .map_err(ApiError::from)?,
+        ))
+    }
+
+    /// Takes a product off the storefront; it can no longer be sold.
+    async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductView> {
+        let actor = vendor(ctx)?;
+        let id = object_key("id", &id)?;
+        Ok(ProductView::new(
+            catalog(ctx)?
+                .archive(actor.tenant, id)
+                .await
+                .map_err(ApiError::from)?,
+        ))
+    }
+
+    /// Deletes a draft that never sold.
+    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let actor = vendor(ctx)?;
+        let id = object_key("id", &id)?;
+        catalog(ctx)?
+            .delete(actor.tenant, id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(true)
+    }
+
+    /// Platform admins: adds a category (under `parentId`, or at the top).
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        parent_id: Option<ID>,
+    ) -> Result<CategoryView> {
+        platform_admin(ctx)?;
+        let parent = parent_id.map(|p| object_key("parentId", &p)).transpose()?;
+        let category = catalog(ctx)?
+            .create_category(&name, parent)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CategoryView::single(category))
+    }
+
+    async fn rename_category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> Result<CategoryView> {
+        platform_admin(ctx)?;
+        let id = object_key("id", &id)?;
+        let category = catalog(ctx)?
+            .rename_category(id, &name)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CategoryView::single(category))
+    }
+
+    /// Platform admins: moves a category under another (or to the top).
+    async fn move_category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        parent_id: Option<ID>,
+    ) -> Result<CategoryView> {
+        platform_admin(ctx)?;
+        let id = object_key("id", &id)?;
+        let parent = parent_id.map(|p| object_key("parentId", &p)).transpose()?;
+        let category = catalog(ctx)?
+            .move_category(id, parent)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CategoryView::single(category))
+    }
+
+    /// Platform admins: deletes an empty category.
+    async fn delete_category(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        platform_admin(ctx)?;
+        let id = object_key("id", &id)?;
+        catalog(ctx)?
+            .delete_category(id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,127 @@
+//! The tenant scope for MongoDB.
+//!
+//! Tenant collections are shared; every document carries `tenant_id`, and every
+//! index starts with it (it is also the shard key). Code reaches a tenant
+//! collection only through a [`TenantCollection`], which puts the tenant into
+//! every filter, insert and aggregation and refuses updates that would touch it,
+//! so a query without a tenant cannot be written.
+
+use futures::TryStreamExt;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::options::FindOptions;
+use mongodb::results::{DeleteResult, UpdateResult};
+use mongodb::Collection;
+
+use crate::TenantId;
+
+/// The field every tenant document carries.
+pub const TENANT_FIELD: &str = "tenant_id";
+
+/// A use of a tenant collection that would escape the tenant.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    #[error("an update may not change {TENANT_FIELD}")]
+    TenantUpdate,
+    #[error(transparent)]
+    Mongo(#[from] mongodb::error::Error),
+}
+
+/// One tenant's view of a shared collection.
+#[derive(Debug, Clone)]
+pub struct TenantCollection {
+    inner: Collection<Document>,
+    tenant: TenantId,
+}
+
+impl TenantCollection {
+    pub fn new(inner: Collection<Document>, tenant: TenantId) -> Self {
+        Self { inner, tenant }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    fn tenant_value(&self) -> Bson {
+        Bson::String(self.tenant.to_string())
+    }
+
+    /// `filter` AND this tenant (a caller's own `tenant_id` is replaced).
+    pub fn scope(&self, mut filter: Document) -> Document {
+        filter.insert(TENANT_FIELD, self.tenant_value());
+        filter
+    }
+
+    pub async fn find_one(&self, filter: Document) -> Result<Option<Document>, ScopeError> {
+        Ok(self.inner.find_one(self.scope(filter)).await?)
+    }
+
+    pub async fn find(
+        &self,
+        filter: Document,
+        options: FindOptions,
+    ) -> Result<Vec<Document>, ScopeError> {
+        let cursor = self
+            .inner
+            .find(self.scope(filter))
+            .with_options(options)
+            .await?;
+        Ok(cursor.try_collect().await?)
+    }
+
+    /// Inserts `document` as this tenant's.
+    pub async fn insert_one(&self, mut document: Document) -> Result<Bson, ScopeError> {
+        document.insert(TENANT_FIELD, self.tenant_value());
+        Ok(self.inner.insert_one(document).await?.inserted_id)
+    }
+
+    pub async fn update_one(
+        &self,
+        filter: Document,
+        update: Document,
+    ) -> Result<UpdateResult, ScopeError> {
+        refuse_tenant_update(&update)?;
+        Ok(self.inner.update_one(self.scope(filter), update).await?)
+    }
+
+    pub async fn delete_one(&self, filter: Document) -> Result<DeleteResult, ScopeError> {
+        Ok(self.inner.delete_one(self.scope(filter)).await?)
+    }
+
+    pub async fn count(&self, filter: Document) -> Result<u64, ScopeError> {
+        Ok(self.inner.count_documents(self.scope(filter)).await?)
+    }
+
+    /// Runs `pipeline` after a first `$match` on this tenant.
+    pub async fn aggregate(&self, pipeline: Vec<Document>) -> Result<Vec<Document>, ScopeError> {
+        let mut scoped = vec![doc! { "$match": { TENANT_FIELD: self.tenant_value() } }];
+        scoped.extend(pipeline);
+        let cursor = self.inner.aggregate(scoped).await?;
+        Ok(cursor.try_collect().await?)
+    }
+}
+
+fn refuse_tenant_update(update: &Document) -> Result<(), ScopeError> {
+    let touches = update.iter().any(|(operator, fields)| {
+        operator == TENANT_FIELD
+            || matches!(fields, Bson::Document(fields) if fields.keys().any(|k| k == TENANT_FIELD || k.starts_with("tenant_id.")))
+    });
+    if touches {
+        Err(ScopeError::TenantUpdate)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_may_not_touch_the_tenant() {
+        assert!(refuse_tenant_update(&doc! { "$set": { "title": "x" } }).is_ok());
+        assert!(refuse_tenant_update(&doc! { "$set": { "tenant_id": "other" } }).is_err());
+        assert!(refuse_tenant_update(&doc! { "$unset": { "tenant_id": "" } }).is_err());
+        assert!(refuse_tenant_update(&doc! { "$rename": { "tenant_id": "t" } }).is_err());
+    }
+}
