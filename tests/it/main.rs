@@ -2,6 +2,7 @@
 //! over HTTP as its clients drive it.
 
 mod auth;
+mod catalog;
 mod hardening;
 mod identity;
 mod inventory;

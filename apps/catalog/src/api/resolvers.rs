@@ -75,15 +75,16 @@ fn draft(input: ProductInput) -> Result<ProductDraft, ApiError> {
 /// Where a listing page ends: the order it follows and the last item's key.
 #[derive(Debug, Clone, PartialEq)]
 enum Cursor {
-    Plain(After),
+    Plain(Order, After),
     /// Relevance: phase 1 lists title matches, phase 2 the rest.
     Relevance(u8, After),
 }
 
 fn encode(cursor: &Cursor) -> String {
     let text = match cursor {
-        Cursor::Plain(After::Newest(at, id)) => format!("n|{}|{id}", at.timestamp_millis()),
-        Cursor::Plain(After::Price(amount, id)) => format!("p|{amount}|{id}"),
+        Cursor::Plain(_, After::Newest(at, id)) => format!("n|{}|{id}", at.timestamp_millis()),
+        Cursor::Plain(Order::PriceHighLow, After::Price(amount, id)) => format!("d|{amount}|{id}"),
+        Cursor::Plain(_, After::Price(amount, id)) => format!("a|{amount}|{id}"),
         Cursor::Relevance(phase, After::Newest(at, id)) => {
             format!("r{phase}|{}|{id}", at.timestamp_millis())
         }
@@ -111,8 +112,9 @@ fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
             .ok_or_else(bad)
     };
     Ok(Some(match kind {
-        "n" => Cursor::Plain(newest()?),
-        "p" => Cursor::Plain(After::Price(key, id)),
+        "n" => Cursor::Plain(Order::Newest, newest()?),
+        "a" => Cursor::Plain(Order::PriceLowHigh, After::Price(key, id)),
+        "d" => Cursor::Plain(Order::PriceHighLow, After::Price(key, id)),
         "r1" => Cursor::Relevance(1, newest()?),
         "r2" => Cursor::Relevance(2, newest()?),
         _ => return Err(bad()),
@@ -164,15 +166,7 @@ async fn storefront_page(
     let plain = |order: Order, after: Option<Cursor>| -> Result<Option<After>, ApiError> {
         match after {
             None => Ok(None),
-            Some(Cursor::Plain(after))
-                if matches!(
-                    (&after, order),
-                    (After::Newest(..), Order::Newest)
-                        | (After::Price(..), Order::PriceLowHigh | Order::PriceHighLow)
-                ) =>
-            {
-                Ok(Some(after))
-            }
+            Some(Cursor::Plain(of, after)) if of == order => Ok(Some(after)),
             Some(_) => Err(ApiError::invalid_argument(
                 "after",
                 "the cursor belongs to another sort order",
@@ -192,7 +186,7 @@ async fn storefront_page(
                     .await?;
                 return Ok(found
                     .into_iter()
-                    .map(|p| (Cursor::Plain(position(Order::Newest, &p)), p))
+                    .map(|p| (Cursor::Plain(Order::Newest, position(Order::Newest, &p)), p))
                     .collect());
             };
             let (phase, after) = match after {
@@ -238,7 +232,7 @@ async fn storefront_page(
         .await?;
     Ok(found
         .into_iter()
-        .map(|p| (Cursor::Plain(position(order, &p)), p))
+        .map(|p| (Cursor::Plain(order, position(order, &p)), p))
         .collect())
 }
 
@@ -282,12 +276,15 @@ impl CatalogQuery {
         #[graphql(desc = "A vendor's slug.")] vendor: Option<String>,
         min_price: Option<i64>,
         max_price: Option<i64>,
-        #[graphql(default = false)] in_stock: bool,
+        #[graphql(desc = "Only products with stock to sell (default false).")] in_stock: Option<
+            bool,
+        >,
         sort: Option<ProductSort>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, ProductView>> {
         let limit = page_size(first, DEFAULT_PAGE)?;
+        let in_stock = in_stock.unwrap_or(false);
         let search = search_text(search)?;
         let vendor = match vendor {
             Some(slug) => match service::<dyn Tenancy>(ctx)?
@@ -385,7 +382,7 @@ impl CatalogQuery {
         let had_cursor = after.is_some();
         let after = match decode(after)? {
             None => None,
-            Some(Cursor::Plain(after @ After::Newest(..))) => Some(after),
+            Some(Cursor::Plain(Order::Newest, after)) => Some(after),
             Some(_) => {
                 return Err(ApiError::invalid_argument(
                     "after",
@@ -408,7 +405,7 @@ impl CatalogQuery {
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let page = found
             .into_iter()
-            .map(|p| (Cursor::Plain(position(Order::Newest, &p)), p))
+            .map(|p| (Cursor::Plain(Order::Newest, position(Order::Newest, &p)), p))
             .collect();
         Ok(connection(page, had_cursor, has_next))
     }
