@@ -191,10 +191,19 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     let password = std::env::var("SOUK_DEMO_PASSWORD")
         .context("demo-seed gives every demo account the password in SOUK_DEMO_PASSWORD")?;
     let pool = connect(settings).await?;
+    let mongo = crate::app::mongo_database(settings.mongodb_url()?).await?;
+    souk_catalog::MongoCatalog::create_indexes(&mongo).await?;
+    let tenancy = PgTenancy::new(pool.clone(), false);
+    let inventory = souk_inventory::PgInventory::new(pool.clone());
     let seeder = crate::demo::Seeder {
         identity: identity(settings, &pool)?,
-        tenancy: PgTenancy::new(pool.clone(), false),
-        inventory: souk_inventory::PgInventory::new(pool.clone()),
+        catalog: souk_catalog::MongoCatalog::new(
+            mongo,
+            std::sync::Arc::new(inventory.clone()),
+            std::sync::Arc::new(tenancy.clone()),
+        ),
+        tenancy,
+        inventory,
     };
     let seeded = seeder.seed(&password).await?;
     pool.close().await;

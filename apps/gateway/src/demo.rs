@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use souk_catalog::domain::{ObjectKey, ProductDraft, RawDraft, RawVariant};
+use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
 use souk_inventory::domain::{CreateError, NewStockItem, Scope, Sku, Threshold};
@@ -12,12 +14,14 @@ use souk_tenants::vendors::service::{PgTenancy, Tenancy};
 use souk_tenants::vendors::{Slug, VendorName};
 use souk_tenants::{Role, TenantId};
 
-/// A demo vendor: name, slug, owner email and stock (SKU, on hand, threshold).
+/// A demo vendor: name, slug, owner email, stock (SKU, on hand, threshold) and
+/// products (title, category, price in cents, the SKUs of its variants).
 struct DemoVendor {
     name: &'static str,
     slug: &'static str,
     owner: &'static str,
     stock: &'static [(&'static str, i64, i64)],
+    products: &'static [(&'static str, &'static str, i64, &'static [&'static str])],
 }
 
 const VENDORS: &[DemoVendor] = &[
@@ -31,6 +35,15 @@ const VENDORS: &[DemoVendor] = &[
             ("TEE-BLK-L", 3, 5),
             ("HOODIE-GRY-M", 12, 4),
         ],
+        products: &[
+            (
+                "Black organic tee",
+                "Apparel",
+                2400,
+                &["TEE-BLK-S", "TEE-BLK-M", "TEE-BLK-L"],
+            ),
+            ("Grey hoodie", "Apparel", 5900, &["HOODIE-GRY-M"]),
+        ],
     },
     DemoVendor {
         name: "Bazaar Books",
@@ -41,6 +54,11 @@ const VENDORS: &[DemoVendor] = &[
             ("BOOK-SPICE-02", 20, 3),
             ("BOOKMARK-07", 300, 50),
         ],
+        products: &[
+            ("An atlas of markets", "Books", 3200, &["BOOK-ATLAS-01"]),
+            ("The spice road cookbook", "Books", 2800, &["BOOK-SPICE-02"]),
+            ("Brass bookmark", "Books", 600, &["BOOKMARK-07"]),
+        ],
     },
     DemoVendor {
         name: "Cedar Kitchen",
@@ -50,6 +68,11 @@ const VENDORS: &[DemoVendor] = &[
             ("MUG-CEDAR", 25, 5),
             ("TEAPOT-CLAY", 2, 3),
             ("SPICE-SAFFRON-1G", 60, 10),
+        ],
+        products: &[
+            ("Cedar mug", "Kitchen", 1500, &["MUG-CEDAR"]),
+            ("Clay teapot", "Kitchen", 4500, &["TEAPOT-CLAY"]),
+            ("Saffron, 1 g", "Kitchen", 900, &["SPICE-SAFFRON-1G"]),
         ],
     },
 ];
@@ -63,6 +86,7 @@ pub struct Seeder {
     pub identity: PgIdentity,
     pub tenancy: PgTenancy,
     pub inventory: PgInventory,
+    pub catalog: MongoCatalog,
 }
 
 /// What seeding left: every demo login, and each vendor's id.
@@ -104,6 +128,7 @@ impl Seeder {
                 }
             };
             self.stock(tenant, vendor.stock).await?;
+            self.products(tenant, vendor.products).await?;
             logins.push((vendor.name, vendor.owner));
             vendors.push((vendor.name, tenant));
         }
@@ -160,6 +185,61 @@ impl Seeder {
             }
         }
         Ok(())
+    }
+}
+
+impl Seeder {
+    /// The vendor's demo products, published, unless it has products already.
+    async fn products(
+        &self,
+        tenant: TenantId,
+        products: &[(&str, &str, i64, &[&str])],
+    ) -> anyhow::Result<()> {
+        if !self
+            .catalog
+            .vendor_products(tenant, None, None, None, 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(());
+        }
+        let scope = Scope {
+            tenant,
+            actor: "system:demo-seed".into(),
+        };
+        for (title, category, price, skus) in products {
+            let category = self.category(category).await?;
+            let draft = ProductDraft::parse(RawDraft {
+                title: (*title).into(),
+                description: format!("{title}, from the Souk demo."),
+                category: Some(category.to_string()),
+                price_amount: *price,
+                currency: "EUR".into(),
+                variants: skus
+                    .iter()
+                    .map(|sku| RawVariant {
+                        sku: (*sku).into(),
+                        ..RawVariant::default()
+                    })
+                    .collect(),
+                ..RawDraft::default()
+            })?;
+            let product = self.catalog.create_product(&scope, draft).await?;
+            self.catalog.publish(tenant, product.id).await?;
+        }
+        Ok(())
+    }
+
+    /// The top-level category called `name`, created when missing.
+    async fn category(&self, name: &str) -> anyhow::Result<ObjectKey> {
+        let existing = self.catalog.categories().await?;
+        if let Some((category, _)) = existing
+            .iter()
+            .find(|(c, _)| c.name == name && c.parent.is_none())
+        {
+            return Ok(category.id);
+        }
+        Ok(self.catalog.create_category(name, None).await?.id)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use souk_migrations::testing::TestDatabase;
+use souk_migrations::testing::{TestDatabase, TestMongo};
 
 fn souk(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_souk"));
@@ -146,10 +146,23 @@ async fn admin_create_user_bootstraps_a_platform_admin() {
 #[tokio::test]
 async fn demo_seed_twice_duplicates_nothing() {
     let db = TestDatabase::create().await;
+    let mongo = TestMongo::create();
     let env = [
         ("SOUK_DATABASE_URL", db.app_url.as_str()),
+        ("SOUK_MONGODB_URL", mongo.url.as_str()),
         ("SOUK_DEMO_PASSWORD", "demo passphrase 2026"),
     ];
+    let products = async || -> u64 {
+        let client = mongodb::Client::with_uri_str(&mongo.url)
+            .await
+            .expect("client");
+        client
+            .database(&mongo.name)
+            .collection::<mongodb::bson::Document>("products")
+            .count_documents(mongodb::bson::doc! { "status": "active" })
+            .await
+            .expect("count")
+    };
     let counts = async || -> Vec<i64> {
         let mut counts = Vec::new();
         for table in [
@@ -172,7 +185,9 @@ async fn demo_seed_twice_duplicates_nothing() {
     assert!(first.status.success(), "{}", stderr(&first));
     let after_first = counts().await;
     assert_eq!(after_first[..4], [5, 3, 3, 10]);
+    assert_eq!(products().await, 8);
     let second = souk(&["demo-seed"], &env);
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(counts().await, after_first);
+    assert_eq!(products().await, 8);
 }

@@ -1,0 +1,137 @@
+//! What the gateway's load benchmarks share: a served platform on fresh
+//! databases, a closed-loop HTTP load, and percentile figures.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use secrecy::ExposeSecret;
+use souk_gateway::{Application, Settings};
+use souk_migrations::testing::{TestDatabase, TestMongo};
+use souk_tenants::token::{generate_keypair, TokenIssuer};
+
+/// A platform served on a free port, with the databases it owns.
+pub struct Served {
+    pub url: String,
+    pub issuer: TokenIssuer,
+    pub db: TestDatabase,
+    pub mongo: TestMongo,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Serves the platform with `extra` TOML settings.
+pub async fn serve(extra: &str) -> anyhow::Result<Served> {
+    let db = TestDatabase::with_app_pool_size(4).await;
+    let mongo = TestMongo::create();
+    let (private, _) = generate_keypair()?;
+    let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk")?;
+    let toml = format!(
+        "database_url = '{}'\nmongodb_url = '{}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
+         jwt_private_key = '''\n{}'''\n{extra}\n",
+        db.app_url,
+        mongo.url,
+        private.expose_secret()
+    );
+    let settings = Settings::extract(Figment::from(Toml::string(&toml)))?;
+    let mongo_db = souk_gateway::app::mongo_database(&mongo.url).await?;
+    souk_catalog::MongoCatalog::create_indexes(&mongo_db).await?;
+    let app = Application::build(settings).await?;
+    let url = format!("http://{}/graphql", app.local_addr()?);
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    Ok(Served {
+        url,
+        issuer,
+        db,
+        mongo,
+        server,
+    })
+}
+
+pub async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let mut request = client.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    Ok(request.send().await?.json().await?)
+}
+
+/// `clients` closed loops of `body` until `length` has passed; every latency.
+/// Each answer must carry `data.<expect>`.
+pub async fn load(
+    url: &str,
+    clients: usize,
+    length: Duration,
+    body: serde_json::Value,
+    expect: &'static str,
+) -> anyhow::Result<Vec<Duration>> {
+    let deadline = Instant::now() + length;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let url = url.to_string();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let answer = post(&client, &url, None, &body).await?;
+                anyhow::ensure!(!answer["data"][expect].is_null(), "{answer}");
+                latencies.push(started.elapsed());
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok(all)
+}
+
+/// Throughput and latency percentiles of one run.
+pub struct Figures {
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+pub fn figures(mut latencies: Vec<Duration>, length: Duration) -> Figures {
+    latencies.sort();
+    let at = |p: f64| {
+        let index = ((latencies.len().max(1) - 1) as f64 * p).round() as usize;
+        latencies
+            .get(index)
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0
+    };
+    Figures {
+        per_second: latencies.len() as f64 / length.as_secs_f64(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+    }
+}
+
+/// `BENCH_SECONDS`, or `default`.
+pub fn run_length(default: u64) -> Duration {
+    Duration::from_secs(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default),
+    )
+}
