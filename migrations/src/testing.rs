@@ -93,26 +93,34 @@ impl TestDatabase {
     }
 }
 
+/// Runs `cleanup` to completion from a `Drop`: drops run inside the test's
+/// runtime, which cannot be blocked on, so a thread with a small runtime of its
+/// own does the work.
+fn clean_up<F>(cleanup: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let done = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(cleanup);
+        }
+    });
+    let _ = done.join();
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
         let name = self.name.clone();
-        // Drop runs inside the test's runtime, which cannot be blocked on; a thread
-        // with its own small runtime drops the database.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                admin
-                    .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
-                    .await
-                    .ok()
-            })
+        clean_up(async move {
+            if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                let _ = admin.execute(drop.as_str()).await;
+            }
         });
-        let _ = dropped.join();
     }
 }
 
@@ -156,16 +164,10 @@ impl Drop for TestMongo {
     fn drop(&mut self) {
         let url = self.url.clone();
         let name = self.name.clone();
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let client = mongodb::Client::with_uri_str(&url).await.ok()?;
-                client.database(&name).drop().await.ok()
-            })
+        clean_up(async move {
+            if let Ok(client) = mongodb::Client::with_uri_str(&url).await {
+                let _ = client.database(&name).drop().await;
+            }
         });
-        let _ = dropped.join();
     }
 }

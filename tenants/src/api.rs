@@ -210,6 +210,15 @@ pub mod cursor {
 /// The largest page a connection query may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
 
+/// A page fetched with one row more than `limit`: the first `limit` rows, and
+/// whether there is a next page.
+pub fn trim_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let has_next = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, has_next)
+}
+
 /// The page size a connection query asked for: `first` defaults to `default`
 /// and must be between 1 and [`MAX_PAGE_SIZE`].
 pub fn page_size(first: Option<i32>, default: i32) -> Result<i64, ApiError> {

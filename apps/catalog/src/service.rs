@@ -117,6 +117,15 @@ fn tenancy_error(err: souk_tenants::vendors::TenancyError) -> CatalogError {
     CatalogError::Internal(InternalError(err.to_string().into()))
 }
 
+/// A duplicate-key error on the category index as the sibling clash it means.
+fn sibling_clash(err: mongodb::error::Error, message: impl Into<String>) -> CatalogError {
+    if products::is_duplicate_key(&err) {
+        CatalogError::InvalidState(message.into())
+    } else {
+        err.into()
+    }
+}
+
 fn category_name(raw: &str) -> Result<String, CatalogError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
@@ -467,13 +476,7 @@ impl Catalog for MongoCatalog {
         categories::insert(&self.categories_collection(), &name, parent.map(|p| p.0))
             .await
             .map_err(|err| {
-                if products::is_duplicate_key(&err) {
-                    CatalogError::InvalidState(format!(
-                        "a sibling category is already called {name}"
-                    ))
-                } else {
-                    err.into()
-                }
+                sibling_clash(err, format!("a sibling category is already called {name}"))
             })
     }
 
@@ -483,13 +486,7 @@ impl Catalog for MongoCatalog {
         let renamed = categories::set(&collection, id.0, doc! { "name": &name })
             .await
             .map_err(|err| {
-                if products::is_duplicate_key(&err) {
-                    CatalogError::InvalidState(format!(
-                        "a sibling category is already called {name}"
-                    ))
-                } else {
-                    err.into()
-                }
+                sibling_clash(err, format!("a sibling category is already called {name}"))
             })?;
         if !renamed {
             return Err(CatalogError::UnknownCategory);
@@ -524,13 +521,7 @@ impl Catalog for MongoCatalog {
         categories::set(&collection, id.0, doc! { "parent_id": parent.map(|p| p.0) })
             .await
             .map_err(|err| {
-                if products::is_duplicate_key(&err) {
-                    CatalogError::InvalidState(
-                        "the new parent already has a category of that name".into(),
-                    )
-                } else {
-                    err.into()
-                }
+                sibling_clash(err, "the new parent already has a category of that name")
             })?;
         categories::get(&collection, id.0)
             .await?

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::service::{ApiKey, Tenancy};
 use super::{Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
-use crate::api::{cursor, page_size, person, platform_admin, service, vendor, ApiError};
+use crate::api::{cursor, page_size, person, platform_admin, service, trim_page, vendor, ApiError};
 use crate::token::TokenIssuer;
 use crate::{Role, TenantId};
 
@@ -277,12 +277,11 @@ impl TenancyQuery {
         if search.is_some_and(|s| s.chars().count() > 100) {
             return Err(ApiError::invalid_argument("search", "at most 100 characters").into());
         }
-        let mut vendors = tenancy(ctx)?
+        let vendors = tenancy(ctx)?
             .vendors(search, status.map(Into::into), after, limit + 1)
             .await
             .map_err(ApiError::from)?;
-        let has_next = vendors.len() as i64 > limit;
-        vendors.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let (vendors, has_next) = trim_page(vendors, limit);
         let mut connection = Connection::new(after.is_some(), has_next);
         connection.edges.extend(vendors.into_iter().map(|vendor| {
             Edge::new(

@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::DateTime;
 use mongodb::bson::oid::ObjectId;
 use souk_inventory::domain::Scope;
-use souk_tenants::api::{page_size, platform_admin, service, vendor, ApiError};
+use souk_tenants::api::{page_size, platform_admin, service, trim_page, vendor, ApiError};
 use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::vendors::TenantStatus;
 
@@ -331,8 +331,7 @@ impl CatalogQuery {
                 break;
             }
         }
-        let has_next = page.len() as i64 > limit;
-        page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let (page, has_next) = trim_page(page, limit);
         Ok(connection(page, had_cursor, has_next))
     }
 
@@ -391,7 +390,7 @@ impl CatalogQuery {
                 .into())
             }
         };
-        let mut found = catalog(ctx)?
+        let found = catalog(ctx)?
             .vendor_products(
                 actor.tenant,
                 status.map(Into::into),
@@ -401,8 +400,7 @@ impl CatalogQuery {
             )
             .await
             .map_err(ApiError::from)?;
-        let has_next = found.len() as i64 > limit;
-        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let (found, has_next) = trim_page(found, limit);
         let page = found
             .into_iter()
             .map(|p| (Cursor::Plain(Order::Newest, position(Order::Newest, &p)), p))

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result, ID};
 use souk_tenants::api::{
-    client_ip, cursor, page_size, person, platform_admin, service, throttle, ApiError, Bucket,
+    client_ip, cursor, page_size, person, platform_admin, service, throttle, trim_page, ApiError,
+    Bucket,
 };
 use uuid::Uuid;
 
@@ -102,12 +103,11 @@ impl IdentityQuery {
         if search.is_some_and(|s| s.chars().count() > 100) {
             return Err(ApiError::invalid_argument("search", "at most 100 characters").into());
         }
-        let mut users = identity(ctx)?
+        let users = identity(ctx)?
             .users(search, after, limit + 1)
             .await
             .map_err(internal)?;
-        let has_next = users.len() as i64 > limit;
-        users.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let (users, has_next) = trim_page(users, limit);
         let mut connection = Connection::new(after.is_some(), has_next);
         connection.edges.extend(
             users

@@ -6,7 +6,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, InputObject, Object, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use souk_tenants::api::{page_size, ApiError};
+use souk_tenants::api::{page_size, trim_page, ApiError};
 use souk_tenants::{require_vendor, Principal, VendorActor};
 
 use super::errors::{internal, invalid_argument, invalid_quantity, invalid_sku};
@@ -71,7 +71,7 @@ async fn item_page(
         .map(|raw| Sku::parse(&raw))
         .transpose()
         .map_err(|_| ApiError::invalid_argument("after", "not a cursor returned by this list"))?;
-    let mut items = inventory(ctx)?
+    let items = inventory(ctx)?
         .items(
             actor.tenant,
             ItemsQuery {
@@ -82,8 +82,7 @@ async fn item_page(
         )
         .await
         .map_err(internal)?;
-    let has_next = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (items, has_next) = trim_page(items, limit);
     let mut connection = Connection::new(after.is_some(), has_next);
     connection.edges.extend(
         items
@@ -148,12 +147,11 @@ impl InventoryQuery {
             .map_err(|_| {
                 ApiError::invalid_argument("after", "not a cursor returned by this list")
             })?;
-        let mut entries = inventory(ctx)?
+        let entries = inventory(ctx)?
             .history(actor.tenant, &sku, before, limit + 1)
             .await
             .map_err(internal)?;
-        let has_next = entries.len() as i64 > limit;
-        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let (entries, has_next) = trim_page(entries, limit);
         let mut connection = Connection::new(before.is_some(), has_next);
         connection.edges.extend(
             entries.into_iter().map(|entry| {
