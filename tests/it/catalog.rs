@@ -599,3 +599,24 @@ async fn bad_input_gets_typed_errors_and_stores_nothing() {
         "no stock item was created either"
     );
 }
+
+#[tokio::test]
+async fn a_vendor_page_lists_that_vendor_products_only() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant().await;
+    let vendor = app.token(Role::Owner, Some(tenant));
+    let other = app.new_vendor().await;
+    product(&app, &vendor, "Ours", &[("OURS", 1)], 100).await;
+    product(&app, &other, "Theirs", &[("THEIRS", 1)], 100).await;
+    let slug = format!("test-{}", tenant.as_uuid().simple());
+    let page =
+        "query($s: String!) { vendor(slug: $s) { slug products { edges { node { title } } } } }";
+    let (_, body) = app.gql(None, page, json!({ "s": slug })).await;
+    assert_eq!(
+        body["data"]["vendor"]["products"]["edges"],
+        json!([{ "node": { "title": "Ours" } }]),
+        "{body}"
+    );
+    let (_, body) = app.gql(None, page, json!({ "s": "no-such-vendor" })).await;
+    assert!(body["data"]["vendor"].is_null());
+}

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Object, Result, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::DateTime;
@@ -252,12 +252,83 @@ async fn in_stock(ctx: &Context<'_>, product: &Product) -> Result<bool, ApiError
     Ok(found.values().any(|available| *available > 0))
 }
 
+/// A page of the storefront for `filters`, ordered by `sort`.
+async fn list_products(
+    ctx: &Context<'_>,
+    filters: Filters,
+    sort: Option<ProductSort>,
+    in_stock: bool,
+    limit: i64,
+    after: Option<String>,
+) -> Result<Connection<String, ProductView>, ApiError> {
+    let sort = sort.unwrap_or(if filters.search.is_some() {
+        ProductSort::Relevance
+    } else {
+        ProductSort::Newest
+    });
+    let catalog = catalog(ctx)?;
+    let had_cursor = after.is_some();
+    let mut cursor = decode(after)?;
+    let mut page = Vec::new();
+    // With inStock, pages are refilled from further down the list (a few rounds at most).
+    for _ in 0..5 {
+        let batch = storefront_page(catalog, &filters, sort, cursor.clone(), limit + 1).await?;
+        let exhausted = (batch.len() as i64) <= limit;
+        for (position, product) in batch {
+            cursor = Some(position.clone());
+            if !in_stock_filter(ctx, in_stock, &product).await? {
+                continue;
+            }
+            page.push((position, product));
+            if page.len() as i64 > limit {
+                break;
+            }
+        }
+        if exhausted || page.len() as i64 > limit || !in_stock {
+            break;
+        }
+    }
+    let (page, has_next) = trim_page(page, limit);
+    Ok(connection(page, had_cursor, has_next))
+}
+
 /// A vendor as the storefront shows it.
-#[derive(Debug, SimpleObject)]
+#[derive(Debug)]
 pub struct StorefrontVendor {
-    pub id: ID,
-    pub name: String,
-    pub slug: String,
+    id: souk_tenants::TenantId,
+    name: String,
+    slug: String,
+}
+
+#[Object]
+impl StorefrontVendor {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn slug(&self) -> &str {
+        &self.slug
+    }
+    /// The vendor's active products.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        sort: Option<ProductSort>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ProductView>> {
+        let limit = page_size(first, DEFAULT_PAGE)?;
+        let filters = Filters {
+            search: None,
+            category: None,
+            vendor: Some(self.id),
+            min_price: None,
+            max_price: None,
+        };
+        Ok(list_products(ctx, filters, sort, false, limit, after).await?)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -304,35 +375,7 @@ impl CatalogQuery {
             min_price,
             max_price,
         };
-        let sort = sort.unwrap_or(if filters.search.is_some() {
-            ProductSort::Relevance
-        } else {
-            ProductSort::Newest
-        });
-        let catalog = catalog(ctx)?;
-        let had_cursor = after.is_some();
-        let mut cursor = decode(after)?;
-        let mut page = Vec::new();
-        // With inStock, pages are refilled from further down the list (a few rounds at most).
-        for _ in 0..5 {
-            let batch = storefront_page(catalog, &filters, sort, cursor.clone(), limit + 1).await?;
-            let exhausted = (batch.len() as i64) <= limit;
-            for (position, product) in batch {
-                cursor = Some(position.clone());
-                if !in_stock_filter(ctx, in_stock, &product).await? {
-                    continue;
-                }
-                page.push((position, product));
-                if page.len() as i64 > limit {
-                    break;
-                }
-            }
-            if exhausted || page.len() as i64 > limit || !in_stock {
-                break;
-            }
-        }
-        let (page, has_next) = trim_page(page, limit);
-        Ok(connection(page, had_cursor, has_next))
+        Ok(list_products(ctx, filters, sort, in_stock, limit, after).await?)
     }
 
     /// One product of the storefront; null when it is not for sale.
@@ -354,7 +397,7 @@ impl CatalogQuery {
         Ok(found
             .filter(|v| v.status == TenantStatus::Active)
             .map(|v| StorefrontVendor {
-                id: ID(v.id.to_string()),
+                id: v.id,
                 name: v.name,
                 slug: v.slug,
             }))
