@@ -41,6 +41,12 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL), as committed in `schema.graphql`.
     Schema,
+    /// Exit 0 when the local server answers `/healthz` (for container health checks).
+    Healthcheck {
+        /// The server's address; defaults to SOUK_LISTEN_ADDR's port on loopback.
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
     /// Generate an Ed25519 key pair for signing and verifying access tokens.
     Keygen {
         /// Directory to write `jwt-private.pem` and `jwt-public.pem` into.
@@ -114,6 +120,7 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keygen { out } => keygen(&out),
+        Command::Healthcheck { addr } => healthcheck(addr).await,
         command => {
             let settings = Settings::load(cli.config.as_deref())?;
             telemetry::init_tracing(settings.log_format);
@@ -135,7 +142,7 @@ pub async fn run() -> anyhow::Result<()> {
                     subject,
                     minutes,
                 } => dev_token(&settings, role.into(), tenant.as_deref(), &subject, minutes),
-                Command::Schema | Command::Keygen { .. } => Ok(()),
+                Command::Schema | Command::Keygen { .. } | Command::Healthcheck { .. } => Ok(()),
             }
         }
     }
@@ -266,6 +273,38 @@ async fn create_admin(
         println!("password (shown once): {password}");
     }
     Ok(())
+}
+
+/// GET /healthz over plain HTTP/1.0; success is a 200 status line.
+async fn healthcheck(addr: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = match addr {
+        Some(addr) => addr,
+        None => {
+            let port = std::env::var("SOUK_LISTEN_ADDR")
+                .ok()
+                .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+                .map_or(8080, |a| a.port());
+            std::net::SocketAddr::from(([127, 0, 0, 1], port))
+        }
+    };
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut head = [0_u8; 16];
+        let read = stream.read(&mut head).await?;
+        Ok::<bool, std::io::Error>(
+            head[..read].starts_with(b"HTTP/1.0 200") || head[..read].starts_with(b"HTTP/1.1 200"),
+        )
+    };
+    match tokio::time::timeout(Duration::from_secs(3), check).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => anyhow::bail!("{addr}/healthz did not answer 200"),
+        Ok(Err(err)) => anyhow::bail!("cannot reach {addr}: {err}"),
+        Err(_) => anyhow::bail!("{addr}/healthz did not answer within 3 seconds"),
+    }
 }
 
 fn keygen(out: &std::path::Path) -> anyhow::Result<()> {

@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1.7
+# One image for every Souk process: `souk serve`, `souk migrate`, `souk demo-seed`,
+# `souk admin …`. Queries use sqlx's runtime API, so the build needs no database
+# and no offline query cache.
+
+# Dependencies first, with cargo-chef, so that a change to Souk's own code does
+# not rebuild them.
+FROM rust:1.95-bookworm AS chef
+RUN cargo install cargo-chef --locked --version 0.1.71
+WORKDIR /src
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS builder
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --package souk-gateway
+COPY . .
+RUN cargo build --release --locked --package souk-gateway --bin souk
+
+# A small runtime image, running as an unprivileged user.
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin souk \
+    && mkdir -p /keys \
+    && chown 10001:10001 /keys
+COPY --from=builder /src/target/release/souk /usr/local/bin/souk
+USER 10001:10001
+ENV SOUK_LISTEN_ADDR=0.0.0.0:8080 \
+    SOUK_LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+    CMD ["souk", "healthcheck"]
+ENTRYPOINT ["souk"]
+CMD ["serve"]
