@@ -7,5 +7,6 @@ mod hardening;
 mod identity;
 mod inventory;
 mod operations;
+mod orders;
 mod support;
 mod vendors;

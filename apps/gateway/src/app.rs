@@ -11,6 +11,7 @@ use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
 use souk_identity::{Identity, PgIdentity};
 use souk_inventory::{Inventory, PgInventory};
+use souk_orders::MongoOrders;
 use souk_tenants::vendors::api::AccessTokens;
 use souk_tenants::vendors::service::{PgTenancy, Tenancy};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -34,6 +35,7 @@ pub struct Application {
     pool: PgPool,
     inventory: Arc<dyn Inventory>,
     throttle: Arc<GovernorThrottle>,
+    orders: MongoOrders,
     settings: Settings,
 }
 
@@ -121,7 +123,11 @@ impl Application {
             inventory.clone(),
             tenancy.clone(),
         ));
+        let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)
+            .map_err(|e| ConfigError::invalid("reservation_ttl_secs", e))?;
+        let orders = MongoOrders::new(mongo.clone(), catalog.clone(), inventory.clone(), ttl);
         let services = Services {
+            orders: Arc::new(orders.clone()),
             catalog,
             inventory: inventory.clone(),
             directory: Arc::new(IdentityDirectory(identity.clone())),
@@ -157,6 +163,7 @@ impl Application {
             pool,
             inventory,
             throttle,
+            orders,
             settings,
         })
     }
@@ -184,6 +191,12 @@ impl Application {
             stop.clone(),
         ));
         let cleanup = tokio::spawn(self.throttle.clone().run_cleanup(stop.clone()));
+        let repair = tokio::spawn(souk_orders::reconciler::run(
+            self.orders.clone(),
+            Duration::from_secs(self.settings.order_repair_interval_secs),
+            Duration::from_secs(self.settings.order_stalled_after_secs),
+            stop.clone(),
+        ));
         let draining = CancellationToken::new();
         let signal = draining.clone();
         let app = self
@@ -205,6 +218,7 @@ impl Application {
         stop.cancel();
         let _ = expiry.await;
         let _ = cleanup.await;
+        let _ = repair.await;
         self.pool.close().await;
         tracing::info!("stopped");
         Ok(())

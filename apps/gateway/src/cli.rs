@@ -169,6 +169,9 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
             souk_catalog::MongoCatalog::create_indexes(&db)
                 .await
                 .context("cannot create the MongoDB indexes")?;
+            souk_orders::store::create_indexes(&db)
+                .await
+                .context("cannot create the MongoDB indexes")?;
             tracing::info!("MongoDB indexes created");
         }
         Err(_) => tracing::warn!("SOUK_MONGODB_URL is not set: MongoDB indexes were not created"),

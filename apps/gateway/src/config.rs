@@ -101,6 +101,15 @@ pub struct Settings {
     pub logins_per_minute_per_account: u32,
     #[serde(default = "defaults::lookups_per_minute_per_ip")]
     pub lookups_per_minute_per_ip: u32,
+    /// How long a checkout's reservations hold stock.
+    #[serde(default = "defaults::reservation_ttl_secs")]
+    pub reservation_ttl_secs: i64,
+    /// How often the order repair runs, and how old a pending, unreserved order
+    /// must be before it counts as a stalled checkout.
+    #[serde(default = "defaults::order_repair_interval_secs")]
+    pub order_repair_interval_secs: u64,
+    #[serde(default = "defaults::order_stalled_after_secs")]
+    pub order_stalled_after_secs: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     #[serde(default)]
     pub trust_forwarded_for: bool,
@@ -158,6 +167,15 @@ mod defaults {
     }
     pub fn lookups_per_minute_per_ip() -> u32 {
         30
+    }
+    pub fn reservation_ttl_secs() -> i64 {
+        15 * 60
+    }
+    pub fn order_repair_interval_secs() -> u64 {
+        10
+    }
+    pub fn order_stalled_after_secs() -> u64 {
+        60
     }
 }
 
@@ -220,6 +238,12 @@ impl Settings {
                 self.lookups_per_minute_per_ip as usize,
             ),
         ];
+        if souk_inventory::domain::Ttl::parse_seconds(self.reservation_ttl_secs).is_err() {
+            return Err(ConfigError::invalid(
+                "reservation_ttl_secs",
+                "1 to 604800 seconds",
+            ));
+        }
         if self.access_token_ttl_secs > 15 * 60 {
             return Err(ConfigError::invalid(
                 "access_token_ttl_secs",

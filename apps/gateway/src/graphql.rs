@@ -14,13 +14,21 @@ use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
 use souk_inventory::api::{InventoryMutation, InventoryQuery};
 use souk_inventory::Inventory;
+use souk_orders::api::{OrdersMutation, OrdersQuery};
+use souk_orders::Orders;
 use souk_tenants::api::Throttle;
 use souk_tenants::vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
 use souk_tenants::vendors::service::Tenancy;
 
 /// Every query of every service.
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(IdentityQuery, TenancyQuery, CatalogQuery, InventoryQuery);
+pub struct Query(
+    IdentityQuery,
+    TenancyQuery,
+    CatalogQuery,
+    InventoryQuery,
+    OrdersQuery,
+);
 
 /// Every mutation of every service.
 #[derive(MergedObject, Default, Debug)]
@@ -29,12 +37,14 @@ pub struct Mutation(
     TenancyMutation,
     CatalogMutation,
     InventoryMutation,
+    OrdersMutation,
 );
 
 /// The services the schema's resolvers call.
 #[derive(Debug, Clone)]
 pub struct Services {
     pub catalog: Arc<dyn Catalog>,
+    pub orders: Arc<dyn Orders>,
     pub inventory: Arc<dyn Inventory>,
     pub identity: Arc<dyn Identity>,
     pub tenancy: Arc<dyn Tenancy>,
@@ -62,6 +72,7 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
             tokio::spawn,
         ))
         .data(services.catalog)
+        .data(services.orders)
         .data(services.inventory)
         .data(services.identity)
         .data(services.tenancy)

@@ -8,4 +8,5 @@ mod objects;
 mod resolvers;
 
 pub use loader::AvailabilityLoader;
+pub use objects::MoneyView;
 pub use resolvers::{CatalogMutation, CatalogQuery};

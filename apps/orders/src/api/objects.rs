@@ -1,0 +1,216 @@
+use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use souk_catalog::api::MoneyView;
+
+use crate::domain::{Order, OrderStatus, Transition};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "OrderStatus")]
+pub enum StatusView {
+    Pending,
+    Paid,
+    Processing,
+    Shipped,
+    Delivered,
+    Refunded,
+    Cancelled,
+    Expired,
+}
+
+impl From<OrderStatus> for StatusView {
+    fn from(status: OrderStatus) -> Self {
+        match status {
+            OrderStatus::Pending => Self::Pending,
+            OrderStatus::Paid => Self::Paid,
+            OrderStatus::Processing => Self::Processing,
+            OrderStatus::Shipped => Self::Shipped,
+            OrderStatus::Delivered => Self::Delivered,
+            OrderStatus::Refunded => Self::Refunded,
+            OrderStatus::Cancelled => Self::Cancelled,
+            OrderStatus::Expired => Self::Expired,
+        }
+    }
+}
+
+impl From<StatusView> for OrderStatus {
+    fn from(status: StatusView) -> Self {
+        match status {
+            StatusView::Pending => Self::Pending,
+            StatusView::Paid => Self::Paid,
+            StatusView::Processing => Self::Processing,
+            StatusView::Shipped => Self::Shipped,
+            StatusView::Delivered => Self::Delivered,
+            StatusView::Refunded => Self::Refunded,
+            StatusView::Cancelled => Self::Cancelled,
+            StatusView::Expired => Self::Expired,
+        }
+    }
+}
+
+fn money(amount: i64, currency: &str) -> MoneyView {
+    MoneyView {
+        amount,
+        currency: currency.to_string(),
+    }
+}
+
+#[derive(Debug, SimpleObject)]
+pub struct OrderLineView {
+    pub product_id: ID,
+    pub sku: String,
+    pub title: String,
+    pub quantity: i64,
+    pub unit_price: MoneyView,
+    pub total: MoneyView,
+}
+
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "OrderTransition")]
+pub struct TransitionView {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub from: Option<StatusView>,
+    pub to: StatusView,
+    pub note: Option<String>,
+}
+
+impl From<&Transition> for TransitionView {
+    fn from(t: &Transition) -> Self {
+        Self {
+            at: t.at,
+            by: t.by.clone(),
+            from: t.from.map(Into::into),
+            to: t.to.into(),
+            note: t.note.clone(),
+        }
+    }
+}
+
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "ShippingAddress")]
+pub struct ShippingView {
+    pub recipient: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// One vendor's part of a checkout.
+#[derive(Debug)]
+pub struct OrderView(pub Order);
+
+#[Object(name = "Order")]
+impl OrderView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn vendor_id(&self) -> ID {
+        ID(self.0.tenant.to_string())
+    }
+    /// The checkout this order came from (one per customer checkout, across vendors).
+    async fn checkout_id(&self) -> &str {
+        &self.0.checkout
+    }
+    async fn customer_id(&self) -> &str {
+        &self.0.customer
+    }
+    async fn status(&self) -> StatusView {
+        self.0.status.into()
+    }
+    /// The states this order may move to next.
+    async fn allowed_transitions(&self) -> Vec<StatusView> {
+        self.0
+            .status
+            .allowed()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+    /// Whether inventory holds stock for this order.
+    async fn stock_reserved(&self) -> bool {
+        self.0.reserved
+    }
+    async fn lines(&self) -> Vec<OrderLineView> {
+        self.0
+            .lines
+            .iter()
+            .map(|l| OrderLineView {
+                product_id: ID(l.product.to_string()),
+                sku: l.sku.as_str().to_string(),
+                title: l.title.clone(),
+                quantity: l.quantity,
+                unit_price: money(l.unit_price, &l.currency),
+                total: money(l.total(), &l.currency),
+            })
+            .collect()
+    }
+    async fn total(&self) -> MoneyView {
+        money(self.0.total, &self.0.currency)
+    }
+    async fn shipping_address(&self) -> ShippingView {
+        let s = &self.0.shipping;
+        ShippingView {
+            recipient: s.recipient.clone(),
+            line1: s.line1.clone(),
+            line2: s.line2.clone(),
+            city: s.city.clone(),
+            region: s.region.clone(),
+            postal_code: s.postal_code.clone(),
+            country: s.country.clone(),
+        }
+    }
+    async fn history(&self) -> Vec<TransitionView> {
+        self.0.history.iter().map(Into::into).collect()
+    }
+    /// Send it back when changing the order.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(Debug, InputObject)]
+pub struct CartLineInput {
+    pub product_id: ID,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, InputObject)]
+pub struct ShippingAddressInput {
+    pub recipient: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+#[derive(Debug, InputObject)]
+pub struct CheckoutInput {
+    pub lines: Vec<CartLineInput>,
+    /// One of the customer's saved addresses…
+    pub shipping_address_id: Option<ID>,
+    /// …or an address given here.
+    pub shipping_address: Option<ShippingAddressInput>,
+    /// The same key returns the same result; another cart under a used key is
+    /// refused.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, SimpleObject)]
+pub struct CheckoutResult {
+    pub checkout_id: String,
+    /// One order per vendor.
+    pub orders: Vec<OrderView>,
+}

@@ -1,0 +1,66 @@
+//! Orders' errors.
+
+use souk_inventory::domain::Shortage;
+
+use super::OrderStatus;
+
+/// An unexpected failure; its cause is logged where handled, never shown.
+#[derive(Debug, thiserror::Error)]
+#[error("orders internal error: {0}")]
+pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl InternalError {
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self(message.into().into())
+    }
+}
+
+impl From<mongodb::error::Error> for InternalError {
+    fn from(err: mongodb::error::Error) -> Self {
+        Self(Box::new(err))
+    }
+}
+
+impl From<souk_tenants::mongo::ScopeError> for InternalError {
+    fn from(err: souk_tenants::mongo::ScopeError) -> Self {
+        Self(Box::new(err))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("{field}: {message}")]
+    Invalid {
+        code: &'static str,
+        field: String,
+        message: String,
+    },
+    #[error("product {0} is not for sale")]
+    UnknownProduct(String),
+    #[error("not enough stock for {} SKU(s)", .0.len())]
+    Insufficient(Vec<Shortage>),
+    #[error("this idempotency key was used for another checkout")]
+    IdempotencyConflict,
+    #[error("a checkout with this idempotency key is still running; retry shortly")]
+    InProgress,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("no such order")]
+    NotFound,
+    #[error("an order that is {from} cannot become {to}")]
+    InvalidTransition {
+        from: &'static str,
+        to: &'static str,
+        allowed: Vec<OrderStatus>,
+    },
+    #[error("the order changed meanwhile; read it again")]
+    Conflict,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}

@@ -1,0 +1,50 @@
+//! Order and checkout documents.
+
+pub mod checkouts;
+pub mod orders;
+
+use chrono::{DateTime, Utc};
+use mongodb::bson::DateTime as BsonDateTime;
+
+pub fn to_bson(at: DateTime<Utc>) -> BsonDateTime {
+    BsonDateTime::from_millis(at.timestamp_millis())
+}
+
+pub fn to_chrono(at: &BsonDateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or_default()
+}
+
+/// Creates the orders' indexes (idempotent). Tenant indexes start with
+/// `tenant_id`; the customer's own view has an index on customer and time.
+pub async fn create_indexes(db: &mongodb::Database) -> Result<(), mongodb::error::Error> {
+    use mongodb::bson::{doc, Document};
+    use mongodb::options::IndexOptions;
+    use mongodb::IndexModel;
+    let index = |keys: Document, name: &str| {
+        IndexModel::builder()
+            .keys(keys)
+            .options(IndexOptions::builder().name(name.to_string()).build())
+            .build()
+    };
+    db.collection::<Document>(orders::COLLECTION)
+        .create_indexes([
+            index(
+                doc! { "tenant_id": 1, "created_at": -1, "_id": -1 },
+                "tenant_created",
+            ),
+            index(
+                doc! { "tenant_id": 1, "status": 1, "created_at": -1 },
+                "tenant_status_created",
+            ),
+            index(
+                doc! { "customer_id": 1, "created_at": -1, "_id": -1 },
+                "customer_created",
+            ),
+            index(
+                doc! { "status": 1, "reserved": 1, "created_at": 1 },
+                "saga_repair",
+            ),
+        ])
+        .await?;
+    Ok(())
+}
