@@ -1,0 +1,120 @@
+//! Checkouts through the gateway: carts spanning two vendors (one line each),
+//! 16 concurrent customers, each checkout priced, split into two orders and
+//! reserved in both vendors' inventories. Prints checkouts/s, p50 and p99, and
+//! checks that every unit sold is reserved exactly once.
+//!
+//! `scripts/bench checkout` (`BENCH_SECONDS` per run, default 5).
+
+mod support;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use souk_tenants::{Role, TenantId};
+
+use support::{figures, post, run_length, serve};
+
+const CUSTOMERS: usize = 16;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let length = run_length(5);
+    let served = serve("logins_per_minute_per_ip = 100000000").await?;
+    let client = reqwest::Client::new();
+    let mut products = Vec::new();
+    for (v, sku) in ["SKU-A", "SKU-B"].iter().enumerate() {
+        let tenant = TenantId::generate();
+        sqlx::query("INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, 'active', $1)")
+            .bind(tenant.as_uuid())
+            .bind(format!("Vendor {v}"))
+            .bind(format!("vendor-{v}"))
+            .execute(&served.db.owner)
+            .await?;
+        let token = served.issuer.issue(
+            "bench",
+            Some(tenant),
+            Role::Owner,
+            Duration::from_secs(3600),
+        )?;
+        let created = post(
+            &client,
+            &served.url,
+            Some(&token),
+            &json!({
+                "query": "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+                "variables": { "i": { "title": sku, "price": { "amount": 1000, "currency": "EUR" },
+                    "variants": [{ "sku": sku, "initialStock": 1_000_000_000 }] } },
+            }),
+        )
+        .await?;
+        let id = created["data"]["createProduct"]["id"]
+            .as_str()
+            .map(str::to_string);
+        let id = id.ok_or_else(|| anyhow::anyhow!("{created}"))?;
+        post(&client, &served.url, Some(&token), &json!({
+            "query": "mutation($id: ID!) { publishProduct(id: $id) { id } }", "variables": { "id": id },
+        }))
+        .await?;
+        products.push((id, *sku));
+    }
+    let products = Arc::new(products);
+    let sequence = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + length;
+    let mut tasks = Vec::new();
+    for _ in 0..CUSTOMERS {
+        let token = served.issuer.issue(
+            &uuid::Uuid::new_v4().to_string(),
+            None,
+            Role::Customer,
+            Duration::from_secs(3600),
+        )?;
+        let (url, products, sequence) = (served.url.clone(), products.clone(), sequence.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let key = sequence.fetch_add(1, Ordering::Relaxed);
+                let lines: Vec<_> = products
+                    .iter()
+                    .map(|(id, sku)| json!({ "productId": id, "sku": sku, "quantity": 1 }))
+                    .collect();
+                let started = Instant::now();
+                let answer = post(&client, &url, Some(&token), &json!({
+                    "query": "mutation($i: CheckoutInput!) { checkout(input: $i) { orders { id } } }",
+                    "variables": { "i": { "lines": lines, "idempotencyKey": format!("bench-{key}"),
+                        "shippingAddress": { "recipient": "Bench", "line1": "1 Souk St", "city": "Tunis", "postalCode": "1000", "country": "TN" } } },
+                }))
+                .await?;
+                anyhow::ensure!(answer["data"]["checkout"]["orders"].as_array().map(Vec::len) == Some(2), "{answer}");
+                latencies.push(started.elapsed());
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let checkouts = latencies.len() as i64;
+    let reserved: i64 =
+        sqlx::query_scalar("SELECT sum(reserved)::bigint FROM inventory.stock_items")
+            .fetch_one(&served.db.owner)
+            .await?;
+    anyhow::ensure!(
+        reserved == 2 * checkouts,
+        "{reserved} units reserved for {checkouts} two-vendor checkouts"
+    );
+    let f = figures(latencies, length);
+    println!(
+        "checkouts spanning two vendors, {CUSTOMERS} concurrent customers, {} s, {} cores\n",
+        length.as_secs(),
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    println!(
+        "{:>8.1} checkouts/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({checkouts} checkouts, {reserved} units reserved: invariant holds)",
+        f.per_second, f.p50_ms, f.p99_ms
+    );
+    Ok(())
+}
