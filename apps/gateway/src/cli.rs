@@ -205,13 +205,22 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     souk_catalog::MongoCatalog::create_indexes(&mongo).await?;
     let tenancy = PgTenancy::new(pool.clone(), false);
     let inventory = souk_inventory::PgInventory::new(pool.clone());
+    souk_orders::store::create_indexes(&mongo).await?;
+    let catalog = souk_catalog::MongoCatalog::new(
+        mongo.clone(),
+        std::sync::Arc::new(inventory.clone()),
+        std::sync::Arc::new(tenancy.clone()),
+    );
+    let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)?;
     let seeder = crate::demo::Seeder {
         identity: identity(settings, &pool)?,
-        catalog: souk_catalog::MongoCatalog::new(
+        orders: souk_orders::MongoOrders::new(
             mongo,
+            std::sync::Arc::new(catalog.clone()),
             std::sync::Arc::new(inventory.clone()),
-            std::sync::Arc::new(tenancy.clone()),
+            ttl,
         ),
+        catalog,
         tenancy,
         inventory,
     };

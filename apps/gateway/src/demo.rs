@@ -3,12 +3,15 @@
 
 use std::time::Duration;
 
-use souk_catalog::domain::{ObjectKey, ProductDraft, RawDraft, RawVariant};
+use souk_catalog::domain::{ObjectKey, ProductDraft, ProductStatus, RawDraft, RawVariant};
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
 use souk_inventory::domain::{CreateError, NewStockItem, Scope, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
+use souk_orders::domain::{CartLine, OrderStatus, ShippingAddress};
+use souk_orders::service::{Actor, Change, CheckoutRequest};
+use souk_orders::{MongoOrders, Orders};
 use souk_tenants::token::TokenIssuer;
 use souk_tenants::vendors::service::{PgTenancy, Tenancy};
 use souk_tenants::vendors::{Slug, VendorName};
@@ -87,6 +90,7 @@ pub struct Seeder {
     pub tenancy: PgTenancy,
     pub inventory: PgInventory,
     pub catalog: MongoCatalog,
+    pub orders: MongoOrders,
 }
 
 /// What seeding left: every demo login, and each vendor's id.
@@ -103,7 +107,8 @@ impl Seeder {
             .account(ADMIN_EMAIL, "Platform", "Admin", password, true)
             .await?;
         let _ = admin;
-        self.account(CUSTOMER_EMAIL, "Amira", "Haddad", password, false)
+        let customer = self
+            .account(CUSTOMER_EMAIL, "Amira", "Haddad", password, false)
             .await?;
         let mut logins = vec![
             ("platform admin", ADMIN_EMAIL),
@@ -132,6 +137,7 @@ impl Seeder {
             logins.push((vendor.name, vendor.owner));
             vendors.push((vendor.name, tenant));
         }
+        self.orders(customer, &vendors).await?;
         Ok(Seeded { logins, vendors })
     }
 
@@ -240,6 +246,96 @@ impl Seeder {
             return Ok(category.id);
         }
         Ok(self.catalog.create_category(name, None).await?.id)
+    }
+}
+
+/// The demo customer's checkouts (fixed idempotency keys, so a second run finds
+/// them) and the steps each order takes the first time: (key, SKUs, steps).
+const CHECKOUTS: &[(&str, &[&str], &[(OrderStatus, bool)])] = &[
+    ("demo-checkout-1", &["TEE-BLK-M", "MUG-CEDAR"], &[]),
+    (
+        "demo-checkout-2",
+        &["BOOKMARK-07"],
+        &[
+            (OrderStatus::Paid, false),
+            (OrderStatus::Processing, false),
+            (OrderStatus::Shipped, false),
+        ],
+    ),
+    (
+        "demo-checkout-3",
+        &["SPICE-SAFFRON-1G"],
+        &[(OrderStatus::Cancelled, true)],
+    ),
+];
+
+impl Seeder {
+    /// Places the demo checkouts and moves their orders through a few states.
+    async fn orders(
+        &self,
+        customer: uuid::Uuid,
+        vendors: &[(&str, TenantId)],
+    ) -> anyhow::Result<()> {
+        let mut products = Vec::new();
+        for (_, tenant) in vendors {
+            products.extend(
+                self.catalog
+                    .vendor_products(*tenant, Some(ProductStatus::Active), None, None, 100)
+                    .await?,
+            );
+        }
+        for (key, skus, steps) in CHECKOUTS {
+            let lines = skus
+                .iter()
+                .map(|sku| {
+                    let product = products
+                        .iter()
+                        .find(|p| p.variants.iter().any(|v| v.sku.as_str() == *sku))
+                        .ok_or_else(|| anyhow::anyhow!("no demo product sells {sku}"))?;
+                    Ok(CartLine {
+                        product: product.id,
+                        sku: Sku::parse(sku)?,
+                        quantity: 1,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let placed = self
+                .orders
+                .checkout(CheckoutRequest {
+                    customer: customer.to_string(),
+                    lines,
+                    shipping: ShippingAddress {
+                        recipient: "Amira Haddad".into(),
+                        line1: "12 Rue du Souk".into(),
+                        line2: None,
+                        city: "Tunis".into(),
+                        region: None,
+                        postal_code: "1000".into(),
+                        country: "TN".into(),
+                    },
+                    idempotency_key: (*key).into(),
+                })
+                .await?;
+            for order in placed.iter().filter(|o| o.status == OrderStatus::Pending) {
+                for (to, by_customer) in *steps {
+                    let actor = if *by_customer {
+                        Actor::Customer(customer.to_string())
+                    } else {
+                        Actor::Vendor {
+                            tenant: order.tenant,
+                            subject: "demo-owner".into(),
+                        }
+                    };
+                    let change = Change {
+                        to: *to,
+                        note: Some("demo data".into()),
+                        goods_returned: false,
+                    };
+                    self.orders.change(&actor, order.id, change).await?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -186,8 +186,34 @@ async fn demo_seed_twice_duplicates_nothing() {
     let after_first = counts().await;
     assert_eq!(after_first[..4], [5, 3, 3, 10]);
     assert_eq!(products().await, 8);
+    let orders = async || -> Vec<String> {
+        let client = mongodb::Client::with_uri_str(&mongo.url)
+            .await
+            .expect("client");
+        let cursor = client
+            .database(&mongo.name)
+            .collection::<mongodb::bson::Document>("orders")
+            .find(mongodb::bson::doc! {})
+            .sort(mongodb::bson::doc! { "status": 1 })
+            .await
+            .expect("find");
+        let docs: Vec<mongodb::bson::Document> = futures::TryStreamExt::try_collect(cursor)
+            .await
+            .expect("orders");
+        docs.iter()
+            .map(|d| d.get_str("status").unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        orders().await,
+        ["cancelled", "pending", "pending", "shipped"]
+    );
     let second = souk(&["demo-seed"], &env);
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(counts().await, after_first);
     assert_eq!(products().await, 8);
+    assert_eq!(
+        orders().await,
+        ["cancelled", "pending", "pending", "shipped"]
+    );
 }
