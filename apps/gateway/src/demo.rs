@@ -249,24 +249,35 @@ impl Seeder {
     }
 }
 
-/// The demo customer's checkouts (fixed idempotency keys, so a second run finds
-/// them) and the steps each order takes the first time: (key, SKUs, steps).
-const CHECKOUTS: &[(&str, &[&str], &[(OrderStatus, bool)])] = &[
-    ("demo-checkout-1", &["TEE-BLK-M", "MUG-CEDAR"], &[]),
-    (
-        "demo-checkout-2",
-        &["BOOKMARK-07"],
-        &[
+/// A demo checkout: its fixed idempotency key (a second run finds it), the SKUs
+/// it buys, and the steps each of its orders takes the first time (the new state,
+/// and whether the customer rather than the vendor takes it).
+struct DemoCheckout {
+    key: &'static str,
+    skus: &'static [&'static str],
+    steps: &'static [(OrderStatus, bool)],
+}
+
+const CHECKOUTS: &[DemoCheckout] = &[
+    DemoCheckout {
+        key: "demo-checkout-1",
+        skus: &["TEE-BLK-M", "MUG-CEDAR"],
+        steps: &[],
+    },
+    DemoCheckout {
+        key: "demo-checkout-2",
+        skus: &["BOOKMARK-07"],
+        steps: &[
             (OrderStatus::Paid, false),
             (OrderStatus::Processing, false),
             (OrderStatus::Shipped, false),
         ],
-    ),
-    (
-        "demo-checkout-3",
-        &["SPICE-SAFFRON-1G"],
-        &[(OrderStatus::Cancelled, true)],
-    ),
+    },
+    DemoCheckout {
+        key: "demo-checkout-3",
+        skus: &["SPICE-SAFFRON-1G"],
+        steps: &[(OrderStatus::Cancelled, true)],
+    },
 ];
 
 impl Seeder {
@@ -284,7 +295,7 @@ impl Seeder {
                     .await?,
             );
         }
-        for (key, skus, steps) in CHECKOUTS {
+        for DemoCheckout { key, skus, steps } in CHECKOUTS {
             let lines = skus
                 .iter()
                 .map(|sku| {
