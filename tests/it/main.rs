@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod events;
 mod hardening;
 mod identity;
 mod inventory;

@@ -225,7 +225,8 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -37,6 +37,8 @@ pub struct Cli {
 enum Command {
     /// Serve the GraphQL gateway and the background tasks.
     Serve,
+    /// Relay outbox events to RabbitMQ (SOUK_AMQP_URL) until SIGTERM or Ctrl-C.
+    Worker,
     /// Apply pending database migrations (safe to run twice, or from two processes).
     Migrate,
     /// Print the GraphQL schema (SDL), as committed in `schema.graphql`.
@@ -127,6 +129,7 @@ pub async fn run() -> anyhow::Result<()> {
             match command {
                 Command::Serve => Application::build(settings).await?.run().await,
                 Command::Migrate => migrate(&settings).await,
+                Command::Worker => worker(&settings).await,
                 Command::DemoSeed => demo_seed(&settings).await,
                 Command::Admin {
                     command:
@@ -176,6 +179,29 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         }
         Err(_) => tracing::warn!("SOUK_MONGODB_URL is not set: MongoDB indexes were not created"),
     }
+    Ok(())
+}
+
+async fn worker(settings: &Settings) -> anyhow::Result<()> {
+    let pool = crate::app::lazy_pool("database_url", settings.database_url()?, 4)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        crate::app::shutdown_signal().await;
+        signal.cancel();
+    });
+    match &settings.amqp_url {
+        Some(url) => {
+            tracing::info!("relaying outbox events to RabbitMQ");
+            souk_worker::relay::run(pool.clone(), url.expose_secret().to_string(), stop).await;
+        }
+        None => {
+            tracing::warn!("SOUK_AMQP_URL is not set: events wait in the outbox until a worker with a broker runs");
+            stop.cancelled().await;
+        }
+    }
+    pool.close().await;
+    tracing::info!("worker stopped");
     Ok(())
 }
 

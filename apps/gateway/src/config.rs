@@ -55,6 +55,9 @@ pub struct Settings {
     /// MongoDB (catalog, orders), e.g. `mongodb://host:27017/souk`; the path names
     /// the database (default `souk`). Required to serve.
     pub mongodb_url: Option<SecretString>,
+    /// RabbitMQ, for `souk worker` to relay events to (e.g.
+    /// `amqp://user:pass@host:5672/%2f`). Without it events wait in the outbox.
+    pub amqp_url: Option<SecretString>,
     /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
     pub migrate_database_url: Option<SecretString>,
     #[serde(default = "defaults::listen_addr")]

@@ -168,10 +168,10 @@ impl PgInventory {
         else {
             return Ok(None);
         };
-        let (kind, leaves_stock) = match status {
-            ReservationStatus::Committed => (LedgerKind::Committed, true),
-            ReservationStatus::Expired => (LedgerKind::Expired, false),
-            _ => (LedgerKind::Released, false),
+        let (kind, leaves_stock, event) = match status {
+            ReservationStatus::Committed => (LedgerKind::Committed, true, "reservation.committed"),
+            ReservationStatus::Expired => (LedgerKind::Expired, false, "reservation.expired"),
+            _ => (LedgerKind::Released, false, "reservation.released"),
         };
         for line in &reservation.lines {
             let quantity = line.quantity.get();
@@ -198,6 +198,9 @@ impl PgInventory {
                 ));
             }
         }
+        reservations::settled_event(tx, &reservation, event)
+            .await
+            .map_err(internal)?;
         Ok(Some(reservation))
     }
 

@@ -206,3 +206,30 @@ pub async fn due(pool: &PgPool, max_rows: i32) -> Result<Vec<(TenantId, OrderId)
         .map(|(tenant, order)| (TenantId::from_uuid(tenant), OrderId::from_stored(order)))
         .collect())
 }
+
+/// Records a reservation's settlement (`reservation.released`, `.committed`,
+/// `.expired`) in the outbox, in the caller's transaction.
+pub async fn settled_event(
+    tx: &mut TenantTx,
+    reservation: &Reservation,
+    kind: &str,
+) -> Result<(), sqlx::Error> {
+    let skus: Vec<&str> = reservation.lines.iter().map(|l| l.sku.as_str()).collect();
+    let quantities: Vec<i64> = reservation.lines.iter().map(|l| l.quantity.get()).collect();
+    sqlx::query(
+        "INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
+         SELECT $1, $2, 'order:' || $1 || ':' || $3,
+                jsonb_build_object('version', 1, 'orderId', $3, 'lines',
+                    coalesce(jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity)
+                                       ORDER BY l.sku COLLATE \"C\"), '[]'::jsonb))
+         FROM unnest($4::text[], $5::bigint[]) AS l(sku, quantity)",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(kind)
+    .bind(reservation.order_id.as_str())
+    .bind(&skus)
+    .bind(&quantities)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

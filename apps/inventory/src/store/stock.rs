@@ -155,8 +155,9 @@ pub struct Movement<'a> {
 }
 
 /// Applies `movement` if the row exists and the result keeps every invariant
-/// (`0 <= reserved <= on_hand <= MAX_QUANTITY`), writing its ledger row in the same
-/// statement. One conditional `UPDATE`, no read first: `None` when the row is
+/// (`0 <= reserved <= on_hand <= MAX_QUANTITY`), writing its ledger row and its
+/// events (`stock.adjusted` for adjustments, `stock.low` when available stock
+/// crosses down to the reorder threshold) in the same statement. One conditional `UPDATE`, no read first: `None` when the row is
 /// missing or the change would break an invariant.
 pub async fn apply(
     tx: &mut TenantTx,
@@ -175,6 +176,19 @@ pub async fn apply(
              INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
                                            on_hand_after, reserved_after, reason, reference, actor)
              SELECT tenant_id, sku, $5, $3, $4, on_hand, reserved, $6, $7, $8 FROM item
+         ), event AS (
+             INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
+             SELECT tenant_id, e.kind, 'sku:' || tenant_id || ':' || sku,
+                    jsonb_build_object('version', 1, 'sku', sku, 'onHand', on_hand,
+                                       'reserved', reserved, 'available', on_hand - reserved,
+                                       'reorderThreshold', reorder_threshold,
+                                       'change', $3, 'reason', $6, 'reference', $7, 'actor', $8)
+             FROM item CROSS JOIN LATERAL (VALUES
+                 ($10::text, $10::text IS NOT NULL),
+                 ('stock.low', on_hand - reserved <= reorder_threshold
+                               AND (on_hand - $3) - (reserved - $4) > reorder_threshold)
+             ) AS e(kind, wanted)
+             WHERE e.wanted
          )
          SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
     )
@@ -187,6 +201,7 @@ pub async fn apply(
     .bind(movement.reference)
     .bind(movement.actor)
     .bind(MAX_QUANTITY)
+    .bind((movement.kind == LedgerKind::Adjusted).then_some("stock.adjusted"))
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(Into::into))

@@ -1,0 +1,15 @@
+//! `souk worker`: relays outbox events to RabbitMQ.
+//!
+//! Every change that causes an event writes it to `souk.outbox` in the same
+//! PostgreSQL transaction. The relay claims batches (`FOR UPDATE SKIP LOCKED`, only
+//! the oldest unsent event of each partition, so events of one SKU or one
+//! reservation keep their order), publishes them to the topic exchange
+//! `souk.events` with the event type as routing key and waits for the broker's
+//! confirms, and only then marks them sent, in the same transaction as the claim.
+//! Delivery is at least once: a relay that dies after publishing and before
+//! committing publishes those events again, and consumers dedupe by the message
+//! id (the event id). While the broker is away, events wait in the outbox.
+
+pub mod relay;
+
+pub use relay::{Publisher, RelayError};
