@@ -14,6 +14,16 @@ use mongodb::Collection;
 
 use crate::TenantId;
 
+/// A UTC time as BSON (millisecond precision, as MongoDB stores it).
+pub fn to_bson(at: chrono::DateTime<chrono::Utc>) -> mongodb::bson::DateTime {
+    mongodb::bson::DateTime::from_millis(at.timestamp_millis())
+}
+
+/// A BSON time as UTC.
+pub fn to_chrono(at: &mongodb::bson::DateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or_default()
+}
+
 /// The field every tenant document carries.
 pub const TENANT_FIELD: &str = "tenant_id";
 

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use souk_tenants::{Role, TenantId};
+use souk_tenants::Role;
 
-use support::{figures, post, run_length, serve};
+use support::{figures, post, product, run_length, serve, vendor};
 
 const CUSTOMERS: usize = 16;
 
@@ -25,37 +25,15 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let mut products = Vec::new();
     for (v, sku) in ["SKU-A", "SKU-B"].iter().enumerate() {
-        let tenant = TenantId::generate();
-        sqlx::query("INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, 'active', $1)")
-            .bind(tenant.as_uuid())
-            .bind(format!("Vendor {v}"))
-            .bind(format!("vendor-{v}"))
-            .execute(&served.db.owner)
-            .await?;
-        let token = served.issuer.issue(
-            "bench",
-            Some(tenant),
-            Role::Owner,
-            Duration::from_secs(3600),
-        )?;
-        let created = post(
+        let token = vendor(&served, &format!("Vendor {v}"), &format!("vendor-{v}")).await?;
+        let id = product(
             &client,
-            &served.url,
-            Some(&token),
-            &json!({
-                "query": "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
-                "variables": { "i": { "title": sku, "price": { "amount": 1000, "currency": "EUR" },
-                    "variants": [{ "sku": sku, "initialStock": 1_000_000_000 }] } },
-            }),
+            &served,
+            &token,
+            sku,
+            1000,
+            &[(sku.to_string(), 1_000_000_000)],
         )
-        .await?;
-        let id = created["data"]["createProduct"]["id"]
-            .as_str()
-            .map(str::to_string);
-        let id = id.ok_or_else(|| anyhow::anyhow!("{created}"))?;
-        post(&client, &served.url, Some(&token), &json!({
-            "query": "mutation($id: ID!) { publishProduct(id: $id) { id } }", "variables": { "id": id },
-        }))
         .await?;
         products.push((id, *sku));
     }

@@ -7,9 +7,8 @@
 mod support;
 
 use serde_json::json;
-use souk_tenants::{Role, TenantId};
 
-use support::{figures, load, post, run_length, serve};
+use support::{figures, load, product, run_length, serve, vendor};
 
 const VENDORS: usize = 3;
 const PRODUCTS_PER_VENDOR: usize = 30;
@@ -20,48 +19,16 @@ async fn main() -> anyhow::Result<()> {
     let served = serve("").await?;
     let client = reqwest::Client::new();
     for v in 0..VENDORS {
-        let tenant = TenantId::generate();
-        sqlx::query("INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, 'active', $1)")
-            .bind(tenant.as_uuid())
-            .bind(format!("Vendor {v}"))
-            .bind(format!("vendor-{v}"))
-            .execute(&served.db.owner)
-            .await?;
-        let token = served.issuer.issue(
-            "bench",
-            Some(tenant),
-            Role::Owner,
-            std::time::Duration::from_secs(3600),
-        )?;
+        let token = vendor(&served, &format!("Vendor {v}"), &format!("vendor-{v}")).await?;
         for p in 0..PRODUCTS_PER_VENDOR {
-            let created = post(
+            let variants = [(format!("P{p}-S"), 10), (format!("P{p}-M"), 5)];
+            product(
                 &client,
-                &served.url,
-                Some(&token),
-                &json!({
-                    "query": "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
-                    "variables": { "i": {
-                        "title": format!("Product {v}-{p}"),
-                        "description": "A benchmark product",
-                        "price": { "amount": 1000 + p, "currency": "EUR" },
-                        "variants": [
-                            { "sku": format!("P{p}-S"), "initialStock": 10 },
-                            { "sku": format!("P{p}-M"), "initialStock": 5 },
-                        ],
-                    } },
-                }),
-            )
-            .await?;
-            let id = created["data"]["createProduct"]["id"].clone();
-            anyhow::ensure!(id.is_string(), "{created}");
-            post(
-                &client,
-                &served.url,
-                Some(&token),
-                &json!({
-                    "query": "mutation($id: ID!) { publishProduct(id: $id) { status } }",
-                    "variables": { "id": id },
-                }),
+                &served,
+                &token,
+                &format!("Product {v}-{p}"),
+                1000 + p as i64,
+                &variants,
             )
             .await?;
         }

@@ -122,16 +122,10 @@ pub fn from_document(doc: &Document) -> Result<Product, InternalError> {
     })
 }
 
+pub use souk_tenants::mongo::{to_bson, to_chrono};
+
 pub fn now() -> BsonDateTime {
     to_bson(Utc::now())
-}
-
-pub fn to_bson(at: DateTime<Utc>) -> BsonDateTime {
-    BsonDateTime::from_millis(at.timestamp_millis())
-}
-
-pub fn to_chrono(at: &BsonDateTime) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or_default()
 }
 
 /// Inserts a draft product; the unique index on (tenant, variant SKU) refuses a

@@ -135,3 +135,64 @@ pub fn run_length(default: u64) -> Duration {
             .unwrap_or(default),
     )
 }
+
+/// Registers an active vendor directly in the database and returns an owner
+/// token for it.
+pub async fn vendor(served: &Served, name: &str, slug: &str) -> anyhow::Result<String> {
+    let tenant = souk_tenants::TenantId::generate();
+    sqlx::query(
+        "INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, 'active', $1)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(name)
+    .bind(slug)
+    .execute(&served.db.owner)
+    .await?;
+    Ok(served.issuer.issue(
+        "bench",
+        Some(tenant),
+        souk_tenants::Role::Owner,
+        std::time::Duration::from_secs(3600),
+    )?)
+}
+
+/// Creates and publishes a product with one variant per `(sku, stock)`; its id.
+pub async fn product(
+    client: &reqwest::Client,
+    served: &Served,
+    token: &str,
+    title: &str,
+    price: i64,
+    variants: &[(String, i64)],
+) -> anyhow::Result<String> {
+    let variants: Vec<_> = variants
+        .iter()
+        .map(|(sku, stock)| serde_json::json!({ "sku": sku, "initialStock": stock }))
+        .collect();
+    let created = post(
+        client,
+        &served.url,
+        Some(token),
+        &serde_json::json!({
+            "query": "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+            "variables": { "i": { "title": title, "description": "A benchmark product",
+                "price": { "amount": price, "currency": "EUR" }, "variants": variants } },
+        }),
+    )
+    .await?;
+    let id = created["data"]["createProduct"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("{created}"))?;
+    post(
+        client,
+        &served.url,
+        Some(token),
+        &serde_json::json!({
+            "query": "mutation($id: ID!) { publishProduct(id: $id) { status } }",
+            "variables": { "id": id },
+        }),
+    )
+    .await?;
+    Ok(id)
+}

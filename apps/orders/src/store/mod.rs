@@ -3,16 +3,7 @@
 pub mod checkouts;
 pub mod orders;
 
-use chrono::{DateTime, Utc};
-use mongodb::bson::DateTime as BsonDateTime;
-
-pub fn to_bson(at: DateTime<Utc>) -> BsonDateTime {
-    BsonDateTime::from_millis(at.timestamp_millis())
-}
-
-pub fn to_chrono(at: &BsonDateTime) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or_default()
-}
+pub use souk_tenants::mongo::{to_bson, to_chrono};
 
 /// Creates the orders' indexes (idempotent). Tenant indexes start with
 /// `tenant_id`; the customer's own view has an index on customer and time.
