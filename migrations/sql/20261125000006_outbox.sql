@@ -15,7 +15,6 @@ CREATE TABLE souk.outbox (
     created_at    timestamptz NOT NULL DEFAULT now(),
     sent_at       timestamptz
 );
-CREATE UNIQUE INDEX outbox_event_id ON souk.outbox (event_id);
 CREATE INDEX outbox_unsent ON souk.outbox (partition_key, id) WHERE sent_at IS NULL;
 
 GRANT INSERT, SELECT ON souk.outbox TO souk_app;
@@ -56,28 +55,6 @@ ALTER FUNCTION souk.claim_events(integer) OWNER TO souk_platform;
 ALTER FUNCTION souk.mark_sent(bigint[]) OWNER TO souk_platform;
 REVOKE ALL ON FUNCTION souk.claim_events(integer), souk.mark_sent(bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION souk.claim_events(integer), souk.mark_sent(bigint[]) TO souk_app;
-
--- Inventory events, written by the statements that change stock (see
--- inventory.reserve_batch below and the service's stock statements).
--- A stock.low event is written when available stock crosses down to or below
--- the reorder threshold: from above it, to at or below it.
-CREATE FUNCTION souk.stock_event(
-    p_tenant uuid, p_kind text, p_sku text, p_on_hand bigint, p_reserved bigint,
-    p_threshold bigint, p_available_before bigint, p_reference text)
-    RETURNS void
-    LANGUAGE sql VOLATILE SECURITY INVOKER
-    AS $$
-        INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
-        SELECT p_tenant, e.kind, 'sku:' || p_tenant || ':' || p_sku,
-               jsonb_build_object('version', 1, 'sku', p_sku, 'onHand', p_on_hand,
-                                  'reserved', p_reserved, 'available', p_on_hand - p_reserved,
-                                  'reorderThreshold', p_threshold, 'reference', p_reference)
-        FROM (VALUES (p_kind, true),
-                     ('stock.low', p_on_hand - p_reserved <= p_threshold
-                                   AND p_available_before > p_threshold)) AS e(kind, wanted)
-        WHERE e.wanted AND e.kind IS NOT NULL
-    $$;
-GRANT EXECUTE ON FUNCTION souk.stock_event(uuid, text, text, bigint, bigint, bigint, bigint, text) TO souk_app;
 
 -- Reservations now write their events: reservation.created per order, and
 -- stock.low when a line takes a SKU's available stock to its threshold.
@@ -135,6 +112,18 @@ BEGIN
                     ), held AS (
                         INSERT INTO inventory.reservation_lines (tenant_id, order_id, sku, quantity)
                         SELECT item.tenant_id, p_orders[o], item.sku, line.quantity FROM item
+                    ), low AS (
+                        -- Available stock crossed down to the reorder threshold.
+                        INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
+                        SELECT item.tenant_id, 'stock.low', 'sku:' || item.tenant_id || ':' || item.sku,
+                               jsonb_build_object('version', 1, 'sku', item.sku, 'onHand', item.on_hand,
+                                                  'reserved', item.reserved,
+                                                  'available', item.on_hand - item.reserved,
+                                                  'reorderThreshold', item.reorder_threshold,
+                                                  'reference', p_orders[o])
+                        FROM item
+                        WHERE item.on_hand - item.reserved <= item.reorder_threshold
+                          AND item.on_hand - item.reserved + line.quantity > item.reorder_threshold
                     )
                     INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change,
                                                   reserved_change, on_hand_after, reserved_after,
@@ -145,11 +134,6 @@ BEGIN
                     IF NOT FOUND THEN
                         RAISE EXCEPTION USING ERRCODE = 'SK001', MESSAGE = 'unknown or short', DETAIL = line.sku;
                     END IF;
-                    PERFORM souk.stock_event(p_tenant, NULL, s.sku, s.on_hand, s.reserved,
-                                             s.reorder_threshold, s.on_hand - s.reserved + line.quantity,
-                                             p_orders[o])
-                    FROM inventory.stock_items s
-                    WHERE s.tenant_id = p_tenant AND s.sku = line.sku;
                 END LOOP;
                 INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
                 SELECT p_tenant, 'reservation.created', 'order:' || p_tenant || ':' || p_orders[o],
