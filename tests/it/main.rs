@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod emails;
 mod events;
 mod hardening;
 mod identity;

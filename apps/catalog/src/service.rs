@@ -71,6 +71,12 @@ pub trait Catalog: Send + Sync + 'static {
         tenant: TenantId,
         id: ObjectKey,
     ) -> Result<Option<Product>, CatalogError>;
+    /// The vendor's product that sells `sku`, whatever its status.
+    async fn product_by_sku(
+        &self,
+        tenant: TenantId,
+        sku: &str,
+    ) -> Result<Option<Product>, CatalogError>;
     async fn vendor_products(
         &self,
         tenant: TenantId,
@@ -370,6 +376,18 @@ impl Catalog for MongoCatalog {
             Err(CatalogError::NotFound) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    async fn product_by_sku(
+        &self,
+        tenant: TenantId,
+        sku: &str,
+    ) -> Result<Option<Product>, CatalogError> {
+        let found = self
+            .scoped(tenant)
+            .find_one(doc! { "variants.sku": sku })
+            .await?;
+        Ok(found.as_ref().map(products::from_document).transpose()?)
     }
 
     async fn vendor_products(

@@ -37,7 +37,8 @@ pub struct Cli {
 enum Command {
     /// Serve the GraphQL gateway and the background tasks.
     Serve,
-    /// Relay outbox events to RabbitMQ (SOUK_AMQP_URL) until SIGTERM or Ctrl-C.
+    /// Relay outbox events to RabbitMQ (SOUK_AMQP_URL) and send low-stock emails
+    /// (SOUK_SMTP_URL) until SIGTERM or Ctrl-C.
     Worker,
     /// Apply pending database migrations (safe to run twice, or from two processes).
     Migrate,
@@ -190,19 +191,65 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
         crate::app::shutdown_signal().await;
         signal.cancel();
     });
+    let mut tasks = Vec::new();
+    match &settings.smtp_url {
+        Some(url) => {
+            let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let recipients = recipients(settings, &pool).await?;
+            tracing::info!("sending low-stock emails");
+            tasks.push(tokio::spawn(souk_worker::notify::run(
+                pool.clone(),
+                mailer,
+                recipients,
+                stop.clone(),
+            )));
+        }
+        None => tracing::warn!("SOUK_SMTP_URL is not set: no low-stock emails are sent"),
+    }
     match &settings.amqp_url {
         Some(url) => {
             tracing::info!("relaying outbox events to RabbitMQ");
-            souk_worker::relay::run(pool.clone(), url.expose_secret().to_string(), stop).await;
+            tasks.push(tokio::spawn(souk_worker::relay::run(
+                pool.clone(),
+                url.expose_secret().to_string(),
+                stop.clone(),
+            )));
         }
-        None => {
-            tracing::warn!("SOUK_AMQP_URL is not set: events wait in the outbox until a worker with a broker runs");
-            stop.cancelled().await;
-        }
+        None => tracing::warn!(
+            "SOUK_AMQP_URL is not set: events wait in the outbox until a worker with a broker runs"
+        ),
+    }
+    stop.cancelled().await;
+    for task in tasks {
+        let _ = task.await;
     }
     pool.close().await;
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// The services the low-stock emails need: owners, vendor names, product titles.
+async fn recipients(
+    settings: &Settings,
+    pool: &sqlx::PgPool,
+) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
+    let tenancy: std::sync::Arc<dyn souk_tenants::vendors::service::Tenancy> = std::sync::Arc::new(
+        PgTenancy::new(pool.clone(), settings.vendor_approval_required),
+    );
+    let catalog: Option<std::sync::Arc<dyn souk_catalog::Catalog>> = match settings.mongodb_url() {
+        Ok(url) => Some(std::sync::Arc::new(souk_catalog::MongoCatalog::new(
+            crate::app::mongo_database(url).await?,
+            std::sync::Arc::new(souk_inventory::PgInventory::new(pool.clone())),
+            tenancy.clone(),
+        ))),
+        Err(_) => None,
+    };
+    Ok(std::sync::Arc::new(crate::directory::ServiceRecipients {
+        identity: std::sync::Arc::new(identity(settings, pool)?),
+        tenancy,
+        catalog,
+    }))
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {

@@ -58,6 +58,12 @@ pub struct Settings {
     /// RabbitMQ, for `souk worker` to relay events to (e.g.
     /// `amqp://user:pass@host:5672/%2f`). Without it events wait in the outbox.
     pub amqp_url: Option<SecretString>,
+    /// SMTP for the worker's low-stock emails (e.g. `smtp://mail:1025`, or
+    /// `smtps://user:pass@host`). Without it no emails are sent.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of Souk's emails.
+    #[serde(default = "defaults::mail_from")]
+    pub mail_from: String,
     /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
     pub migrate_database_url: Option<SecretString>,
     #[serde(default = "defaults::listen_addr")]
@@ -155,6 +161,9 @@ mod defaults {
     }
     pub fn log_format() -> LogFormat {
         LogFormat::Json
+    }
+    pub fn mail_from() -> String {
+        "Souk <no-reply@souk.example>".into()
     }
     pub fn access_token_ttl_secs() -> u64 {
         15 * 60

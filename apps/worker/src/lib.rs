@@ -10,6 +10,7 @@
 //! committing publishes those events again, and consumers dedupe by the message
 //! id (the event id). While the broker is away, events wait in the outbox.
 
+pub mod notify;
 pub mod relay;
 
 pub use relay::{Publisher, RelayError};

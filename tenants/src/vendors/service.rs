@@ -39,6 +39,8 @@ pub trait Tenancy: Send + Sync + 'static {
         tenant: TenantId,
     ) -> Result<(Vendor, Role), TenancyError>;
     async fn members(&self, actor: &VendorActor) -> Result<Vec<Membership>, TenancyError>;
+    /// The user ids of the vendor's owners (platform jobs: who to tell).
+    async fn owners(&self, tenant: TenantId) -> Result<Vec<Uuid>, TenancyError>;
     async fn add_member(
         &self,
         actor: &VendorActor,
@@ -242,6 +244,17 @@ impl Tenancy for PgTenancy {
         let members = store::members(&mut tx).await?;
         tx.commit().await?;
         Ok(members)
+    }
+
+    async fn owners(&self, tenant: TenantId) -> Result<Vec<Uuid>, TenancyError> {
+        let mut tx = self.scoped(tenant).await?;
+        let members = store::members(&mut tx).await?;
+        tx.commit().await?;
+        Ok(members
+            .into_iter()
+            .filter(|m| m.role == Role::Owner)
+            .map(|m| m.user)
+            .collect())
     }
 
     #[instrument(skip_all, fields(tenant_id = %actor.tenant))]
