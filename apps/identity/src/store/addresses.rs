@@ -51,6 +51,24 @@ const COLUMNS: &str =
     "id, label, recipient, line1, line2, city, region, postal_code, country, phone, \
                        is_default, created_at, updated_at";
 
+type AddressQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, AddressRow, sqlx::postgres::PgArguments>;
+
+/// Binds an address's fields, in column order, after the query's first two
+/// parameters (they are `$3` to `$11` in both the insert and the update).
+fn bind_fields<'q>(query: AddressQuery<'q>, fields: &'q AddressInput) -> AddressQuery<'q> {
+    query
+        .bind(&fields.label)
+        .bind(&fields.recipient)
+        .bind(&fields.line1)
+        .bind(&fields.line2)
+        .bind(&fields.city)
+        .bind(&fields.region)
+        .bind(&fields.postal_code)
+        .bind(&fields.country)
+        .bind(&fields.phone)
+}
+
 /// Locks the owner's account row: address changes of one person serialise here.
 pub async fn lock_owner(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
     let found: Option<Uuid> =
@@ -74,26 +92,17 @@ pub async fn insert(
     fields: &AddressInput,
     is_default: bool,
 ) -> Result<Address, sqlx::Error> {
-    let row: AddressRow = sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO identity.addresses (id, user_id, label, recipient, line1, line2, city, region,
                                          postal_code, country, phone, is_default)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(user.0)
-    .bind(&fields.label)
-    .bind(&fields.recipient)
-    .bind(&fields.line1)
-    .bind(&fields.line2)
-    .bind(&fields.city)
-    .bind(&fields.region)
-    .bind(&fields.postal_code)
-    .bind(&fields.country)
-    .bind(&fields.phone)
-    .bind(is_default)
-    .fetch_one(conn)
-    .await?;
+    );
+    let query = sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(user.0);
+    let row: AddressRow = bind_fields(query, fields)
+        .bind(is_default)
+        .fetch_one(conn)
+        .await?;
     Ok(row.into())
 }
 
@@ -103,25 +112,14 @@ pub async fn update(
     id: AddressId,
     fields: &AddressInput,
 ) -> Result<Option<Address>, sqlx::Error> {
-    let row: Option<AddressRow> = sqlx::query_as(&format!(
+    let sql = format!(
         "UPDATE identity.addresses SET label = $3, recipient = $4, line1 = $5, line2 = $6, city = $7,
                 region = $8, postal_code = $9, country = $10, phone = $11, updated_at = now()
          WHERE user_id = $1 AND id = $2
          RETURNING {COLUMNS}"
-    ))
-    .bind(user.0)
-    .bind(id.0)
-    .bind(&fields.label)
-    .bind(&fields.recipient)
-    .bind(&fields.line1)
-    .bind(&fields.line2)
-    .bind(&fields.city)
-    .bind(&fields.region)
-    .bind(&fields.postal_code)
-    .bind(&fields.country)
-    .bind(&fields.phone)
-    .fetch_optional(conn)
-    .await?;
+    );
+    let query = sqlx::query_as(&sql).bind(user.0).bind(id.0);
+    let row: Option<AddressRow> = bind_fields(query, fields).fetch_optional(conn).await?;
     Ok(row.map(Into::into))
 }
 
