@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use souk_tenants::vendors::store::escape_like;
+
 use crate::domain::{Email, User, UserId};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -191,11 +193,4 @@ pub async fn search(
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
-}
-
-/// `raw` with LIKE's wildcards and escape character taken literally.
-pub fn escape_like(raw: &str) -> String {
-    raw.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -32,7 +32,8 @@ fn unknown_sku(sku: &crate::domain::Sku) -> ApiError {
         .with("sku", sku.as_str().to_string())
 }
 
-fn shortage_value(shortage: &Shortage) -> Value {
+/// A shortage as GraphQL error details: `{ sku, requested, available }`.
+pub fn shortage_value(shortage: &Shortage) -> Value {
     let mut map = async_graphql::indexmap::IndexMap::new();
     map.insert(
         async_graphql::Name::new("sku"),

@@ -6,4 +6,5 @@ mod errors;
 mod objects;
 mod resolvers;
 
+pub use errors::shortage_value;
 pub use resolvers::{InventoryMutation, InventoryQuery};

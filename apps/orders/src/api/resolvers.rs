@@ -9,6 +9,7 @@ use mongodb::bson::oid::ObjectId;
 use souk_catalog::domain::ObjectKey;
 use souk_identity::domain::{AddressId, AddressInput, RawAddress, UserId};
 use souk_identity::Identity;
+use souk_inventory::api::shortage_value;
 use souk_inventory::domain::Sku;
 use souk_tenants::api::{page_size, person, principal, service, trim_page, ApiError};
 use souk_tenants::Role;
@@ -21,23 +22,6 @@ use crate::Orders;
 
 fn orders<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Orders>, ApiError> {
     service::<dyn Orders>(ctx)
-}
-
-fn shortage(s: &souk_inventory::domain::Shortage) -> Value {
-    let mut map = async_graphql::indexmap::IndexMap::new();
-    map.insert(
-        async_graphql::Name::new("sku"),
-        Value::from(s.sku.as_str().to_string()),
-    );
-    map.insert(
-        async_graphql::Name::new("requested"),
-        Value::from(s.requested),
-    );
-    map.insert(
-        async_graphql::Name::new("available"),
-        Value::from(s.available),
-    );
-    Value::Object(map)
 }
 
 fn checkout_error(err: CheckoutError) -> ApiError {
@@ -55,7 +39,7 @@ fn checkout_error(err: CheckoutError) -> ApiError {
         CheckoutError::Insufficient(ref shortages) => {
             ApiError::new("INSUFFICIENT_STOCK", err.to_string()).with(
                 "shortages",
-                Value::List(shortages.iter().map(shortage).collect()),
+                Value::List(shortages.iter().map(shortage_value).collect()),
             )
         }
         CheckoutError::IdempotencyConflict => {
