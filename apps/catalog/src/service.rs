@@ -89,6 +89,9 @@ pub trait Catalog: Send + Sync + 'static {
     async fn storefront(&self, listing: Listing) -> Result<Vec<Product>, CatalogError>;
     /// One active product of an active vendor.
     async fn public_product(&self, id: ObjectKey) -> Result<Option<Product>, CatalogError>;
+    /// The products among `ids` that are for sale (active, of active vendors), in
+    /// one read.
+    async fn public_products(&self, ids: &[ObjectKey]) -> Result<Vec<Product>, CatalogError>;
     async fn categories(&self) -> Result<Vec<(Category, i64)>, CatalogError>;
     async fn create_category(
         &self,
@@ -453,15 +456,24 @@ impl Catalog for MongoCatalog {
     }
 
     async fn public_product(&self, id: ObjectKey) -> Result<Option<Product>, CatalogError> {
-        let Some(product) = products::find_public(&self.products(), id.0).await? else {
-            return Ok(None);
-        };
+        Ok(self.public_products(&[id]).await?.into_iter().next())
+    }
+
+    async fn public_products(&self, ids: &[ObjectKey]) -> Result<Vec<Product>, CatalogError> {
+        let ids: Vec<_> = ids.iter().map(|id| id.0).collect();
+        let found = products::find_public(&self.products(), &ids).await?;
+        if found.is_empty() {
+            return Ok(found);
+        }
         let excluded = self
             .tenancy
             .inactive_vendors()
             .await
             .map_err(tenancy_error)?;
-        Ok((!excluded.contains(&product.tenant)).then_some(product))
+        Ok(found
+            .into_iter()
+            .filter(|product| !excluded.contains(&product.tenant))
+            .collect())
     }
 
     async fn categories(&self) -> Result<Vec<(Category, i64)>, CatalogError> {

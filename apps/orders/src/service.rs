@@ -255,13 +255,18 @@ impl MongoOrders {
         request: &CheckoutRequest,
         checkout: &str,
     ) -> Result<Vec<Order>, CheckoutError> {
+        // Every product of the cart in one catalog read.
+        let ids: Vec<ObjectKey> = request.lines.iter().map(|l| l.product).collect();
+        let for_sale = self
+            .catalog
+            .public_products(&ids)
+            .await
+            .map_err(|e| InternalError::msg(e.to_string()))?;
         let mut by_vendor: BTreeMap<TenantId, Vec<OrderLine>> = BTreeMap::new();
         for line in &request.lines {
-            let product = self
-                .catalog
-                .public_product(line.product)
-                .await
-                .map_err(|e| InternalError::msg(e.to_string()))?
+            let product = for_sale
+                .iter()
+                .find(|p| p.id == line.product)
                 .ok_or_else(|| CheckoutError::UnknownProduct(line.product.to_string()))?;
             let variant = product
                 .variants

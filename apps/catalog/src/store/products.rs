@@ -292,15 +292,17 @@ pub async fn list_public(
     docs.iter().map(from_document).collect()
 }
 
-/// One active product by id, whatever its tenant (the storefront's product page).
+/// The active products among `ids`, whatever their tenant (the storefront's
+/// product page, a checkout's cart).
 pub async fn find_public(
     products: &Collection<Document>,
-    id: ObjectId,
-) -> Result<Option<Product>, InternalError> {
-    let found = products
-        .find_one(doc! { "_id": id, "status": ProductStatus::Active.as_str() })
+    ids: &[ObjectId],
+) -> Result<Vec<Product>, InternalError> {
+    let cursor = products
+        .find(doc! { "_id": { "$in": ids }, "status": ProductStatus::Active.as_str() })
         .await?;
-    found.as_ref().map(from_document).transpose()
+    let docs: Vec<Document> = cursor.try_collect().await?;
+    docs.iter().map(from_document).collect()
 }
 
 /// Counts of active products per category, for tenants not in `excluded`.
