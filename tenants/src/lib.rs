@@ -7,6 +7,7 @@
 //! error codes and the request id that internal errors point to.
 
 pub mod api;
+pub mod audit;
 mod id;
 pub mod mongo;
 mod principal;
@@ -16,4 +17,4 @@ pub mod vendors;
 
 pub use id::{ParseTenantIdError, TenantId};
 pub use principal::{require_vendor, AccessError, Principal, Role, VendorActor};
-pub use scope::{TenantTx, UserTx};
+pub use scope::{PlatformTx, TenantTx, UserTx};

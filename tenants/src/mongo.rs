@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::FindOptions;
 use mongodb::results::{DeleteResult, UpdateResult};
-use mongodb::Collection;
+use mongodb::{ClientSession, Collection};
 
 use crate::TenantId;
 
@@ -100,6 +100,50 @@ impl TenantCollection {
 
     pub async fn count(&self, filter: Document) -> Result<u64, ScopeError> {
         Ok(self.inner.count_documents(self.scope(filter)).await?)
+    }
+
+    /// The same tenant's view of another collection of the same database.
+    pub fn sibling(&self, name: &str) -> TenantCollection {
+        let database = self.inner.client().database(self.inner.namespace().db.as_str());
+        TenantCollection::new(database.collection(name), self.tenant)
+    }
+
+    /// A session with a transaction started, for changes to several documents (or
+    /// collections) that must happen together.
+    pub async fn start_transaction(&self) -> Result<ClientSession, ScopeError> {
+        let mut session = self.inner.client().start_session().await?;
+        session.start_transaction().await?;
+        Ok(session)
+    }
+
+    /// [`Self::insert_one`] inside `session`'s transaction.
+    pub async fn insert_one_in(
+        &self,
+        session: &mut ClientSession,
+        mut document: Document,
+    ) -> Result<Bson, ScopeError> {
+        document.insert(TENANT_FIELD, self.tenant_value());
+        Ok(self
+            .inner
+            .insert_one(document)
+            .session(session)
+            .await?
+            .inserted_id)
+    }
+
+    /// [`Self::update_one`] inside `session`'s transaction.
+    pub async fn update_one_in(
+        &self,
+        session: &mut ClientSession,
+        filter: Document,
+        update: Document,
+    ) -> Result<UpdateResult, ScopeError> {
+        refuse_tenant_update(&update)?;
+        Ok(self
+            .inner
+            .update_one(self.scope(filter), update)
+            .session(session)
+            .await?)
     }
 
     /// Runs `pipeline` after a first `$match` on this tenant.

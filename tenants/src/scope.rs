@@ -99,3 +99,38 @@ impl DerefMut for UserTx {
         &mut self.tx
     }
 }
+
+/// A PostgreSQL transaction acting for the platform (`app.platform`): what
+/// platform-admin code paths open to read across tenants where a policy allows it
+/// (the audit log) and to record what they did to a tenant.
+#[derive(Debug)]
+pub struct PlatformTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PlatformTx {
+    pub async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let tx = pool
+            .begin_with("BEGIN; SELECT set_config('app.platform', 'on', true)")
+            .await?;
+        Ok(Self { tx })
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for PlatformTx {
+    type Target = sqlx::PgConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for PlatformTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}

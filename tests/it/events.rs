@@ -190,7 +190,8 @@ async fn events_wait_while_the_broker_is_away_and_a_crashed_batch_is_sent_again(
             1,
             "one partition (the SKU): only its oldest event is claimable"
         );
-        publisher.publish(&events).await.expect("publish");
+        let messages: Vec<_> = events.into_iter().map(|e| e.message).collect();
+        publisher.publish(&messages).await.expect("publish");
         // dropped without commit: the crash
     }
     while relay_once(&app.db.app, &publisher).await.expect("relay") > 0 {}

@@ -25,6 +25,7 @@ use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};
 use crate::telemetry::{self, OperationLabels};
 use crate::throttle::{GovernorThrottle, Limits};
+use souk_tenants::audit::api::AuditLog;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
 
 /// A built, bound, not yet serving application.
@@ -134,6 +135,7 @@ impl Application {
             identity,
             tenancy: tenancy.clone(),
             throttle: throttle.clone(),
+            audit: Arc::new(AuditLog::new(pool.clone())),
             tokens: issuer.map(|issuer| AccessTokens {
                 issuer,
                 ttl: Duration::from_secs(settings.access_token_ttl_secs),

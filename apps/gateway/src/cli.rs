@@ -215,6 +215,19 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
                 url.expose_secret().to_string(),
                 stop.clone(),
             )));
+            match settings.mongodb_url() {
+                Ok(mongo) => {
+                    tracing::info!("relaying order events to RabbitMQ");
+                    tasks.push(tokio::spawn(souk_worker::order_relay::run(
+                        crate::app::mongo_database(mongo).await?,
+                        url.expose_secret().to_string(),
+                        stop.clone(),
+                    )));
+                }
+                Err(_) => tracing::warn!(
+                    "SOUK_MONGODB_URL is not set: order events wait in MongoDB until a worker with it runs"
+                ),
+            }
         }
         None => tracing::warn!(
             "SOUK_AMQP_URL is not set: events wait in the outbox until a worker with a broker runs"

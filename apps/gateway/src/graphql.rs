@@ -17,6 +17,7 @@ use souk_inventory::Inventory;
 use souk_orders::api::{OrdersMutation, OrdersQuery};
 use souk_orders::Orders;
 use souk_tenants::api::Throttle;
+use souk_tenants::audit::api::{AuditLog, AuditQuery};
 use souk_tenants::vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
 use souk_tenants::vendors::service::Tenancy;
 
@@ -28,6 +29,7 @@ pub struct Query(
     CatalogQuery,
     InventoryQuery,
     OrdersQuery,
+    AuditQuery,
 );
 
 /// Every mutation of every service.
@@ -50,6 +52,7 @@ pub struct Services {
     pub tenancy: Arc<dyn Tenancy>,
     pub directory: Arc<dyn Directory>,
     pub throttle: Arc<dyn Throttle>,
+    pub audit: Arc<AuditLog>,
     /// Absent when this process holds no signing key.
     pub tokens: Option<AccessTokens>,
 }
@@ -78,6 +81,7 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
         .data(services.tenancy)
         .data(services.directory)
         .data(services.throttle)
+        .data(services.audit)
         .extension(limits);
     if let Some(tokens) = services.tokens {
         builder = builder.data(tokens);

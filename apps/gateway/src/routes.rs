@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use souk_tenants::api::{ClientIp, RequestId};
+use souk_tenants::audit;
 use souk_tenants::token::TokenVerifier;
 use souk_tenants::vendors::service::Tenancy;
 use sqlx::PgPool;
@@ -184,11 +185,14 @@ async fn graphql(
         &request.query,
     ));
     request = request.data(request_id.clone());
+    let audit = principal
+        .as_ref()
+        .and_then(|principal| audit::Context::of(principal, Some(request_id.0.clone())));
     if let Some(principal) = principal {
         request = request.data(principal);
     }
     let started = Instant::now();
-    let mut response = state.schema.execute(request).await;
+    let mut response = audit::scope(audit, state.schema.execute(request)).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde_json::json;
+use souk_tenants::audit::{self as audit_log, Entry};
 use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
 use tracing::instrument;
@@ -214,6 +216,17 @@ impl PgInventory {
         if let Some(settled) =
             Self::settle_in(&mut tx, order_id, status, false, &scope.actor).await?
         {
+            let action = match status {
+                ReservationStatus::Committed => "reservation.commit",
+                _ => "reservation.release",
+            };
+            audit_log::record(
+                &mut tx,
+                Some(scope.tenant),
+                Entry::new(action, "order", order_id.as_str()),
+            )
+            .await
+            .map_err(internal)?;
             tx.commit().await.map_err(internal)?;
             return Ok(settled);
         }
@@ -276,6 +289,13 @@ impl Inventory for PgInventory {
         let Some(created) = created else {
             return Err(CreateError::DuplicateSku(item.sku));
         };
+        let entry = Entry::new("stock.create", "sku", item.sku.as_str()).details(json!({
+            "onHand": created.on_hand,
+            "reorderThreshold": created.reorder_threshold,
+        }));
+        audit_log::record(&mut tx, Some(scope.tenant), entry)
+            .await
+            .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(created)
     }
@@ -292,6 +312,11 @@ impl Inventory for PgInventory {
             .await
             .map_err(internal)?
             .ok_or_else(|| UpdateError::UnknownSku(sku.clone()))?;
+        let entry = Entry::new("stock.set_threshold", "sku", sku.as_str())
+            .details(json!({ "reorderThreshold": threshold.get() }));
+        audit_log::record(&mut tx, Some(scope.tenant), entry)
+            .await
+            .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(updated)
     }
@@ -313,6 +338,15 @@ impl Inventory for PgInventory {
             actor: &scope.actor,
         };
         if let Some(item) = stock::apply(&mut tx, movement).await.map_err(internal)? {
+            let entry = Entry::new("stock.adjust", "sku", adjustment.sku.as_str()).details(json!({
+                "delta": adjustment.delta.get(),
+                "reason": adjustment.reason.as_str(),
+                "reference": adjustment.reference.as_ref().map(|r| r.as_str()),
+                "onHand": item.on_hand,
+            }));
+            audit_log::record(&mut tx, Some(scope.tenant), entry)
+                .await
+                .map_err(internal)?;
             tx.commit().await.map_err(internal)?;
             return Ok(item);
         }
@@ -343,6 +377,7 @@ impl Inventory for PgInventory {
             let entry = BatchEntry {
                 request: request.clone(),
                 actor: scope.actor.clone(),
+                audit: audit_log::current(),
             };
             let reserved = self
                 .batcher

@@ -510,10 +510,7 @@ impl Orders for MongoOrders {
         };
         // The saga: orders first, then stock, then the orders are marked reserved.
         for order in &placed {
-            self.scoped(order.tenant)
-                .insert_one(orders::new_document(order))
-                .await
-                .map_err(InternalError::from)?;
+            orders::insert(&self.scoped(order.tenant), order).await?;
         }
         if let Err(err) = self.reserve_all(&placed).await {
             if let CheckoutError::Insufficient(shortages) = &err {

@@ -9,8 +9,13 @@
 //! Delivery is at least once: a relay that dies after publishing and before
 //! committing publishes those events again, and consumers dedupe by the message
 //! id (the event id). While the broker is away, events wait in the outbox.
+//!
+//! Order events live in MongoDB with the orders: each order change writes its
+//! event to `order_events` in the same MongoDB transaction, and [`order_relay`]
+//! sends them the same way (leases instead of row locks).
 
 pub mod notify;
+pub mod order_relay;
 pub mod relay;
 
 pub use relay::{Publisher, RelayError};

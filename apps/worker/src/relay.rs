@@ -20,6 +20,8 @@ pub const BATCH: i32 = 100;
 pub enum RelayError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("MongoDB: {0}")]
+    Mongo(mongodb::error::Error),
     #[error("broker: {0}")]
     Broker(#[from] lapin::Error),
     #[error("the broker did not confirm event {0}")]
@@ -30,6 +32,13 @@ pub enum RelayError {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {
     pub id: i64,
+    #[sqlx(flatten)]
+    pub message: Message,
+}
+
+/// An event as it leaves for the broker.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
     pub event_id: Uuid,
     pub tenant_id: Uuid,
     pub kind: String,
@@ -37,7 +46,7 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
 }
 
-impl Event {
+impl Message {
     /// The message body: a versioned envelope around the payload.
     pub fn body(&self) -> Vec<u8> {
         serde_json::json!({
@@ -102,8 +111,8 @@ impl Publisher {
         })
     }
 
-    /// Publishes every event, then waits for every confirm.
-    pub async fn publish(&self, events: &[Event]) -> Result<(), RelayError> {
+    /// Publishes every message, then waits for every confirm.
+    pub async fn publish(&self, events: &[Message]) -> Result<(), RelayError> {
         let mut confirms = Vec::with_capacity(events.len());
         for event in events {
             let properties = BasicProperties::default()
@@ -144,20 +153,44 @@ pub async fn relay_once(pool: &PgPool, publisher: &Publisher) -> Result<usize, R
         tx.rollback().await?;
         return Ok(0);
     }
-    publisher.publish(&events).await?;
+    let messages: Vec<Message> = events.iter().map(|e| e.message.clone()).collect();
+    publisher.publish(&messages).await?;
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
     mark_sent(&mut tx, &ids).await?;
     tx.commit().await?;
     Ok(events.len())
 }
 
-/// Relays events until `stop`: reconnects with backoff while the broker is away
-/// (events wait in the outbox meanwhile), idles briefly when there is nothing to
-/// send.
+/// Relays PostgreSQL outbox events until `stop`.
 pub async fn run(pool: PgPool, amqp_url: String, stop: CancellationToken) {
+    with_publisher(&amqp_url, stop, &PgOutbox(pool)).await;
+}
+
+/// Where a relay takes its events from.
+#[async_trait::async_trait]
+pub trait Outbox: Send + Sync {
+    /// Sends one batch through `publisher`; returns how many events left.
+    async fn relay_once(&self, publisher: &Publisher) -> Result<usize, RelayError>;
+}
+
+/// The PostgreSQL outbox (`souk.outbox`).
+#[derive(Debug)]
+pub struct PgOutbox(pub PgPool);
+
+#[async_trait::async_trait]
+impl Outbox for PgOutbox {
+    async fn relay_once(&self, publisher: &Publisher) -> Result<usize, RelayError> {
+        relay_once(&self.0, publisher).await
+    }
+}
+
+/// Relays `outbox` over and over until `stop`: reconnects with backoff while the
+/// broker is away (events wait in their outbox meanwhile), idles briefly when a
+/// pass had nothing to send.
+pub async fn with_publisher(amqp_url: &str, stop: CancellationToken, outbox: &dyn Outbox) {
     let mut backoff = Duration::from_millis(250);
     while !stop.is_cancelled() {
-        let publisher = match Publisher::connect(&amqp_url).await {
+        let publisher = match Publisher::connect(amqp_url).await {
             Ok(publisher) => {
                 backoff = Duration::from_millis(250);
                 publisher
@@ -173,7 +206,7 @@ pub async fn run(pool: PgPool, amqp_url: String, stop: CancellationToken) {
             }
         };
         loop {
-            match relay_once(&pool, &publisher).await {
+            match outbox.relay_once(&publisher).await {
                 Ok(0) => {
                     tokio::select! {
                         () = stop.cancelled() => return,

@@ -4,13 +4,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tracing::instrument;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::store::{self, ApiKeyRow};
 use super::{
     keys, rank, vendor_role, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName,
 };
-use crate::{Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
+use crate::audit::{self, Entry};
+use crate::{PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
 
 /// An API key as listed: never its secret.
 pub type ApiKey = ApiKeyRow;
@@ -123,11 +125,18 @@ impl PgTenancy {
         id: TenantId,
         from: &[TenantStatus],
         to: TenantStatus,
+        action: &'static str,
     ) -> Result<Vendor, TenancyError> {
-        if let Some(vendor) = store::set_status(&self.pool, id, from, to).await? {
+        let mut tx = PlatformTx::begin(&self.pool).await?;
+        if let Some(vendor) = store::set_status(&mut tx, id, from, to).await? {
+            let entry = Entry::new(action, "vendor", id.to_string())
+                .details(json!({ "status": to.as_str() }));
+            audit::record(&mut tx, Some(id), entry).await?;
+            tx.commit().await?;
             tracing::info!(tenant_id = %id, status = %to, "vendor status changed");
             return Ok(vendor);
         }
+        drop(tx);
         match store::status(&self.pool, id).await? {
             None => Err(TenancyError::VendorNotFound),
             Some(current) => Err(TenancyError::InvalidStatus(current)),
@@ -152,13 +161,20 @@ impl PgTenancy {
         if current == Role::Owner && !stays_owner && owners.len() <= 1 {
             return Err(TenancyError::LastOwner);
         }
-        let changed = match new_role {
-            Some(role) => store::set_role(&mut tx, user, role).await?,
+        let (changed, entry) = match new_role {
+            Some(role) => (
+                store::set_role(&mut tx, user, role).await?,
+                Entry::new("member.change_role", "user", user.to_string())
+                    .details(json!({ "from": current.as_str(), "to": role.as_str() })),
+            ),
             None => {
                 store::delete_membership(&mut tx, user).await?;
-                None
+                let entry = Entry::new("member.remove", "user", user.to_string())
+                    .details(json!({ "role": current.as_str() }));
+                (None, entry)
             }
         };
+        audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -269,6 +285,9 @@ impl Tenancy for PgTenancy {
         let added = store::insert_membership(&mut tx, user, role)
             .await?
             .ok_or(TenancyError::AlreadyMember)?;
+        let entry = Entry::new("member.add", "user", user.to_string())
+            .details(json!({ "role": role.as_str() }));
+        audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -314,6 +333,9 @@ impl Tenancy for PgTenancy {
             creator,
         )
         .await?;
+        let entry = Entry::new("api_key.create", "api_key", key.id.to_string())
+            .details(json!({ "name": name, "role": role.as_str() }));
+        audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
         Ok((row, key.token))
     }
@@ -333,6 +355,8 @@ impl Tenancy for PgTenancy {
         let revoked = store::revoke_key(&mut tx, id)
             .await?
             .ok_or(TenancyError::KeyNotFound)?;
+        let entry = Entry::new("api_key.revoke", "api_key", id.to_string());
+        audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
         Ok(revoked)
     }
@@ -376,8 +400,13 @@ impl Tenancy for PgTenancy {
     }
 
     async fn approve(&self, id: TenantId) -> Result<Vendor, TenancyError> {
-        self.transition(id, &[TenantStatus::Pending], TenantStatus::Active)
-            .await
+        self.transition(
+            id,
+            &[TenantStatus::Pending],
+            TenantStatus::Active,
+            "vendor.approve",
+        )
+        .await
     }
 
     async fn suspend(&self, id: TenantId) -> Result<Vendor, TenancyError> {
@@ -385,13 +414,19 @@ impl Tenancy for PgTenancy {
             id,
             &[TenantStatus::Pending, TenantStatus::Active],
             TenantStatus::Suspended,
+            "vendor.suspend",
         )
         .await
     }
 
     async fn reactivate(&self, id: TenantId) -> Result<Vendor, TenancyError> {
-        self.transition(id, &[TenantStatus::Suspended], TenantStatus::Active)
-            .await
+        self.transition(
+            id,
+            &[TenantStatus::Suspended],
+            TenantStatus::Active,
+            "vendor.reactivate",
+        )
+        .await
     }
 }
 

@@ -92,7 +92,7 @@ pub async fn status(pool: &PgPool, id: TenantId) -> Result<Option<TenantStatus>,
 
 /// Moves a vendor from one of `from` to `to`; `None` when it is in none of them.
 pub async fn set_status(
-    pool: &PgPool,
+    conn: &mut sqlx::PgConnection,
     id: TenantId,
     from: &[TenantStatus],
     to: TenantStatus,
@@ -105,7 +105,7 @@ pub async fn set_status(
     .bind(id.as_uuid())
     .bind(&from)
     .bind(to.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     row.map(TryInto::try_into).transpose()
 }

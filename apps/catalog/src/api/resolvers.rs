@@ -7,13 +7,15 @@ use base64::Engine;
 use chrono::DateTime;
 use mongodb::bson::oid::ObjectId;
 use souk_inventory::domain::Scope;
+use serde_json::json;
+use souk_tenants::audit::{self, Entry};
 use souk_tenants::api::{page_size, platform_admin, service, trim_page, vendor, ApiError};
 use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::vendors::TenantStatus;
 
 use super::errors::invalid;
 use super::objects::{CategoryView, ProductInput, ProductSort, ProductView, StatusView};
-use crate::domain::{ObjectKey, Product, ProductDraft, RawDraft, RawVariant};
+use crate::domain::{Category, ObjectKey, Product, ProductDraft, RawDraft, RawVariant};
 use crate::service::{Listing, SearchIn};
 use crate::store::products::{position, After, Order};
 use crate::Catalog;
@@ -23,6 +25,23 @@ const MAX_SEARCH: usize = 100;
 
 fn catalog<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Catalog>, ApiError> {
     service::<dyn Catalog>(ctx)
+}
+
+async fn audit_product(ctx: &Context<'_>, action: &'static str, product: &Product) {
+    let entry = Entry::new(action, "product", product.id.to_string()).details(json!({
+        "title": product.title,
+        "status": product.status.as_str(),
+        "version": product.version,
+    }));
+    audit::api::after(ctx, Some(product.tenant), entry).await;
+}
+
+async fn audit_category(ctx: &Context<'_>, action: &'static str, category: &Category) {
+    let entry = Entry::new(action, "category", category.id.to_string()).details(json!({
+        "name": category.name,
+        "parentId": category.parent.map(|p| p.to_string()),
+    }));
+    audit::api::after(ctx, None, entry).await;
 }
 
 fn object_key(field: &str, raw: &str) -> Result<ObjectKey, ApiError> {
@@ -494,6 +513,7 @@ impl CatalogMutation {
             .create_product(&scope(&actor), draft)
             .await
             .map_err(ApiError::from)?;
+        audit_product(ctx, "product.create", &product).await;
         Ok(ProductView::new(product))
     }
 
@@ -512,6 +532,7 @@ impl CatalogMutation {
             .update_product(&scope(&actor), id, version, draft)
             .await
             .map_err(ApiError::from)?;
+        audit_product(ctx, "product.update", &product).await;
         Ok(ProductView::new(product))
     }
 
@@ -519,24 +540,24 @@ impl CatalogMutation {
     async fn publish_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductView> {
         let actor = vendor(ctx)?;
         let id = object_key("id", &id)?;
-        Ok(ProductView::new(
-            catalog(ctx)?
-                .publish(actor.tenant, id)
-                .await
-                .map_err(ApiError::from)?,
-        ))
+        let product = catalog(ctx)?
+            .publish(actor.tenant, id)
+            .await
+            .map_err(ApiError::from)?;
+        audit_product(ctx, "product.publish", &product).await;
+        Ok(ProductView::new(product))
     }
 
     /// Takes a product off the storefront; it can no longer be sold.
     async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductView> {
         let actor = vendor(ctx)?;
         let id = object_key("id", &id)?;
-        Ok(ProductView::new(
-            catalog(ctx)?
-                .archive(actor.tenant, id)
-                .await
-                .map_err(ApiError::from)?,
-        ))
+        let product = catalog(ctx)?
+            .archive(actor.tenant, id)
+            .await
+            .map_err(ApiError::from)?;
+        audit_product(ctx, "product.archive", &product).await;
+        Ok(ProductView::new(product))
     }
 
     /// Deletes a draft that never sold.
@@ -547,6 +568,12 @@ impl CatalogMutation {
             .delete(actor.tenant, id)
             .await
             .map_err(ApiError::from)?;
+        audit::api::after(
+            ctx,
+            Some(actor.tenant),
+            Entry::new("product.delete", "product", id.to_string()),
+        )
+        .await;
         Ok(true)
     }
 
@@ -563,6 +590,7 @@ impl CatalogMutation {
             .create_category(&name, parent)
             .await
             .map_err(ApiError::from)?;
+        audit_category(ctx, "category.create", &category).await;
         Ok(CategoryView::single(category))
     }
 
@@ -578,6 +606,7 @@ impl CatalogMutation {
             .rename_category(id, &name)
             .await
             .map_err(ApiError::from)?;
+        audit_category(ctx, "category.rename", &category).await;
         Ok(CategoryView::single(category))
     }
 
@@ -595,6 +624,7 @@ impl CatalogMutation {
             .move_category(id, parent)
             .await
             .map_err(ApiError::from)?;
+        audit_category(ctx, "category.move", &category).await;
         Ok(CategoryView::single(category))
     }
 
@@ -606,6 +636,12 @@ impl CatalogMutation {
             .delete_category(id)
             .await
             .map_err(ApiError::from)?;
+        audit::api::after(
+            ctx,
+            None,
+            Entry::new("category.delete", "category", id.to_string()),
+        )
+        .await;
         Ok(true)
     }
 }

@@ -1,6 +1,8 @@
 //! Reservations and their lines.
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
+use souk_tenants::audit::{self, Entry};
 use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
 
@@ -60,13 +62,43 @@ struct OutcomeRow {
 pub struct BatchEntry {
     pub request: ReservationRequest,
     pub actor: String,
+    /// The audit context of the request that asked, when it is audited.
+    pub audit: Option<souk_tenants::audit::Context>,
 }
 
 /// Reserves a batch of one tenant's orders, each all lines or none: one call of
 /// `inventory.reserve_batch`, in a transaction of its own (see the migration that
-/// defines it). Returns one outcome per entry, in order.
+/// defines it). Returns one outcome per entry, in order. When any entry comes from
+/// an audited request, its audit entry is written in the same transaction.
 pub async fn reserve_batch(
     pool: &PgPool,
+    tenant: TenantId,
+    batch: &[BatchEntry],
+) -> Result<Vec<Reserved>, sqlx::Error> {
+    if batch.iter().all(|entry| entry.audit.is_none()) {
+        return call_reserve_batch(&mut *pool.acquire().await?, tenant, batch).await;
+    }
+    let mut tx = TenantTx::begin(pool, tenant).await?;
+    let outcomes = call_reserve_batch(&mut tx, tenant, batch).await?;
+    for (entry, outcome) in batch.iter().zip(&outcomes) {
+        if let (Some(context), Reserved::Created { expires_at, .. }) = (&entry.audit, outcome) {
+            let lines: Vec<_> = entry
+                .request
+                .lines()
+                .iter()
+                .map(|line| json!({ "sku": line.sku.as_str(), "quantity": line.quantity.get() }))
+                .collect();
+            let record = Entry::new("reservation.create", "order", entry.request.order_id.as_str())
+                .details(json!({ "lines": lines, "expiresAt": expires_at }));
+            audit::record_as(&mut tx, Some(tenant), context, &record).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+async fn call_reserve_batch(
+    conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     batch: &[BatchEntry],
 ) -> Result<Vec<Reserved>, sqlx::Error> {
@@ -95,7 +127,7 @@ pub async fn reserve_batch(
             .bind(&line_orders)
             .bind(&skus)
             .bind(&quantities)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?;
     if rows.len() != batch.len() {
         return Err(sqlx::Error::Protocol(format!(

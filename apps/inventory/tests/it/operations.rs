@@ -318,6 +318,7 @@ async fn one_batch_keeps_each_order_all_or_nothing() {
     let entry = |order: &str, lines: &[(&str, i64)]| BatchEntry {
         request: request(order, lines, Ttl::DEFAULT),
         actor: "test".into(),
+        audit: None,
     };
     let batch = [
         entry("first", &[("A", 2), ("B", 1)]),

@@ -1,6 +1,7 @@
 //! Order and checkout documents.
 
 pub mod checkouts;
+pub mod events;
 pub mod orders;
 
 pub use souk_tenants::mongo::{to_bson, to_chrono};
@@ -34,6 +35,23 @@ pub async fn create_indexes(db: &mongodb::Database) -> Result<(), mongodb::error
             index(
                 doc! { "status": 1, "reserved": 1, "created_at": 1 },
                 "saga_repair",
+            ),
+        ])
+        .await?;
+    db.collection::<Document>(events::COLLECTION)
+        .create_indexes([
+            IndexModel::builder()
+                .keys(doc! { "tenant_id": 1, "order_id": 1, "seq": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .name("tenant_order_seq".to_string())
+                        .unique(true)
+                        .build(),
+                )
+                .build(),
+            index(
+                doc! { "sent_at": 1, "lease_until": 1, "created_at": 1 },
+                "relay_unsent",
             ),
         ])
         .await?;

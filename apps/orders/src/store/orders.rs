@@ -7,9 +7,11 @@ use mongodb::options::FindOptions;
 use mongodb::Collection;
 use souk_catalog::domain::ObjectKey;
 use souk_inventory::domain::Sku;
-use souk_tenants::mongo::TenantCollection;
+use mongodb::error::TRANSIENT_TRANSACTION_ERROR;
+use souk_tenants::mongo::{ScopeError, TenantCollection};
 use souk_tenants::TenantId;
 
+use super::events::{self, OrderEvent};
 use super::{to_bson, to_chrono};
 use crate::domain::{InternalError, Order, OrderLine, OrderStatus, ShippingAddress, Transition};
 
@@ -149,8 +151,9 @@ pub async fn get(orders: &TenantCollection, id: ObjectId) -> Result<Option<Order
     found.as_ref().map(from_document).transpose()
 }
 
-/// Moves an order from `from` at `version` to `to`, recording `step`; `false`
-/// when the order is no longer there (another change won).
+/// Moves an order from `from` at `version` to `to`, recording `step` and its
+/// `order.status_changed` event in one transaction; `false` when the order is no
+/// longer there (another change won).
 pub async fn transition(
     orders: &TenantCollection,
     id: ObjectId,
@@ -158,17 +161,99 @@ pub async fn transition(
     version: i64,
     step: &Transition,
 ) -> Result<bool, InternalError> {
-    let done = orders
-        .update_one(
-            doc! { "_id": id, "status": from.as_str(), "version": version },
-            doc! {
-                "$set": { "status": step.to.as_str(), "updated_at": to_bson(step.at) },
-                "$inc": { "version": 1_i64 },
-                "$push": { "history": transition_doc(step) },
-            },
-        )
-        .await?;
-    Ok(done.matched_count == 1)
+    let event = OrderEvent {
+        order: id,
+        seq: version + 1,
+        kind: "order.status_changed",
+        payload: serde_json::json!({
+            "orderId": id.to_hex(),
+            "from": from.as_str(),
+            "to": step.to.as_str(),
+            "version": version + 1,
+            "by": step.by,
+            "note": step.note,
+            "at": step.at,
+        }),
+        at: step.at,
+    };
+    retry_transient(|| async {
+        let mut session = orders.start_transaction().await?;
+        let done = orders
+            .update_one_in(
+                &mut session,
+                doc! { "_id": id, "status": from.as_str(), "version": version },
+                doc! {
+                    "$set": { "status": step.to.as_str(), "updated_at": to_bson(step.at) },
+                    "$inc": { "version": 1_i64 },
+                    "$push": { "history": transition_doc(step) },
+                },
+            )
+            .await?;
+        if done.matched_count != 1 {
+            session.abort_transaction().await?;
+            return Ok(false);
+        }
+        events::record(orders, &mut session, &event).await?;
+        session.commit_transaction().await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Inserts a placed order and its `order.placed` event in one transaction.
+pub async fn insert(orders: &TenantCollection, order: &Order) -> Result<(), InternalError> {
+    let lines: Vec<serde_json::Value> = order
+        .lines
+        .iter()
+        .map(|l| serde_json::json!({ "sku": l.sku.as_str(), "quantity": l.quantity, "unitPrice": l.unit_price }))
+        .collect();
+    let event = OrderEvent {
+        order: order.id.0,
+        seq: order.version,
+        kind: "order.placed",
+        payload: serde_json::json!({
+            "orderId": order.id.to_string(),
+            "checkoutId": order.checkout,
+            "customerId": order.customer,
+            "status": order.status.as_str(),
+            "currency": order.currency,
+            "total": order.total,
+            "lines": lines,
+            "version": order.version,
+        }),
+        at: order.created_at,
+    };
+    retry_transient(|| async {
+        let mut session = orders.start_transaction().await?;
+        orders
+            .insert_one_in(&mut session, new_document(order))
+            .await?;
+        events::record(orders, &mut session, &event).await?;
+        session.commit_transaction().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Runs a transaction again (up to three times in all) when MongoDB labels its
+/// failure transient: a write conflict with a concurrent transaction, an election.
+async fn retry_transient<T, F, Fut>(mut attempt: F) -> Result<T, InternalError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ScopeError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(ScopeError::Mongo(err))
+                if tries < 3 && err.contains_label(TRANSIENT_TRANSACTION_ERROR) =>
+            {
+                tracing::debug!(error = %err, "transient transaction failure; retrying");
+            }
+            other => return other.map_err(InternalError::from),
+        }
+    }
 }
 
 pub async fn set_reserved(
