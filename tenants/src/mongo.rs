@@ -104,7 +104,10 @@ impl TenantCollection {
 
     /// The same tenant's view of another collection of the same database.
     pub fn sibling(&self, name: &str) -> TenantCollection {
-        let database = self.inner.client().database(self.inner.namespace().db.as_str());
+        let database = self
+            .inner
+            .client()
+            .database(self.inner.namespace().db.as_str());
         TenantCollection::new(database.collection(name), self.tenant)
     }
 

@@ -243,3 +243,126 @@ async fn the_app_role_cannot_read_or_forge_another_tenant_events() {
         .await;
     assert!(forged.is_err(), "tenant B cannot write tenant A's events");
 }
+
+#[tokio::test]
+async fn order_events_leave_in_order_once_and_again_after_a_crash() {
+    use souk_worker::order_relay::{self, LEASE};
+
+    let shop = crate::orders::shop(10).await;
+    let buyer = crate::orders::customer(&shop.app, "events@example.com").await;
+    let mut consumer = listen().await;
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(&buyer),
+            crate::orders::CHECKOUT,
+            crate::orders::cart(&shop, &[1, 1], "ev-1"),
+        )
+        .await;
+    let order = body["data"]["checkout"]["orders"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .find(|o| o["lines"][0]["sku"] == "SKU-A")
+        .expect("vendor A's order")
+        .clone();
+    let tenant = order["vendorId"].as_str().expect("vendor").to_string();
+    let change = |status: &'static str| {
+        let id = order["id"].clone();
+        let token = shop.vendors[0].0.clone();
+        let app = &shop.app;
+        async move {
+            let (_, body) = app
+                .gql(
+                    Some(&token),
+                    crate::orders::CHANGE,
+                    json!({ "id": id, "s": status }),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+        }
+    };
+    change("PAID").await;
+    change("PROCESSING").await;
+
+    // Two relays at once: each event leaves once, an order's events in order.
+    let db = souk_gateway::app::mongo_database(&shop.app.mongo.url)
+        .await
+        .expect("mongo");
+    let (one, two) = (
+        Publisher::connect(&amqp_url()).await.expect("broker"),
+        Publisher::connect(&amqp_url()).await.expect("broker"),
+    );
+    loop {
+        let (a, b) = tokio::join!(
+            order_relay::relay_once(&db, &one, LEASE),
+            order_relay::relay_once(&db, &two, LEASE)
+        );
+        if a.expect("relay") + b.expect("relay") == 0 {
+            break;
+        }
+    }
+    let events = receive(&mut consumer, &tenant, 4).await;
+    assert_eq!(
+        types(&events),
+        [
+            "order.placed",
+            "order.status_changed",
+            "order.status_changed"
+        ],
+        "exactly these, once each"
+    );
+    let steps: Vec<(Value, Value, Value)> = events
+        .iter()
+        .map(|(_, e)| {
+            (
+                e["data"]["from"].clone(),
+                e["data"]["to"].clone(),
+                e["data"]["version"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(steps[1].0, "pending");
+    assert_eq!(steps[1].1, "paid");
+    assert_eq!(steps[2].0, "paid");
+    assert_eq!(steps[2].1, "processing");
+    assert!(steps[1].2.as_i64() < steps[2].2.as_i64());
+    assert_eq!(events[0].1["data"]["orderId"], order["id"]);
+    assert_eq!(events[0].1["version"], 1, "a versioned envelope");
+    let ids: HashSet<&String> = events.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), 3);
+
+    // A relay publishes and dies before marking the event sent: the event stays
+    // leased, then goes out again with the same id.
+    change("SHIPPED").await;
+    let claimed = order_relay::claim(&db, Duration::from_millis(800))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let messages: Vec<_> = claimed.iter().filter_map(order_relay::message).collect();
+    one.publish(&messages).await.expect("publish");
+    assert_eq!(
+        order_relay::relay_once(&db, &two, LEASE)
+            .await
+            .expect("relay"),
+        0,
+        "a leased event is not sent by another worker"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        order_relay::relay_once(&db, &two, LEASE)
+            .await
+            .expect("relay"),
+        1
+    );
+    let again = receive(&mut consumer, &tenant, 2).await;
+    assert_eq!(
+        types(&again),
+        ["order.status_changed", "order.status_changed"]
+    );
+    assert_eq!(
+        again[0].0, again[1].0,
+        "the same message id: consumers dedupe"
+    );
+    assert_eq!(again[1].1["data"]["to"], "shipped");
+}

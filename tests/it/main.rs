@@ -1,6 +1,7 @@
 //! End-to-end: the platform built from settings, served on a free port, driven
 //! over HTTP as its clients drive it.
 
+mod audit;
 mod auth;
 mod catalog;
 mod emails;

@@ -9,18 +9,18 @@ use souk_tenants::Role;
 use crate::identity::{login, register};
 use crate::support::{code, TestApp};
 
-const CHECKOUT: &str = "mutation($i: CheckoutInput!) { checkout(input: $i) {
+pub(crate) const CHECKOUT: &str = "mutation($i: CheckoutInput!) { checkout(input: $i) {
     checkoutId orders { id vendorId status stockReserved total { amount currency } lines { sku quantity } } } }";
-const CHANGE: &str = "mutation($id: ID!, $s: OrderStatus!, $r: Boolean) {
+pub(crate) const CHANGE: &str = "mutation($id: ID!, $s: OrderStatus!, $r: Boolean) {
     changeOrderStatus(id: $id, status: $s, goodsReturned: $r) { status stockReserved allowedTransitions history { from to by } } }";
 
-struct Shop {
-    app: TestApp,
-    vendors: Vec<(String, String)>,
+pub(crate) struct Shop {
+    pub(crate) app: TestApp,
+    pub(crate) vendors: Vec<(String, String)>,
 }
 
 /// Two vendors, each with one published product (`SKU-A`, `SKU-B`) and `stock` units.
-async fn shop(stock: i64) -> Shop {
+pub(crate) async fn shop(stock: i64) -> Shop {
     let app = TestApp::spawn_with(
         "order_repair_interval_secs = 3600\nlogins_per_minute_per_ip = 100000\nlogins_per_minute_per_account = 100000",
     )
@@ -50,7 +50,7 @@ async fn shop(stock: i64) -> Shop {
     Shop { app, vendors }
 }
 
-fn cart(shop: &Shop, quantities: &[i64], key: &str) -> Value {
+pub(crate) fn cart(shop: &Shop, quantities: &[i64], key: &str) -> Value {
     let lines: Vec<Value> = shop
         .vendors
         .iter()
@@ -66,7 +66,7 @@ fn cart(shop: &Shop, quantities: &[i64], key: &str) -> Value {
     } })
 }
 
-async fn customer(app: &TestApp, email: &str) -> String {
+pub(crate) async fn customer(app: &TestApp, email: &str) -> String {
     register(app, email).await;
     login(app, email).await.0
 }

@@ -47,6 +47,9 @@ impl TestApp {
         souk_catalog::MongoCatalog::create_indexes(&database)
             .await
             .expect("indexes");
+        souk_orders::store::create_indexes(&database)
+            .await
+            .expect("indexes");
         let app = Application::build(settings).await.expect("build");
         let addr = app.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();

@@ -32,14 +32,14 @@ fn collection(db: &Database) -> Collection<Document> {
     db.collection(souk_orders::store::events::COLLECTION)
 }
 
-fn lease_until(from: chrono::DateTime<Utc>) -> BsonDateTime {
-    let lease = chrono::Duration::from_std(LEASE).unwrap_or_else(|_| chrono::Duration::seconds(30));
+fn lease_until(from: chrono::DateTime<Utc>, lease: Duration) -> BsonDateTime {
+    let lease = chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(30));
     BsonDateTime::from_millis((from + lease).timestamp_millis())
 }
 
 /// Leases the events this pass may send: unsent, not leased by another worker, and
-/// the oldest unsent event of their order.
-pub async fn claim(db: &Database) -> Result<Vec<Document>, mongodb::error::Error> {
+/// the oldest unsent event of their order. Each stays leased for `lease`.
+pub async fn claim(db: &Database, lease: Duration) -> Result<Vec<Document>, mongodb::error::Error> {
     let events = collection(db);
     let now = Utc::now();
     let now_bson = BsonDateTime::from_millis(now.timestamp_millis());
@@ -71,13 +71,17 @@ pub async fn claim(db: &Database) -> Result<Vec<Document>, mongodb::error::Error
         if !orders.insert((tenant.to_string(), order)) {
             continue;
         }
-        let earlier = doc! { "tenant_id": tenant, "order_id": order, "seq": { "$lt": seq }, "sent_at": null };
+        let earlier =
+            doc! { "tenant_id": tenant, "order_id": order, "seq": { "$lt": seq }, "sent_at": null };
         if events.count_documents(earlier).await? > 0 {
             continue;
         }
-        let lease = doc! { "_id": candidate.get("_id").cloned(), "sent_at": null, "lease_until": { "$lte": now_bson } };
+        let free = doc! { "_id": candidate.get("_id").cloned(), "sent_at": null, "lease_until": { "$lte": now_bson } };
         let taken = events
-            .find_one_and_update(lease, doc! { "$set": { "lease_until": lease_until(now) } })
+            .find_one_and_update(
+                free,
+                doc! { "$set": { "lease_until": lease_until(now, lease) } },
+            )
             .return_document(ReturnDocument::After)
             .await?;
         claimed.extend(taken);
@@ -101,14 +105,20 @@ pub fn message(event: &Document) -> Option<Message> {
 
 /// Relays one pass: claim, publish, confirm, mark sent. Returns how many events
 /// were sent.
-pub async fn relay_once(db: &Database, publisher: &Publisher) -> Result<usize, RelayError> {
-    let claimed = claim(db).await.map_err(RelayError::Mongo)?;
+pub async fn relay_once(
+    db: &Database,
+    publisher: &Publisher,
+    lease: Duration,
+) -> Result<usize, RelayError> {
+    let claimed = claim(db, lease).await.map_err(RelayError::Mongo)?;
     if claimed.is_empty() {
         return Ok(0);
     }
     let messages: Vec<Message> = claimed.iter().filter_map(message).collect();
     if messages.len() != claimed.len() {
-        tracing::warn!("an order event could not be read as a message; it stays leased and is retried");
+        tracing::warn!(
+            "an order event could not be read as a message; it stays leased and is retried"
+        );
     }
     publisher.publish(&messages).await?;
     let ids: Vec<String> = messages.iter().map(|m| m.event_id.to_string()).collect();
@@ -135,6 +145,6 @@ pub struct MongoOutbox(pub Database);
 #[async_trait::async_trait]
 impl crate::relay::Outbox for MongoOutbox {
     async fn relay_once(&self, publisher: &Publisher) -> Result<usize, RelayError> {
-        relay_once(&self.0, publisher).await
+        relay_once(&self.0, publisher, LEASE).await
     }
 }

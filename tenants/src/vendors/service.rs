@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::PgPool;
 use tracing::instrument;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::store::{self, ApiKeyRow};

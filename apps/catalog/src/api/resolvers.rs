@@ -6,10 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::DateTime;
 use mongodb::bson::oid::ObjectId;
-use souk_inventory::domain::Scope;
 use serde_json::json;
-use souk_tenants::audit::{self, Entry};
+use souk_inventory::domain::Scope;
 use souk_tenants::api::{page_size, platform_admin, service, trim_page, vendor, ApiError};
+use souk_tenants::audit::{self, Entry};
 use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::vendors::TenantStatus;
 

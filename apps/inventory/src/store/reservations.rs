@@ -88,8 +88,12 @@ pub async fn reserve_batch(
                 .iter()
                 .map(|line| json!({ "sku": line.sku.as_str(), "quantity": line.quantity.get() }))
                 .collect();
-            let record = Entry::new("reservation.create", "order", entry.request.order_id.as_str())
-                .details(json!({ "lines": lines, "expiresAt": expires_at }));
+            let record = Entry::new(
+                "reservation.create",
+                "order",
+                entry.request.order_id.as_str(),
+            )
+            .details(json!({ "lines": lines, "expiresAt": expires_at }));
             audit::record_as(&mut tx, Some(tenant), context, &record).await?;
         }
     }

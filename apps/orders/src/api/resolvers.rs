@@ -11,8 +11,8 @@ use souk_identity::domain::{AddressId, AddressInput, RawAddress, UserId};
 use souk_identity::Identity;
 use souk_inventory::api::shortage_value;
 use souk_inventory::domain::Sku;
-use souk_tenants::audit::{self, Entry};
 use souk_tenants::api::{page_size, person, principal, service, trim_page, ApiError};
+use souk_tenants::audit::{self, Entry};
 use souk_tenants::Role;
 
 use super::objects::{CheckoutInput, CheckoutResult, OrderView, ShippingAddressInput, StatusView};
@@ -327,9 +327,8 @@ impl OrdersMutation {
             )
             .await
             .map_err(order_error)?;
-        let entry = Entry::new("order.change_status", "order", order.id.to_string()).details(
-            serde_json::json!({ "to": order.status.as_str(), "version": order.version }),
-        );
+        let entry = Entry::new("order.change_status", "order", order.id.to_string())
+            .details(serde_json::json!({ "to": order.status.as_str(), "version": order.version }));
         audit::api::after(ctx, Some(order.tenant), entry).await;
         Ok(OrderView(order))
     }

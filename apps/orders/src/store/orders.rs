@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
+use mongodb::error::TRANSIENT_TRANSACTION_ERROR;
 use mongodb::options::FindOptions;
 use mongodb::Collection;
 use souk_catalog::domain::ObjectKey;
 use souk_inventory::domain::Sku;
-use mongodb::error::TRANSIENT_TRANSACTION_ERROR;
 use souk_tenants::mongo::{ScopeError, TenantCollection};
 use souk_tenants::TenantId;
 
