@@ -35,8 +35,17 @@ impl TestApp {
         Self::spawn_on(db, extra).await
     }
 
+    /// Rate limits are off unless `extra` sets `rate_limits` (the tests of other
+    /// behaviour send faster than the free plan allows).
     pub async fn spawn_on(db: TestDatabase, extra: &str) -> Self {
         let mongo = TestMongo::create();
+        let limits = if extra.contains("rate_limits") {
+            ""
+        } else {
+            "rate_limits = false\n"
+        };
+        let extra = format!("{limits}{extra}");
+        let extra = extra.as_str();
         let (settings, issuer) = settings(
             &db.app_url,
             &format!("mongodb_url = '{}'\n{extra}", mongo.url),

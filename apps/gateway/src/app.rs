@@ -25,6 +25,11 @@ use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};
 use crate::telemetry::{self, OperationLabels};
 use crate::throttle::{GovernorThrottle, Limits};
+use secrecy::ExposeSecret;
+use souk_billing::gate::{Gate, GateSettings, VisitorLimit};
+use souk_billing::meter::Meter;
+use souk_billing::stripe::StripeBilling;
+use souk_billing::Billing;
 use souk_tenants::audit::api::AuditLog;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
 
@@ -37,6 +42,9 @@ pub struct Application {
     inventory: Arc<dyn Inventory>,
     throttle: Arc<GovernorThrottle>,
     orders: MongoOrders,
+    meter: Arc<Meter>,
+    gate: Option<Arc<Gate>>,
+    billing: Arc<Billing>,
     settings: Settings,
 }
 
@@ -127,6 +135,33 @@ impl Application {
         let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)
             .map_err(|e| ConfigError::invalid("reservation_ttl_secs", e))?;
         let orders = MongoOrders::new(mongo.clone(), catalog.clone(), inventory.clone(), ttl);
+        let stripe = match &settings.stripe_secret_key {
+            Some(key) => Some(
+                StripeBilling::new(
+                    key.expose_secret(),
+                    settings.stripe_api_base.as_deref(),
+                    &settings.stripe_meter_event,
+                )
+                .map_err(|e| ConfigError::invalid("stripe_api_base", e))?,
+            ),
+            None => None,
+        };
+        let meter = Arc::new(Meter::new(pool.clone(), stripe.is_some()));
+        let gate = (settings.metering || settings.rate_limits).then(|| {
+            Arc::new(Gate::new(
+                pool.clone(),
+                meter.clone(),
+                GateSettings {
+                    rate_limits: settings.rate_limits,
+                    metering: settings.metering,
+                    visitors: VisitorLimit {
+                        per_second: settings.visitor_rate_per_second,
+                        burst: settings.visitor_burst,
+                    },
+                },
+            ))
+        });
+        let billing = Arc::new(Billing::new(pool.clone(), stripe, gate.clone()));
         let services = Services {
             orders: Arc::new(orders.clone()),
             catalog,
@@ -136,6 +171,7 @@ impl Application {
             tenancy: tenancy.clone(),
             throttle: throttle.clone(),
             audit: Arc::new(AuditLog::new(pool.clone())),
+            billing: billing.clone(),
             tokens: issuer.map(|issuer| AccessTokens {
                 issuer,
                 ttl: Duration::from_secs(settings.access_token_ttl_secs),
@@ -155,6 +191,9 @@ impl Application {
             pool: pool.clone(),
             metrics: telemetry::metrics(),
             operations: Arc::new(OperationLabels::default()),
+            gate: gate.clone(),
+            billing: billing.clone(),
+            stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
         };
         let listener = TcpListener::bind(settings.listen_addr)
             .await
@@ -166,6 +205,9 @@ impl Application {
             inventory,
             throttle,
             orders,
+            meter,
+            gate,
+            billing,
             settings,
         })
     }
@@ -199,6 +241,32 @@ impl Application {
             Duration::from_secs(self.settings.order_stalled_after_secs),
             stop.clone(),
         ));
+        // The meter stops only after the server drained, so its last flush
+        // includes every request served.
+        let meter_stop = CancellationToken::new();
+        let gate = self.gate.clone();
+        let meter = self.meter.clone();
+        let flush_every = Duration::from_millis(self.settings.usage_flush_interval_ms);
+        let metering = tokio::spawn({
+            let meter_stop = meter_stop.clone();
+            async move {
+                meter
+                    .run(flush_every, meter_stop, |totals| {
+                        if let Some(gate) = &gate {
+                            gate.flushed(totals);
+                        }
+                    })
+                    .await;
+            }
+        });
+        let gate_cleanup = self
+            .gate
+            .clone()
+            .map(|gate| tokio::spawn(gate.run_cleanup(stop.clone())));
+        let reporter = tokio::spawn((*self.billing).clone().run_reporter(
+            Duration::from_secs(self.settings.usage_report_interval_secs),
+            stop.clone(),
+        ));
         let draining = CancellationToken::new();
         let signal = draining.clone();
         let app = self
@@ -218,6 +286,12 @@ impl Application {
             }
         }
         stop.cancel();
+        meter_stop.cancel();
+        let _ = metering.await;
+        if let Some(gate_cleanup) = gate_cleanup {
+            let _ = gate_cleanup.await;
+        }
+        let _ = reporter.await;
         let _ = expiry.await;
         let _ = cleanup.await;
         let _ = repair.await;

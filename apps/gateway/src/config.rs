@@ -122,6 +122,33 @@ pub struct Settings {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     #[serde(default)]
     pub trust_forwarded_for: bool,
+    /// Count every tenant-scoped request for billing (and enforce quotas).
+    #[serde(default = "defaults::yes")]
+    pub metering: bool,
+    /// Enforce the plans' rate limits and the per-visitor limit.
+    #[serde(default = "defaults::yes")]
+    pub rate_limits: bool,
+    /// How often counted requests are flushed to PostgreSQL.
+    #[serde(default = "defaults::usage_flush_interval_ms")]
+    pub usage_flush_interval_ms: u64,
+    /// Requests per second (and burst) of one visitor: an anonymous client
+    /// address or a signed-in person outside a vendor.
+    #[serde(default = "defaults::visitor_rate_per_second")]
+    pub visitor_rate_per_second: u32,
+    #[serde(default = "defaults::visitor_burst")]
+    pub visitor_burst: u32,
+    /// Stripe's secret API key; without it billing runs on Souk's own data alone.
+    pub stripe_secret_key: Option<SecretString>,
+    /// Another server speaking Stripe's API (a test double, a proxy).
+    pub stripe_api_base: Option<String>,
+    /// The signing secret of the `/webhooks/stripe` endpoint.
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// The Billing Meter event name usage is reported under.
+    #[serde(default = "defaults::stripe_meter_event")]
+    pub stripe_meter_event: String,
+    /// How often closed usage windows are reported to Stripe.
+    #[serde(default = "defaults::usage_report_interval_secs")]
+    pub usage_report_interval_secs: u64,
 }
 
 mod defaults {
@@ -189,6 +216,21 @@ mod defaults {
     pub fn order_stalled_after_secs() -> u64 {
         60
     }
+    pub fn usage_flush_interval_ms() -> u64 {
+        1000
+    }
+    pub fn visitor_rate_per_second() -> u32 {
+        50
+    }
+    pub fn visitor_burst() -> u32 {
+        100
+    }
+    pub fn stripe_meter_event() -> String {
+        "souk_api_requests".into()
+    }
+    pub fn usage_report_interval_secs() -> u64 {
+        60
+    }
 }
 
 impl Settings {
@@ -249,7 +291,26 @@ impl Settings {
                 "lookups_per_minute_per_ip",
                 self.lookups_per_minute_per_ip as usize,
             ),
+            (
+                "usage_flush_interval_ms",
+                usize::try_from(self.usage_flush_interval_ms.min(1000)).unwrap_or(1000),
+            ),
+            (
+                "visitor_rate_per_second",
+                self.visitor_rate_per_second as usize,
+            ),
+            ("visitor_burst", self.visitor_burst as usize),
+            (
+                "usage_report_interval_secs",
+                usize::try_from(self.usage_report_interval_secs).unwrap_or(usize::MAX),
+            ),
         ];
+        if self.usage_flush_interval_ms > 1000 {
+            return Err(ConfigError::invalid(
+                "usage_flush_interval_ms",
+                "at most 1000: usage is flushed at least every second",
+            ));
+        }
         if souk_inventory::domain::Ttl::parse_seconds(self.reservation_ttl_secs).is_err() {
             return Err(ConfigError::invalid(
                 "reservation_ttl_secs",

@@ -8,6 +8,8 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{
     EmptySubscription, ErrorExtensionValues, MergedObject, Schema, ServerError, ValidationResult,
 };
+use souk_billing::api::{BillingMutation, BillingQuery};
+use souk_billing::Billing;
 use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery};
 use souk_catalog::Catalog;
 use souk_identity::api::{IdentityMutation, IdentityQuery};
@@ -30,6 +32,7 @@ pub struct Query(
     InventoryQuery,
     OrdersQuery,
     AuditQuery,
+    BillingQuery,
 );
 
 /// Every mutation of every service.
@@ -40,6 +43,7 @@ pub struct Mutation(
     CatalogMutation,
     InventoryMutation,
     OrdersMutation,
+    BillingMutation,
 );
 
 /// The services the schema's resolvers call.
@@ -53,6 +57,7 @@ pub struct Services {
     pub directory: Arc<dyn Directory>,
     pub throttle: Arc<dyn Throttle>,
     pub audit: Arc<AuditLog>,
+    pub billing: Arc<Billing>,
     /// Absent when this process holds no signing key.
     pub tokens: Option<AccessTokens>,
 }
@@ -82,6 +87,7 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
         .data(services.directory)
         .data(services.throttle)
         .data(services.audit)
+        .data(services.billing)
         .extension(limits);
     if let Some(tokens) = services.tokens {
         builder = builder.data(tokens);

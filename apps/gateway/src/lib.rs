@@ -2,6 +2,7 @@
 //! to its tenant, serves the composed GraphQL schema of every service, and runs the
 //! operator commands (`souk serve`, `souk migrate`, …).
 
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod graphql;
 pub mod routes;
 pub mod telemetry;
 pub mod throttle;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Settings;

@@ -17,6 +17,8 @@ use axum::{Extension, Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use souk_tenants::api::{ClientIp, RequestId};
 use souk_tenants::audit;
+
+use crate::admission;
 use souk_tenants::token::TokenVerifier;
 use souk_tenants::vendors::service::Tenancy;
 use sqlx::PgPool;
@@ -41,6 +43,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: PrometheusHandle,
     pub operations: Arc<OperationLabels>,
+    /// Rate limits, quotas and metering; `None` when all are off.
+    pub gate: Option<Arc<souk_billing::gate::Gate>>,
+    pub billing: Arc<souk_billing::Billing>,
+    pub stripe_webhook_secret: Option<secrecy::SecretString>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -59,6 +65,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/webhooks/stripe",
+            axum::routing::post(crate::webhooks::stripe),
+        )
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
@@ -173,11 +183,17 @@ async fn graphql(
         Err(err) => return refusal(&err, &request_id),
     };
     let mut request = request.into_inner();
-    if let Some(ip) = client_ip(
+    let ip = client_ip(
         &state,
         &headers,
         peer.map(|Extension(ConnectInfo(addr))| addr),
-    ) {
+    );
+    let throttle =
+        match admission::admit(state.gate.as_deref(), principal.as_ref(), ip, &request_id).await {
+            admission::Verdict::Proceed(throttle) => throttle,
+            admission::Verdict::Refuse(response) => return response,
+        };
+    if let Some(ip) = ip {
         request = request.data(ClientIp(ip));
     }
     let operation = state.operations.label(operation_name(
@@ -204,6 +220,11 @@ async fn graphql(
             _ => "BAD_REQUEST".into(),
         };
         metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
+    }
+    if let Some(throttle) = &throttle {
+        response
+            .extensions
+            .insert("throttle".into(), admission::throttle_value(throttle));
     }
     metrics::counter!("souk_graphql_requests_total", "operation" => operation.clone()).increment(1);
     metrics::histogram!("souk_graphql_request_duration_seconds", "operation" => operation)
