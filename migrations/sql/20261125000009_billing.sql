@@ -171,6 +171,7 @@ CREATE FUNCTION billing.record_usage(p_flush uuid, p_tenants uuid[], p_days date
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
+#variable_conflict use_column
 BEGIN
     INSERT INTO billing.usage_flushes (id) VALUES (p_flush) ON CONFLICT (id) DO NOTHING;
     IF FOUND THEN

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod billing;
 mod catalog;
 mod emails;
 mod events;
