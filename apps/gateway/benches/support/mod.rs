@@ -27,8 +27,14 @@ impl Drop for Served {
     }
 }
 
-/// Serves the platform with `extra` TOML settings.
+/// Serves the platform with `extra` TOML settings. Rate limits are off unless
+/// `extra` sets them: the load comes from one address.
 pub async fn serve(extra: &str) -> anyhow::Result<Served> {
+    let extra = if extra.contains("rate_limits") {
+        extra.to_string()
+    } else {
+        format!("rate_limits = false\n{extra}")
+    };
     let db = TestDatabase::with_app_pool_size(4).await;
     let mongo = TestMongo::create();
     let (private, _) = generate_keypair()?;
@@ -77,17 +83,30 @@ pub async fn load(
     body: serde_json::Value,
     expect: &'static str,
 ) -> anyhow::Result<Vec<Duration>> {
+    load_as(url, None, clients, length, body, expect).await
+}
+
+/// [`load`] with `token` on every request.
+pub async fn load_as(
+    url: &str,
+    token: Option<&str>,
+    clients: usize,
+    length: Duration,
+    body: serde_json::Value,
+    expect: &'static str,
+) -> anyhow::Result<Vec<Duration>> {
     let deadline = Instant::now() + length;
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let url = url.to_string();
         let body = body.clone();
+        let token = token.map(str::to_string);
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let answer = post(&client, &url, None, &body).await?;
+                let answer = post(&client, &url, token.as_deref(), &body).await?;
                 anyhow::ensure!(!answer["data"][expect].is_null(), "{answer}");
                 latencies.push(started.elapsed());
             }
