@@ -800,3 +800,19 @@ async fn a_stripe_double_receives_customer_subscription_and_meter_events_with_st
     }
     assert_eq!(value, 4, "exactly the four requests");
 }
+
+#[tokio::test]
+async fn a_graceful_shutdown_flushes_what_was_counted_since_the_last_flush() {
+    // A flush window far longer than the test: only the shutdown's flush can
+    // bring these requests to the database.
+    let mut app = TestApp::spawn_with("usage_flush_interval_ms = 1000").await;
+    let tenant = app.create_tenant().await;
+    let owner = app.token(Role::Owner, Some(tenant));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for _ in 0..7 {
+        let (status, _) = app.gql(Some(&owner), CHEAP, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.begin_shutdown().await.expect("join").expect("stopped");
+    assert_eq!(counted(&app, tenant).await, 7);
+}

@@ -72,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let total = length * u32::try_from(ROUNDS).unwrap_or(1);
+    let served = with.len();
     let (with, without) = (figures(with, total), figures(without, total));
     for (label, f) in [
         ("metering + rate limits on ", &with),
