@@ -88,10 +88,11 @@ async fn main() -> anyhow::Result<()> {
         (1.0 - with.per_second / without.per_second) * 100.0,
         with.p99_ms - without.p99_ms
     );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let counted: i64 =
         sqlx::query_scalar("SELECT coalesce(sum(requests), 0)::bigint FROM billing.usage")
             .fetch_one(&on.db.owner)
             .await?;
-    println!("requests counted by the metered gateway so far: {counted}");
+    println!("the metered gateway served {served} requests and counted {counted}");
     Ok(())
 }
