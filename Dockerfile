@@ -19,6 +19,15 @@ RUN cargo chef cook --release --locked --recipe-path recipe.json --package souk-
 COPY . .
 RUN cargo build --release --locked --package souk-gateway --bin souk
 
+# The web apps (types generated from the committed schema), built with Node.
+FROM node:22-bookworm-slim AS web
+WORKDIR /web
+COPY apps/web/package.json apps/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY schema.graphql /schema.graphql
+COPY apps/web/ ./
+RUN sed -i 's|"../../schema.graphql"|"/schema.graphql"|' codegen.ts && npm run build
+
 # A small runtime image, running as an unprivileged user.
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
@@ -28,9 +37,11 @@ RUN apt-get update \
     && mkdir -p /keys \
     && chown 10001:10001 /keys
 COPY --from=builder /src/target/release/souk /usr/local/bin/souk
+COPY --from=web /web/dist /srv/souk-web
 USER 10001:10001
 ENV SOUK_LISTEN_ADDR=0.0.0.0:8080 \
-    SOUK_LOG_FORMAT=json
+    SOUK_LOG_FORMAT=json \
+    SOUK_WEB_DIR=/srv/souk-web
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
     CMD ["souk", "healthcheck"]

@@ -200,7 +200,7 @@ impl Application {
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", settings.listen_addr))?;
         Ok(Self {
             listener,
-            router: router(state, settings.max_body_bytes),
+            router: router(state, settings.max_body_bytes, &settings.web_dir),
             pool,
             inventory,
             throttle,

@@ -146,6 +146,9 @@ pub struct Settings {
     /// The Billing Meter event name usage is reported under.
     #[serde(default = "defaults::stripe_meter_event")]
     pub stripe_meter_event: String,
+    /// The web apps' production build, served under `/` when present.
+    #[serde(default = "defaults::web_dir")]
+    pub web_dir: PathBuf,
     /// How often closed usage windows are reported to Stripe.
     #[serde(default = "defaults::usage_report_interval_secs")]
     pub usage_report_interval_secs: u64,
@@ -230,6 +233,9 @@ mod defaults {
     }
     pub fn usage_report_interval_secs() -> u64 {
         60
+    }
+    pub fn web_dir() -> std::path::PathBuf {
+        "apps/web/dist".into()
     }
 }
 

@@ -58,8 +58,22 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+/// The API's routes, and the web apps from `web_dir` (every other path falls
+/// back to their `index.html`, so the browser's routes load the app).
+pub fn router(state: AppState, max_body_bytes: usize, web_dir: &std::path::Path) -> Router {
+    let index = web_dir.join("index.html");
+    let router = Router::new();
+    let router = if index.is_file() {
+        tracing::info!(dir = %web_dir.display(), "serving the web apps");
+        router.fallback_service(
+            tower_http::services::ServeDir::new(web_dir)
+                .fallback(tower_http::services::ServeFile::new(index)),
+        )
+    } else {
+        tracing::info!(dir = %web_dir.display(), "no web build there; serving the API only");
+        router
+    };
+    router
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -1,0 +1,70 @@
+import type { CombinedError } from "urql";
+
+/** A human sentence for every error code the API answers with. */
+export const MESSAGES: Record<string, string> = {
+  UNAUTHENTICATED: "Please sign in first.",
+  FORBIDDEN: "Your role does not allow this.",
+  TENANT_SUSPENDED: "This store is suspended.",
+  INSUFFICIENT_STOCK: "Some items ran out of stock.",
+  UNKNOWN_SKU: "That item no longer exists.",
+  UNKNOWN_PRODUCT: "That product is no longer for sale.",
+  DUPLICATE_SKU: "That SKU is already in use.",
+  INVALID_QUANTITY: "Please enter a valid quantity.",
+  INVALID_SKU: "SKUs use letters, digits and dashes.",
+  INVALID_ARGUMENT: "Some of the details are not valid.",
+  INVALID_ADDRESS: "Please check the address.",
+  INVALID_EMAIL: "Please enter a valid email address.",
+  WEAK_PASSWORD: "Please choose a longer password (at least 10 characters).",
+  EMAIL_TAKEN: "An account with this email exists; sign in instead.",
+  INVALID_CREDENTIALS: "The email or password is wrong.",
+  RATE_LIMITED: "Too many requests; please wait a moment and try again.",
+  QUOTA_EXCEEDED: "This store has used its monthly requests; upgrade the plan to continue.",
+  RESERVATION_CONFLICT: "This order is already being processed.",
+  NOT_FOUND: "We could not find that.",
+  QUERY_TOO_DEEP: "The request was too large.",
+  QUERY_TOO_COMPLEX: "The request was too large.",
+  BAD_REQUEST: "The request was not understood.",
+  INVALID_SLUG: "Store addresses use lowercase letters, digits and dashes.",
+  SLUG_TAKEN: "That store address is taken.",
+  ALREADY_MEMBER: "That person is already on the team.",
+  LAST_OWNER: "A store needs at least one owner.",
+  ROLE_TOO_HIGH: "You cannot give a role above your own.",
+  INVALID_TRANSITION: "The order cannot move to that status now.",
+  INVALID_ID: "That id is not valid.",
+  INVALID_PRICE: "Please enter a valid price.",
+  INVALID_CURRENCY: "Please use a three-letter currency code.",
+  CONFLICT: "Someone changed this meanwhile; reload and try again.",
+  INVALID_STATE: "This cannot be done in the current state.",
+  UNKNOWN_CATEGORY: "That category does not exist.",
+  MIXED_CURRENCY: "A cart can only hold one currency.",
+  IDEMPOTENCY_CONFLICT: "This checkout was already placed with another cart.",
+  CHECKOUT_IN_PROGRESS: "Your checkout is still being placed; check your orders in a moment.",
+  PLAN_NOT_FOUND: "That plan does not exist.",
+  PLAN_RETIRED: "That plan is no longer offered.",
+  PLAN_EXISTS: "A plan with that code exists.",
+  INTERNAL: "Something went wrong on our side; please try again.",
+};
+
+/** The error codes of a failed operation, first to last. */
+export function codes(error: CombinedError | undefined): string[] {
+  if (!error) return [];
+  if (error.networkError && error.graphQLErrors.length === 0) return ["NETWORK"];
+  return error.graphQLErrors.map((e) => String(e.extensions?.code ?? "BAD_REQUEST"));
+}
+
+/** One sentence for the user; never raw server text for unknown failures. */
+export function describe(error: CombinedError | undefined): string {
+  const [code] = codes(error);
+  if (!code) return "";
+  if (code === "NETWORK") return "Souk cannot be reached; check your connection.";
+  return MESSAGES[code] ?? MESSAGES.INTERNAL;
+}
+
+export type Shortage = { sku: string; requested: number; available: number };
+
+/** The short SKUs an `INSUFFICIENT_STOCK` error names. */
+export function shortages(error: CombinedError | undefined): Shortage[] {
+  const found = error?.graphQLErrors.find((e) => e.extensions?.code === "INSUFFICIENT_STOCK");
+  const list = found?.extensions?.shortages;
+  return Array.isArray(list) ? (list as Shortage[]) : [];
+}

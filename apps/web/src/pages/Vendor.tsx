@@ -1,0 +1,199 @@
+import { useState } from "react";
+import { Link, Route, Routes } from "react-router-dom";
+import { Provider, useMutation, useQuery } from "urql";
+import { graphql } from "../gql";
+import type { OrderStatus } from "../gql/graphql";
+import { client } from "../lib/client";
+import { describe } from "../lib/errors";
+import { money } from "../lib/money";
+import { useSession } from "../lib/session";
+
+const MyVendors = graphql(`
+  query MyVendors { myVendors { role vendor { id name status } } }
+`);
+
+const SelectVendor = graphql(`
+  mutation SelectVendor($id: ID!) { selectVendor(vendorId: $id) { accessToken role vendor { name } } }
+`);
+
+const VendorOrders = graphql(`
+  query VendorOrders($status: OrderStatus) {
+    orders(status: $status, first: 50) {
+      nodes { id status allowedTransitions total { amount currency } createdAt lines { sku quantity } }
+    }
+  }
+`);
+
+const Move = graphql(`
+  mutation MoveOrder($id: ID!, $status: OrderStatus!) {
+    changeOrderStatus(id: $id, status: $status) { id status allowedTransitions }
+  }
+`);
+
+const Stock = graphql(`
+  query Stock($low: Boolean!) {
+    stockItems(first: 100, lowStockOnly: $low) {
+      nodes { sku onHand reserved available reorderThreshold lowStock }
+    }
+  }
+`);
+
+const Adjust = graphql(`
+  mutation Adjust($sku: String!, $delta: Int!, $reason: String!) {
+    adjustStock(sku: $sku, delta: $delta, reason: $reason) { sku onHand available }
+  }
+`);
+
+/** What each step does to stock, as the dashboard explains it. */
+export const STOCK_EFFECT: Partial<Record<OrderStatus, string>> = {
+  SHIPPED: "ships: the reserved units leave stock",
+  CANCELLED: "cancels: the reserved units are released",
+  REFUNDED: "refunds: units still reserved are released",
+};
+
+const vendorClient = client("vendor");
+
+/** The vendor dashboard: pick a store, then its orders and inventory. */
+export function VendorArea() {
+  const { person, vendor } = useSession();
+  if (!person) return <p><Link to="/signin?next=/vendor">Sign in</Link> to manage your store.</p>;
+  if (!vendor) return <StorePicker />;
+  return (
+    <Provider value={vendorClient}>
+      <nav aria-label="Store" className="subnav">
+        <strong>{vendor.name}</strong> ({vendor.role})
+        <Link to="/vendor">Orders</Link>
+        <Link to="/vendor/inventory">Inventory</Link>
+      </nav>
+      <Routes>
+        <Route index element={<VendorOrdersView />} />
+        <Route path="inventory" element={<Inventory />} />
+      </Routes>
+    </Provider>
+  );
+}
+
+function StorePicker() {
+  const [{ data, fetching, error }] = useQuery({ query: MyVendors });
+  const [selected, select] = useMutation(SelectVendor);
+  const { enterStore } = useSession();
+  if (error) return <p className="error" role="alert">{describe(error)}</p>;
+  if (fetching && !data) return <p aria-busy="true">Loading your stores…</p>;
+  return (
+    <section aria-labelledby="stores-title">
+      <h1 id="stores-title">Your stores</h1>
+      {data?.myVendors.length === 0 && <p>You do not work for any store yet.</p>}
+      {selected.error && <p className="error" role="alert">{describe(selected.error)}</p>}
+      <ul>
+        {data?.myVendors.map(({ vendor, role }) => (
+          <li key={vendor.id}>
+            <button
+              type="button"
+              onClick={async () => {
+                const result = await select({ id: vendor.id });
+                const access = result.data?.selectVendor;
+                if (access) enterStore(access.accessToken, access.vendor.name, access.role.toLowerCase());
+              }}
+            >
+              Manage {vendor.name}
+            </button>{" "}
+            as {role.toLowerCase()} ({vendor.status.toLowerCase()})
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+const STATUSES: OrderStatus[] = ["PENDING", "PAID", "PROCESSING", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED", "EXPIRED"];
+
+function VendorOrdersView() {
+  const [status, setStatus] = useState<OrderStatus | "">("");
+  const [{ data, fetching, error }, refetch] = useQuery({ query: VendorOrders, variables: { status: status || undefined }, requestPolicy: "network-only" });
+  const [moved, move] = useMutation(Move);
+  return (
+    <section aria-labelledby="vorders-title">
+      <h1 id="vorders-title">Orders</h1>
+      <label>
+        Status
+        <select value={status} onChange={(e) => setStatus(e.target.value as OrderStatus | "")}>
+          <option value="">All</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{s.toLowerCase()}</option>)}
+        </select>
+      </label>
+      {(error ?? moved.error) && <p className="error" role="alert">{describe(error ?? moved.error)}</p>}
+      {fetching && !data && <p aria-busy="true">Loading orders…</p>}
+      <table>
+        <caption className="sr-only">Orders</caption>
+        <thead><tr><th scope="col">Order</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">Next steps</th></tr></thead>
+        <tbody>
+          {data?.orders.nodes.map((o) => (
+            <tr key={o.id}>
+              <td>{o.id.slice(-6)}</td>
+              <td>{o.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}</td>
+              <td>{money(o.total.amount, o.total.currency)}</td>
+              <td>{o.status.toLowerCase()}</td>
+              <td>
+                {o.allowedTransitions.map((next) => (
+                  <button
+                    key={next}
+                    type="button"
+                    title={STOCK_EFFECT[next]}
+                    onClick={async () => { await move({ id: o.id, status: next }); refetch({ requestPolicy: "network-only" }); }}
+                  >
+                    Mark {o.id.slice(-6)} {next.toLowerCase()}
+                  </button>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Inventory() {
+  const [low, setLow] = useState(false);
+  const [{ data, error }, refetch] = useQuery({ query: Stock, variables: { low }, requestPolicy: "network-only" });
+  const [adjusted, adjust] = useMutation(Adjust);
+  const [delta, setDelta] = useState<Record<string, string>>({});
+  return (
+    <section aria-labelledby="inv-title">
+      <h1 id="inv-title">Inventory</h1>
+      <label className="inline"><input type="checkbox" checked={low} onChange={(e) => setLow(e.target.checked)} /> Low stock only</label>
+      {(error ?? adjusted.error) && <p className="error" role="alert">{describe(error ?? adjusted.error)}</p>}
+      <table>
+        <caption className="sr-only">Stock levels</caption>
+        <thead><tr><th scope="col">SKU</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Available</th><th scope="col">Adjust</th></tr></thead>
+        <tbody>
+          {data?.stockItems.nodes.map((item) => (
+            <tr key={item.sku} className={item.lowStock ? "low" : undefined}>
+              <td>{item.sku}</td>
+              <td data-testid={`on-hand-${item.sku}`}>{item.onHand}</td>
+              <td>{item.reserved}</td>
+              <td>{item.available}</td>
+              <td>
+                <form
+                  onSubmit={async (e) => {
+                    e.preventDefault();
+                    const value = Number.parseInt(delta[item.sku] ?? "", 10);
+                    if (!Number.isFinite(value) || value === 0) return;
+                    await adjust({ sku: item.sku, delta: value, reason: "count" });
+                    setDelta({ ...delta, [item.sku]: "" });
+                    refetch({ requestPolicy: "network-only" });
+                  }}
+                >
+                  <label><span className="sr-only">Change of {item.sku}</span>
+                    <input inputMode="numeric" size={5} value={delta[item.sku] ?? ""} onChange={(e) => setDelta({ ...delta, [item.sku]: e.target.value })} />
+                  </label>
+                  <button type="submit">Adjust {item.sku}</button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
