@@ -128,6 +128,13 @@ await session("a vendor ships the order and sees stock drop", async (page) => {
   }
   await shot(page, "vendor-orders");
   assert.equal(await onHand(page, "HOODIE-GRY-M"), before - 1, "shipping takes the unit out of stock");
+  await page.getByRole("link", { name: "Plan and usage" }).click();
+  await page.getByRole("img", { name: /Requests per day/ }).waitFor();
+  await page.getByRole("table", { name: /Invoice so far/ }).waitFor();
+  await shot(page, "vendor-billing");
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("cell", { name: "order.change_status" }).first().waitFor();
+  await shot(page, "vendor-audit-log");
 });
 
 await session("a second customer is told an item ran out", async (page) => {
@@ -154,6 +161,9 @@ await session("an admin suspends a vendor and its products vanish", async (page)
   await page.getByRole("button", { name: "Suspend Bazaar Books" }).click();
   await page.getByRole("button", { name: "Reactivate Bazaar Books" }).waitFor();
   await shot(page, "admin-vendors");
+  await page.getByRole("button", { name: "Plans" }).click();
+  await page.getByRole("cell", { name: "Starter (starter)" }).waitFor();
+  await shot(page, "admin-plans");
   await page.getByRole("link", { name: "Shop" }).click();
   await page.getByLabel("Search").fill("atlas of markets");
   await page.getByText("No products match.").waitFor();

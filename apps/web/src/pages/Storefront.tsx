@@ -7,8 +7,8 @@ import { money } from "../lib/money";
 import { useCart } from "../App";
 
 const Products = graphql(`
-  query Products($search: String, $category: ID, $minPrice: Int, $maxPrice: Int, $inStock: Boolean, $after: String) {
-    products(search: $search, category: $category, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, first: 12, after: $after) {
+  query Products($search: String, $category: ID, $vendor: String, $minPrice: Int, $maxPrice: Int, $inStock: Boolean, $after: String) {
+    products(search: $search, category: $category, vendor: $vendor, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, first: 12, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes { id vendorId title price { amount currency } availability }
     }
@@ -37,6 +37,7 @@ function cents(raw: string): number | undefined {
 export function Storefront() {
   const [search, setSearch] = useState("");
   const [category, setCategory] = useState("");
+  const [vendor, setVendor] = useState("");
   const [minPrice, setMinPrice] = useState("");
   const [maxPrice, setMaxPrice] = useState("");
   const [inStock, setInStock] = useState(false);
@@ -44,6 +45,7 @@ export function Storefront() {
   const filters = {
     search: search.trim() || undefined,
     category: category || undefined,
+    vendor: vendor.trim() || undefined,
     minPrice: cents(minPrice),
     maxPrice: cents(maxPrice),
     inStock: inStock || undefined,
@@ -58,6 +60,10 @@ export function Storefront() {
           <input value={search} onChange={(e) => { setSearch(e.target.value); reset(); }} placeholder="tea, olive oil…" />
         </label>
         <CategoryPicker value={category} onChange={(v) => { setCategory(v); reset(); }} />
+        <label>
+          Store address
+          <input value={vendor} onChange={(e) => { setVendor(e.target.value); reset(); }} placeholder="cedar-kitchen" size={14} />
+        </label>
         <label>
           Min price
           <input inputMode="decimal" value={minPrice} onChange={(e) => { setMinPrice(e.target.value); reset(); }} size={6} />

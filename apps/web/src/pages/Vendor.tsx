@@ -7,6 +7,7 @@ import { client } from "../lib/client";
 import { describe } from "../lib/errors";
 import { money } from "../lib/money";
 import { useSession } from "../lib/session";
+import { AuditView, BillingView, Products, TeamView } from "./VendorMore";
 
 const MyVendors = graphql(`
   query MyVendors { myVendors { role vendor { id name status } } }
@@ -64,10 +65,18 @@ export function VendorArea() {
         <strong>{vendor.name}</strong> ({vendor.role})
         <Link to="/vendor">Orders</Link>
         <Link to="/vendor/inventory">Inventory</Link>
+        <Link to="/vendor/products">Products</Link>
+        <Link to="/vendor/team">Team</Link>
+        <Link to="/vendor/billing">Plan and usage</Link>
+        <Link to="/vendor/audit">Audit log</Link>
       </nav>
       <Routes>
         <Route index element={<VendorOrdersView />} />
         <Route path="inventory" element={<Inventory />} />
+        <Route path="products" element={<Products />} />
+        <Route path="team" element={<TeamView />} />
+        <Route path="billing" element={<BillingView />} />
+        <Route path="audit" element={<AuditView />} />
       </Routes>
     </Provider>
   );
@@ -158,10 +167,14 @@ function Inventory() {
   const [{ data, error }, refetch] = useQuery({ query: Stock, variables: { low }, requestPolicy: "network-only" });
   const [adjusted, adjust] = useMutation(Adjust);
   const [delta, setDelta] = useState<Record<string, string>>({});
+  const [reason, setReason] = useState("stock count");
   return (
     <section aria-labelledby="inv-title">
       <h1 id="inv-title">Inventory</h1>
-      <label className="inline"><input type="checkbox" checked={low} onChange={(e) => setLow(e.target.checked)} /> Low stock only</label>
+      <div className="filters">
+        <label className="inline"><input type="checkbox" checked={low} onChange={(e) => setLow(e.target.checked)} /> Low stock only</label>
+        <label>Reason for adjustments<input value={reason} onChange={(e) => setReason(e.target.value)} /></label>
+      </div>
       {(error ?? adjusted.error) && <p className="error" role="alert">{describe(error ?? adjusted.error)}</p>}
       <table>
         <caption className="sr-only">Stock levels</caption>
@@ -179,7 +192,7 @@ function Inventory() {
                     e.preventDefault();
                     const value = Number.parseInt(delta[item.sku] ?? "", 10);
                     if (!Number.isFinite(value) || value === 0) return;
-                    await adjust({ sku: item.sku, delta: value, reason: "count" });
+                    await adjust({ sku: item.sku, delta: value, reason: reason.trim() || "stock count" });
                     setDelta({ ...delta, [item.sku]: "" });
                     refetch({ requestPolicy: "network-only" });
                   }}
