@@ -128,6 +128,9 @@ await session("a vendor ships the order and sees stock drop", async (page) => {
   }
   await shot(page, "vendor-orders");
   assert.equal(await onHand(page, "HOODIE-GRY-M"), before - 1, "shipping takes the unit out of stock");
+  await page.getByRole("button", { name: "HOODIE-GRY-M", exact: true }).click();
+  await page.getByRole("table", { name: /History of HOODIE-GRY-M/ }).getByRole("cell", { name: /committed/ }).first().waitFor();
+  await shot(page, "vendor-ledger");
   await page.getByRole("link", { name: "Plan and usage" }).click();
   await page.getByRole("img", { name: /Requests per day/ }).waitFor();
   await page.getByRole("table", { name: /Invoice so far/ }).waitFor();

@@ -18,8 +18,8 @@ const SelectVendor = graphql(`
 `);
 
 const VendorOrders = graphql(`
-  query VendorOrders($status: OrderStatus) {
-    orders(status: $status, first: 50) {
+  query VendorOrders($status: OrderStatus, $from: DateTime, $to: DateTime) {
+    orders(status: $status, from: $from, to: $to, first: 50) {
       nodes { id status allowedTransitions total { amount currency } createdAt lines { sku quantity } }
     }
   }
@@ -35,6 +35,14 @@ const Stock = graphql(`
   query Stock($low: Boolean!) {
     stockItems(first: 100, lowStockOnly: $low) {
       nodes { sku onHand reserved available reorderThreshold lowStock }
+    }
+  }
+`);
+
+const History = graphql(`
+  query History($sku: String!) {
+    stockHistory(sku: $sku, first: 20) {
+      nodes { id kind onHandChange reservedChange onHandAfter reservedAfter reason reference actor at }
     }
   }
 `);
@@ -118,7 +126,14 @@ const STATUSES: OrderStatus[] = ["PENDING", "PAID", "PROCESSING", "SHIPPED", "DE
 
 function VendorOrdersView() {
   const [status, setStatus] = useState<OrderStatus | "">("");
-  const [{ data, fetching, error }, refetch] = useQuery({ query: VendorOrders, variables: { status: status || undefined }, requestPolicy: "network-only" });
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const day = (value: string) => (value ? new Date(`${value}T00:00:00Z`).toISOString() : undefined);
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: VendorOrders,
+    variables: { status: status || undefined, from: day(from), to: day(to) },
+    requestPolicy: "network-only",
+  });
   const [moved, move] = useMutation(Move);
   return (
     <section aria-labelledby="vorders-title">
@@ -130,6 +145,8 @@ function VendorOrdersView() {
           {STATUSES.map((s) => <option key={s} value={s}>{s.toLowerCase()}</option>)}
         </select>
       </label>
+      <label>Placed from<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
+      <label>Placed before<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
       {(error ?? moved.error) && <p className="error" role="alert">{describe(error ?? moved.error)}</p>}
       {fetching && !data && <p aria-busy="true">Loading orders…</p>}
       <table>
@@ -162,12 +179,36 @@ function VendorOrdersView() {
   );
 }
 
+function Ledger({ sku }: { sku: string }) {
+  const [{ data, error }] = useQuery({ query: History, variables: { sku }, requestPolicy: "network-only" });
+  if (error) return <p className="error" role="alert">{describe(error)}</p>;
+  return (
+    <table>
+      <caption>History of {sku}, newest first</caption>
+      <thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Reason</th><th scope="col">By</th></tr></thead>
+      <tbody>
+        {data?.stockHistory.nodes.map((c) => (
+          <tr key={c.id}>
+            <td>{new Date(c.at).toLocaleString()}</td>
+            <td>{c.kind.toLowerCase()} {c.onHandChange !== 0 ? `${c.onHandChange > 0 ? "+" : ""}${c.onHandChange} on hand` : ""} {c.reservedChange !== 0 ? `${c.reservedChange > 0 ? "+" : ""}${c.reservedChange} reserved` : ""}</td>
+            <td>{c.onHandAfter}</td>
+            <td>{c.reservedAfter}</td>
+            <td>{[c.reason, c.reference].filter(Boolean).join(" — ")}</td>
+            <td>{c.actor}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Inventory() {
   const [low, setLow] = useState(false);
   const [{ data, error }, refetch] = useQuery({ query: Stock, variables: { low }, requestPolicy: "network-only" });
   const [adjusted, adjust] = useMutation(Adjust);
   const [delta, setDelta] = useState<Record<string, string>>({});
   const [reason, setReason] = useState("stock count");
+  const [shown, setShown] = useState("");
   return (
     <section aria-labelledby="inv-title">
       <h1 id="inv-title">Inventory</h1>
@@ -182,7 +223,7 @@ function Inventory() {
         <tbody>
           {data?.stockItems.nodes.map((item) => (
             <tr key={item.sku} className={item.lowStock ? "low" : undefined}>
-              <td>{item.sku}</td>
+              <td><button type="button" className="link" aria-expanded={shown === item.sku} onClick={() => setShown(shown === item.sku ? "" : item.sku)}>{item.sku}</button></td>
               <td data-testid={`on-hand-${item.sku}`}>{item.onHand}</td>
               <td>{item.reserved}</td>
               <td>{item.available}</td>
@@ -207,6 +248,7 @@ function Inventory() {
           ))}
         </tbody>
       </table>
+      {shown && <Ledger sku={shown} />}
     </section>
   );
 }

@@ -7,11 +7,16 @@ import { money } from "../lib/money";
 
 const VendorProducts = graphql(`
   query VendorProducts {
-    vendorProducts(first: 100) { nodes { id title status price { amount currency } variants { sku availability } } }
+    vendorProducts(first: 100) {
+      nodes { id title description version status price { amount currency } variants { sku availability priceOverride: price { amount } options { name value } } }
+    }
   }
 `);
 const CreateProduct = graphql(`
   mutation CreateProduct($input: ProductInput!) { createProduct(input: $input) { id title status } }
+`);
+const UpdateProduct = graphql(`
+  mutation UpdateProduct($id: ID!, $version: Int!, $input: ProductInput!) { updateProduct(id: $id, version: $version, input: $input) { id version } }
 `);
 const Publish = graphql(`mutation Publish($id: ID!) { publishProduct(id: $id) { id status } }`);
 const Archive = graphql(`mutation Archive($id: ID!) { archiveProduct(id: $id) { id status } }`);
@@ -22,8 +27,10 @@ export function Products() {
   const [created, create] = useMutation(CreateProduct);
   const [published, publish] = useMutation(Publish);
   const [archived, archive] = useMutation(Archive);
+  const [updated, update] = useMutation(UpdateProduct);
+  const [editing, setEditing] = useState<{ id: string; title: string; price: string } | null>(null);
   const [form, setForm] = useState({ title: "", price: "", variants: "" });
-  const failure = error ?? created.error ?? published.error ?? archived.error;
+  const failure = error ?? created.error ?? published.error ?? archived.error ?? updated.error;
   const reload = () => refetch({ requestPolicy: "network-only" });
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -52,7 +59,38 @@ export function Products() {
         <tbody>
           {data?.vendorProducts.nodes.map((p) => (
             <tr key={p.id}>
-              <td>{p.title}</td>
+              <td>
+                {editing?.id === p.id ? (
+                  <form
+                    className="filters"
+                    onSubmit={async (e) => {
+                      e.preventDefault();
+                      const amount = Math.round(Number.parseFloat(editing.price) * 100);
+                      const result = await update({
+                        id: p.id,
+                        version: p.version,
+                        input: {
+                          title: editing.title,
+                          description: p.description,
+                          price: { amount, currency: p.price.currency },
+                          variants: p.variants.map((v) => ({ sku: v.sku, options: v.options.map((o) => ({ name: o.name, value: o.value })) })),
+                        },
+                      });
+                      if (result.data) { setEditing(null); reload(); }
+                    }}
+                  >
+                    <label>Title<input required value={editing.title} onChange={(e) => setEditing({ ...editing, title: e.target.value })} /></label>
+                    <label>Price<input required inputMode="decimal" value={editing.price} onChange={(e) => setEditing({ ...editing, price: e.target.value })} /></label>
+                    <button type="submit">Save</button>
+                    <button type="button" onClick={() => setEditing(null)}>Cancel</button>
+                  </form>
+                ) : (
+                  <>
+                    {p.title}{" "}
+                    <button type="button" className="link" onClick={() => setEditing({ id: p.id, title: p.title, price: (p.price.amount / 100).toFixed(2) })}>Edit {p.title}</button>
+                  </>
+                )}
+              </td>
               <td>{money(p.price.amount, p.price.currency)}</td>
               <td>{p.variants.map((v) => `${v.sku} (${v.availability})`).join(", ")}</td>
               <td>{p.status.toLowerCase()}</td>
