@@ -21,3 +21,34 @@ describe("error messages", () => {
     expect(shortages(failure("FORBIDDEN"))).toEqual([]);
   });
 });
+
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+function rustSources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === "target" || name === "node_modules") return [];
+    if (statSync(path).isDirectory()) return rustSources(path);
+    return name.endsWith(".rs") ? [path] : [];
+  });
+}
+
+describe("the server's error codes", () => {
+  it("each has a message here", () => {
+    const root = join(__dirname, "../../../..");
+    const pattern = /ApiError::new\(\s*"([A-Z_]{4,})"|InvalidValue::new\(\s*"([A-Z_]{4,})"|=> "([A-Z_]{4,})"|"code", "([A-Z_]{4,})"/g;
+    const found = new Set<string>();
+    for (const dir of ["apps", "billing", "tenants"]) {
+      for (const file of rustSources(join(root, dir))) {
+        for (const match of readFileSync(file, "utf8").matchAll(pattern)) {
+          const code = match.slice(1).find(Boolean);
+          if (code) found.add(code);
+        }
+      }
+    }
+    expect(found.size).toBeGreaterThan(30);
+    const missing = [...found].filter((code) => !(code in MESSAGES));
+    expect(missing).toEqual([]);
+  });
+});

@@ -42,6 +42,8 @@ export const MESSAGES: Record<string, string> = {
   PLAN_NOT_FOUND: "That plan does not exist.",
   PLAN_RETIRED: "That plan is no longer offered.",
   PLAN_EXISTS: "A plan with that code exists.",
+  LIMIT_REACHED: "You have reached the limit; remove one first.",
+  UNAVAILABLE: "This is not available right now; please try again later.",
   INTERNAL: "Something went wrong on our side; please try again.",
 };
 
