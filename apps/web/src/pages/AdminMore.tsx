@@ -10,6 +10,7 @@ const Plans = graphql(`
   }
 `);
 const CreatePlan = graphql(`mutation CreatePlan($code: String!, $input: PlanInput!) { createPlan(code: $code, input: $input) { code } }`);
+const UpdatePlan = graphql(`mutation UpdatePlan($code: String!, $input: PlanInput!) { updatePlan(code: $code, input: $input) { code } }`);
 const RetirePlan = graphql(`mutation RetirePlan($code: String!) { retirePlan(code: $code) { code retiredAt } }`);
 
 /** Plans: on sale and retired; create and retire. */
@@ -17,13 +18,16 @@ export function PlansView() {
   const [{ data, error }, refetch] = useQuery({ query: Plans, requestPolicy: "network-only" });
   const [created, create] = useMutation(CreatePlan);
   const [retired, retire] = useMutation(RetirePlan);
+  const [updated, update] = useMutation(UpdatePlan);
+  const [editing, setEditing] = useState<string | null>(null);
   const [form, setForm] = useState({ code: "", name: "", price: "", included: "", overage: "", rate: "20", burst: "40", bill: true });
   const reload = () => refetch({ requestPolicy: "network-only" });
-  const failure = error ?? created.error ?? retired.error;
+  const failure = error ?? created.error ?? retired.error ?? updated.error;
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const result = await create({
-      code: form.code,
+    const run = editing ? update : create;
+    const result = await run({
+      code: editing ?? form.code,
       input: {
         name: form.name,
         price: Math.round(Number.parseFloat(form.price) * 100),
@@ -35,10 +39,13 @@ export function PlansView() {
         overQuota: form.bill ? "BILL" : "REJECT",
       },
     });
-    if (result.data) reload();
+    if (result.data) {
+      setEditing(null);
+      reload();
+    }
   };
   const field = (key: "code" | "name" | "price" | "included" | "overage" | "rate" | "burst", label: string) => (
-    <label>{label}<input required={key !== "overage"} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} /></label>
+    <label>{label}<input required={key !== "overage"} disabled={key === "code" && editing !== null} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} /></label>
   );
   return (
     <section aria-labelledby="plans-title">
@@ -56,16 +63,31 @@ export function PlansView() {
               <td>{money(p.overagePerThousand.amount, p.overagePerThousand.currency)}</td>
               <td>{p.ratePerSecond}/s, burst {p.burst}</td>
               <td>{p.overQuota === "BILL" ? "billed" : "refused"}</td>
-              <td>{p.retiredAt ? "retired" : <button type="button" onClick={async () => { await retire({ code: p.code }); reload(); }}>Retire {p.name}</button>}</td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setEditing(p.code);
+                    setForm({
+                      code: p.code, name: p.name, price: (p.price.amount / 100).toFixed(2), included: String(p.includedRequests),
+                      overage: (p.overagePerThousand.amount / 100).toFixed(2), rate: String(p.ratePerSecond), burst: String(p.burst), bill: p.overQuota === "BILL",
+                    });
+                  }}
+                >
+                  Edit {p.name}
+                </button>
+                {p.retiredAt ? " retired" : <button type="button" onClick={async () => { await retire({ code: p.code }); reload(); }}>Retire {p.name}</button>}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form onSubmit={submit} className="filters" aria-label="New plan">
+      <form onSubmit={submit} className="filters" aria-label={editing ? `Edit plan ${editing}` : "New plan"}>
         {field("code", "Code")}{field("name", "Name")}{field("price", "Price (EUR)")}{field("included", "Included requests")}
         {field("overage", "Overage per 1,000 (EUR)")}{field("rate", "Requests/s")}{field("burst", "Burst")}
         <label className="inline"><input type="checkbox" checked={form.bill} onChange={(e) => setForm({ ...form, bill: e.target.checked })} /> Bill overage</label>
-        <button type="submit">Create plan</button>
+        <button type="submit">{editing ? `Save ${editing}` : "Create plan"}</button>
+        {editing && <button type="button" onClick={() => setEditing(null)}>Cancel</button>}
       </form>
     </section>
   );
@@ -74,26 +96,46 @@ export function PlansView() {
 const Categories = graphql(`
   query AdminCategories { categories { id name activeProducts children { id name activeProducts } } }
 `);
+const RenameCategory = graphql(`mutation RenameCategory($id: ID!, $name: String!) { renameCategory(id: $id, name: $name) { id name } }`);
+const DeleteCategory = graphql(`mutation DeleteCategory($id: ID!) { deleteCategory(id: $id) }`);
 const CreateCategory = graphql(`mutation CreateCategory($name: String!, $parent: ID) { createCategory(name: $name, parentId: $parent) { id } }`);
 
 /** The category tree; new categories at the top or under another. */
 export function CategoriesView() {
   const [{ data, error }, refetch] = useQuery({ query: Categories, requestPolicy: "network-only" });
   const [created, create] = useMutation(CreateCategory);
+  const [renamed, rename] = useMutation(RenameCategory);
+  const [deleted, remove] = useMutation(DeleteCategory);
   const [name, setName] = useState("");
   const [parent, setParent] = useState("");
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
+  const reload = () => refetch({ requestPolicy: "network-only" });
+  const failure = error ?? created.error ?? renamed.error ?? deleted.error;
+  const row = (c: { id: string; name: string; activeProducts: number }) =>
+    renaming?.id === c.id ? (
+      <form className="filters" onSubmit={async (e) => { e.preventDefault(); const r = await rename(renaming); if (r.data) { setRenaming(null); reload(); } }}>
+        <label><span className="sr-only">New name of {c.name}</span><input required value={renaming.name} onChange={(e) => setRenaming({ ...renaming, name: e.target.value })} /></label>
+        <button type="submit">Save</button>
+      </form>
+    ) : (
+      <>
+        {c.name} ({c.activeProducts}){" "}
+        <button type="button" className="link" onClick={() => setRenaming({ id: c.id, name: c.name })}>Rename {c.name}</button>{" "}
+        <button type="button" className="link" onClick={async () => { await remove({ id: c.id }); reload(); }}>Delete {c.name}</button>
+      </>
+    );
   return (
     <section aria-labelledby="categories-title">
       <h1 id="categories-title">Categories</h1>
-      {(error ?? created.error) && <p className="error" role="alert">{describe(error ?? created.error)}</p>}
+      {failure && <p className="error" role="alert">{describe(failure)}</p>}
       <ul>
         {data?.categories.map((c) => (
-          <li key={c.id}>{c.name} ({c.activeProducts})
-            {c.children.length > 0 && <ul>{c.children.map((child) => <li key={child.id}>{child.name} ({child.activeProducts})</li>)}</ul>}
+          <li key={c.id}>{row(c)}
+            {c.children.length > 0 && <ul>{c.children.map((child) => <li key={child.id}>{row(child)}</li>)}</ul>}
           </li>
         ))}
       </ul>
-      <form className="filters" onSubmit={async (e) => { e.preventDefault(); const r = await create({ name, parent: parent || undefined }); if (r.data) { setName(""); refetch({ requestPolicy: "network-only" }); } }}>
+      <form className="filters" onSubmit={async (e) => { e.preventDefault(); const r = await create({ name, parent: parent || undefined }); if (r.data) { setName(""); reload(); } }}>
         <label>Name<input required value={name} onChange={(e) => setName(e.target.value)} /></label>
         <label>Under<select value={parent} onChange={(e) => setParent(e.target.value)}><option value="">(top)</option>{data?.categories.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}</select></label>
         <button type="submit">Add category</button>
