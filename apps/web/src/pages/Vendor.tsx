@@ -55,9 +55,9 @@ const Adjust = graphql(`
 
 /** What each step does to stock, as the dashboard explains it. */
 export const STOCK_EFFECT: Partial<Record<OrderStatus, string>> = {
-  SHIPPED: "ships: the reserved units leave stock",
-  CANCELLED: "cancels: the reserved units are released",
-  REFUNDED: "refunds: units still reserved are released",
+  SHIPPED: "takes the reserved units out of stock",
+  CANCELLED: "releases the reserved units",
+  REFUNDED: "releases units still reserved (restocks returned goods)",
 };
 
 const vendorClient = client("vendor");
@@ -138,6 +138,7 @@ function VendorOrdersView() {
   return (
     <section aria-labelledby="vorders-title">
       <h1 id="vorders-title">Orders</h1>
+<div className="filters">
       <label>
         Status
         <select value={status} onChange={(e) => setStatus(e.target.value as OrderStatus | "")}>
@@ -147,6 +148,7 @@ function VendorOrdersView() {
       </label>
       <label>Placed from<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
       <label>Placed before<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+      </div>
       {(error ?? moved.error) && <p className="error" role="alert">{describe(error ?? moved.error)}</p>}
       {fetching && !data && <p aria-busy="true">Loading orders…</p>}
       <table>
@@ -164,11 +166,14 @@ function VendorOrdersView() {
                   <button
                     key={next}
                     type="button"
-                    title={STOCK_EFFECT[next]}
+                    aria-describedby={STOCK_EFFECT[next] ? `effect-${o.id}-${next}` : undefined}
                     onClick={async () => { await move({ id: o.id, status: next }); refetch({ requestPolicy: "network-only" }); }}
                   >
                     Mark {o.id.slice(-6)} {next.toLowerCase()}
                   </button>
+                ))}
+                {o.allowedTransitions.filter((next) => STOCK_EFFECT[next]).map((next) => (
+                  <small key={next} id={`effect-${o.id}-${next}`} className="effect">{next.toLowerCase()} {STOCK_EFFECT[next]}</small>
                 ))}
               </td>
             </tr>
