@@ -141,17 +141,7 @@ impl Billing {
             cancel_at_period_end: Some(false),
             ..SubscriptionUpdate::default()
         };
-        let rolled = store::update_subscription(tx, current.tenant, &update).await?;
-        let payload = subscription_event(&current.plan_code, &rolled);
-        store::outbox(
-            tx,
-            rolled.tenant,
-            "subscription.changed",
-            &partition(rolled.tenant),
-            &payload,
-        )
-        .await?;
-        Ok(rolled)
+        Ok(apply(tx, current.tenant, &current.plan_code, &update).await?)
     }
 
     async fn locked(&self, tx: &mut TenantTx) -> Result<Subscription, BillingError> {
@@ -202,17 +192,8 @@ impl Billing {
             cancel_at_period_end: Some(false),
             ..SubscriptionUpdate::default()
         };
-        let changed = store::update_subscription(&mut tx, tenant, &update).await?;
+        let changed = apply(&mut tx, tenant, &current.plan_code, &update).await?;
         store::record_plan_change(&mut tx, tenant, &plan.code).await?;
-        let payload = subscription_event(&current.plan_code, &changed);
-        store::outbox(
-            &mut tx,
-            tenant,
-            "subscription.changed",
-            &partition(tenant),
-            &payload,
-        )
-        .await?;
         let entry = Entry::new(
             "subscription.change_plan",
             "subscription",
@@ -238,16 +219,7 @@ impl Billing {
             cancel_at_period_end: Some(true),
             ..SubscriptionUpdate::default()
         };
-        let changed = store::update_subscription(&mut tx, tenant, &update).await?;
-        let payload = subscription_event(&current.plan_code, &changed);
-        store::outbox(
-            &mut tx,
-            tenant,
-            "subscription.changed",
-            &partition(tenant),
-            &payload,
-        )
-        .await?;
+        let changed = apply(&mut tx, tenant, &current.plan_code, &update).await?;
         let entry = Entry::new("subscription.cancel", "subscription", tenant.to_string())
             .details(json!({ "plan": changed.plan_code, "endsAt": changed.period_end }));
         audit::record(&mut tx, Some(tenant), entry).await?;
@@ -416,16 +388,7 @@ impl Billing {
         let before = store::subscription(&mut tx, tenant, true)
             .await?
             .ok_or(BillingError::NoSubscription)?;
-        let after = store::update_subscription(&mut tx, tenant, &update).await?;
-        let payload = subscription_event(&before.plan_code, &after);
-        store::outbox(
-            &mut tx,
-            tenant,
-            "subscription.changed",
-            &partition(tenant),
-            &payload,
-        )
-        .await?;
+        apply(&mut tx, tenant, &before.plan_code, &update).await?;
         tx.commit().await?;
         self.forget(tenant);
         Ok(Delivery::Applied)
@@ -487,8 +450,19 @@ impl Billing {
     }
 }
 
-fn partition(tenant: TenantId) -> String {
-    format!("subscription:{tenant}")
+/// Writes `update` and its `subscription.changed` event, in the caller's
+/// transaction.
+async fn apply(
+    tx: &mut PgConnection,
+    tenant: TenantId,
+    previous_plan: &str,
+    update: &SubscriptionUpdate<'_>,
+) -> Result<Subscription, sqlx::Error> {
+    let changed = store::update_subscription(tx, tenant, update).await?;
+    let payload = subscription_event(previous_plan, &changed);
+    let partition = format!("subscription:{tenant}");
+    store::outbox(tx, tenant, "subscription.changed", &partition, &payload).await?;
+    Ok(changed)
 }
 
 fn plan_entry(action: &'static str, plan: &Plan) -> Entry {

@@ -65,30 +65,38 @@ pub async fn plan(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<Pl
     Ok(row.map(Plan::from))
 }
 
+type PlanQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Postgres, PlanRow, sqlx::postgres::PgArguments>;
+
+/// Binds `$1` (the code) and `$2`..`$10` (the terms) of a plan statement.
+fn bind_plan<'q>(query: PlanQuery<'q>, code: &'q str, draft: &'q PlanDraft) -> PlanQuery<'q> {
+    query
+        .bind(code)
+        .bind(&draft.name)
+        .bind(draft.price)
+        .bind(&draft.currency)
+        .bind(draft.included_requests)
+        .bind(draft.overage_per_thousand)
+        .bind(i32::try_from(draft.rate_per_second).unwrap_or(i32::MAX))
+        .bind(i32::try_from(draft.burst).unwrap_or(i32::MAX))
+        .bind(draft.over_quota.as_str())
+        .bind(draft.stripe_price_id.as_deref())
+}
+
 /// `None` when the code is taken.
 pub async fn insert_plan(
     conn: &mut PgConnection,
     code: &str,
     draft: &PlanDraft,
 ) -> sqlx::Result<Option<Plan>> {
-    let row: Option<PlanRow> = sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO billing.plans (code, name, price_amount, currency, included_requests, \
          overage_per_thousand, rate_per_second, burst, over_quota, stripe_price_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (code) DO NOTHING RETURNING {PLAN_COLUMNS}"
-    ))
-    .bind(code)
-    .bind(&draft.name)
-    .bind(draft.price)
-    .bind(&draft.currency)
-    .bind(draft.included_requests)
-    .bind(draft.overage_per_thousand)
-    .bind(i32::try_from(draft.rate_per_second).unwrap_or(i32::MAX))
-    .bind(i32::try_from(draft.burst).unwrap_or(i32::MAX))
-    .bind(draft.over_quota.as_str())
-    .bind(draft.stripe_price_id.as_deref())
-    .fetch_optional(conn)
-    .await?;
+    );
+    let row = bind_plan(sqlx::query_as(&sql), code, draft)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(Plan::from))
 }
 
@@ -97,24 +105,15 @@ pub async fn update_plan(
     code: &str,
     draft: &PlanDraft,
 ) -> sqlx::Result<Option<Plan>> {
-    let row: Option<PlanRow> = sqlx::query_as(&format!(
+    let sql = format!(
         "UPDATE billing.plans SET name = $2, price_amount = $3, currency = $4, \
          included_requests = $5, overage_per_thousand = $6, rate_per_second = $7, burst = $8, \
          over_quota = $9, stripe_price_id = $10, updated_at = now() \
          WHERE code = $1 RETURNING {PLAN_COLUMNS}"
-    ))
-    .bind(code)
-    .bind(&draft.name)
-    .bind(draft.price)
-    .bind(&draft.currency)
-    .bind(draft.included_requests)
-    .bind(draft.overage_per_thousand)
-    .bind(i32::try_from(draft.rate_per_second).unwrap_or(i32::MAX))
-    .bind(i32::try_from(draft.burst).unwrap_or(i32::MAX))
-    .bind(draft.over_quota.as_str())
-    .bind(draft.stripe_price_id.as_deref())
-    .fetch_optional(conn)
-    .await?;
+    );
+    let row = bind_plan(sqlx::query_as(&sql), code, draft)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(Plan::from))
 }
 

@@ -75,6 +75,18 @@ fn period(raw: Option<String>) -> Result<Period, ApiError> {
     }
 }
 
+async fn usage_of(
+    ctx: &Context<'_>,
+    tenant: TenantId,
+    period: Option<String>,
+) -> Result<UsageView> {
+    let usage = billing(ctx)?
+        .usage(tenant, self::period(period)?)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(UsageView(usage))
+}
+
 #[derive(Debug, Default)]
 pub struct BillingQuery;
 
@@ -114,12 +126,7 @@ impl BillingQuery {
     /// Owners: their vendor's requests in a period (`YYYY-MM`, default this month),
     /// per day. Counts reach the database within about a second.
     async fn usage(&self, ctx: &Context<'_>, period: Option<String>) -> Result<UsageView> {
-        let tenant = whose(ctx, None, false)?;
-        let usage = billing(ctx)?
-            .usage(tenant, self::period(period)?)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(UsageView(usage))
+        usage_of(ctx, whose(ctx, None, false)?, period).await
     }
 
     /// Platform admins: a vendor's requests in a period, per day.
@@ -130,12 +137,7 @@ impl BillingQuery {
         period: Option<String>,
     ) -> Result<UsageView> {
         souk_tenants::api::platform_admin(ctx)?;
-        let tenant = whose(ctx, Some(tenant), false)?;
-        let usage = billing(ctx)?
-            .usage(tenant, self::period(period)?)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(UsageView(usage))
+        usage_of(ctx, whose(ctx, Some(tenant), false)?, period).await
     }
 
     /// What a period costs so far, line by line: each plan held, pro-rated, then
