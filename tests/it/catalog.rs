@@ -10,7 +10,7 @@ const CREATE: &str = "mutation($i: ProductInput!) { createProduct(input: $i) { i
 const PUBLISH: &str = "mutation($id: ID!) { publishProduct(id: $id) { status } }";
 const STOREFRONT: &str = "query($s: String, $after: String, $first: Int, $sort: ProductSort, $inStock: Boolean) {
     products(search: $s, after: $after, first: $first, sort: $sort, inStock: $inStock) {
-        edges { cursor node { id title vendorId price { amount currency } variants { sku availability } } }
+        edges { cursor node { id title vendorId vendorName price { amount currency } variants { sku availability } } }
         pageInfo { hasNextPage endCursor } } }";
 
 fn input(title: &str, skus: &[(&str, i64)], amount: i64) -> Value {
@@ -103,6 +103,10 @@ async fn a_product_goes_from_draft_to_storefront_to_archive() {
     assert_eq!(
         body["data"]["products"]["edges"][0]["node"]["price"],
         json!({ "amount": 1999, "currency": "EUR" })
+    );
+    assert_eq!(
+        body["data"]["products"]["edges"][0]["node"]["vendorName"], "Test vendor",
+        "the storefront names who sells it"
     );
 
     let update = "mutation($id: ID!, $v: Int!, $i: ProductInput!) { updateProduct(id: $id, version: $v, input: $i) { title version } }";

@@ -10,7 +10,7 @@ use async_graphql::{
 };
 use souk_billing::api::{BillingMutation, BillingQuery};
 use souk_billing::Billing;
-use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery};
+use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery, VendorNameLoader};
 use souk_catalog::Catalog;
 use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
@@ -77,6 +77,10 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(DataLoader::new(
             AvailabilityLoader::new(services.inventory.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            VendorNameLoader::new(services.tenancy.clone()),
             tokio::spawn,
         ))
         .data(services.catalog)

@@ -99,6 +99,8 @@ await session("a customer buys from two vendors in one checkout", async (page) =
   await addToCart(page, "Cedar mug", "MUG-CEDAR");
   await page.getByRole("link", { name: /Cart \(2\)/ }).click();
   await page.getByText("Items from 2 stores: the checkout places one order with each.").waitFor();
+  await page.getByText("Order 1 — Atlas Apparel").waitFor();
+  await page.getByText("Order 2 — Cedar Kitchen").waitFor();
   await shot(page, "cart");
   await page.getByLabel("Recipient").fill("Amira Haddad");
   await page.getByLabel("Street and number").fill("1 Souk Street");

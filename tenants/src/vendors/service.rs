@@ -29,6 +29,8 @@ pub trait Tenancy: Send + Sync + 'static {
     ) -> Result<Vendor, TenancyError>;
     async fn vendor(&self, id: TenantId) -> Result<Option<Vendor>, TenancyError>;
     async fn vendor_by_slug(&self, slug: &str) -> Result<Option<Vendor>, TenancyError>;
+    /// The vendors with these ids, in one read (storefront names).
+    async fn vendors_by_ids(&self, ids: &[TenantId]) -> Result<Vec<Vendor>, TenancyError>;
     /// Every vendor that is not active: the storefront hides their products.
     async fn inactive_vendors(&self) -> Result<Vec<TenantId>, TenancyError>;
     /// The vendor's status, read on every vendor-side request.
@@ -217,6 +219,10 @@ impl Tenancy for PgTenancy {
 
     async fn vendor(&self, id: TenantId) -> Result<Option<Vendor>, TenancyError> {
         Ok(store::vendor(&self.pool, id).await?)
+    }
+
+    async fn vendors_by_ids(&self, ids: &[TenantId]) -> Result<Vec<Vendor>, TenancyError> {
+        Ok(store::vendors_by_ids(&self.pool, ids).await?)
     }
 
     async fn vendor_by_slug(&self, slug: &str) -> Result<Option<Vendor>, TenancyError> {

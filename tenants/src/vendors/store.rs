@@ -70,6 +70,18 @@ pub async fn vendor(pool: &PgPool, id: TenantId) -> Result<Option<Vendor>, sqlx:
     row.map(TryInto::try_into).transpose()
 }
 
+/// The vendors with these ids (unknown ids are left out).
+pub async fn vendors_by_ids(pool: &PgPool, ids: &[TenantId]) -> Result<Vec<Vendor>, sqlx::Error> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let rows: Vec<VendorRow> = sqlx::query_as(&format!(
+        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE id = ANY($1)"
+    ))
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
 pub async fn vendor_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Vendor>, sqlx::Error> {
     let row: Option<VendorRow> = sqlx::query_as(&format!(
         "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE slug = $1"

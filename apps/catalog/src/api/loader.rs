@@ -58,3 +58,35 @@ impl Loader<(TenantId, Sku)> for AvailabilityLoader {
             .collect())
     }
 }
+
+/// Vendors' names by id, in one read per request: the storefront shows who sells
+/// each product.
+#[derive(Clone)]
+pub struct VendorNameLoader {
+    tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy>,
+}
+
+impl std::fmt::Debug for VendorNameLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VendorNameLoader")
+    }
+}
+
+impl VendorNameLoader {
+    pub fn new(tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy>) -> Self {
+        Self { tenancy }
+    }
+}
+
+impl Loader<TenantId> for VendorNameLoader {
+    type Value = String;
+    type Error = Arc<String>;
+
+    async fn load(&self, keys: &[TenantId]) -> Result<HashMap<TenantId, String>, Self::Error> {
+        let vendors = self.tenancy.vendors_by_ids(keys).await.map_err(|err| {
+            tracing::error!(error = %err, "vendor names lookup failed");
+            Arc::new("vendor names are unavailable".to_string())
+        })?;
+        Ok(vendors.into_iter().map(|v| (v.id, v.name)).collect())
+    }
+}

@@ -7,6 +7,6 @@ mod loader;
 mod objects;
 mod resolvers;
 
-pub use loader::AvailabilityLoader;
+pub use loader::{AvailabilityLoader, VendorNameLoader};
 pub use objects::MoneyView;
 pub use resolvers::{CatalogMutation, CatalogQuery};

@@ -3,7 +3,7 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use souk_tenants::api::ApiError;
 
-use super::loader::AvailabilityLoader;
+use super::loader::{AvailabilityLoader, VendorNameLoader};
 use crate::domain::{Category, Money, Product, ProductStatus, Variant};
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -118,6 +118,17 @@ impl ProductView {
     }
     async fn vendor_id(&self) -> ID {
         ID(self.0.tenant.to_string())
+    }
+    /// The name of the vendor that sells it.
+    async fn vendor_name(&self, ctx: &Context<'_>) -> Result<String> {
+        let loader = ctx
+            .data::<DataLoader<VendorNameLoader>>()
+            .map_err(|err| ApiError::internal(&err.message))?;
+        let name = loader
+            .load_one(self.0.tenant)
+            .await
+            .map_err(|err| ApiError::internal(&err))?;
+        Ok(name.unwrap_or_default())
     }
     async fn title(&self) -> &str {
         &self.0.title

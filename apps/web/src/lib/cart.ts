@@ -4,12 +4,19 @@ export type CartLine = {
   sku: string;
   title: string;
   vendorId: string;
+  vendorName?: string;
   unitPrice: number;
   currency: string;
   quantity: number;
 };
 
-export type VendorGroup = { vendorId: string; lines: CartLine[]; subtotal: number; currency: string };
+export type VendorGroup = {
+  vendorId: string;
+  vendorName: string;
+  lines: CartLine[];
+  subtotal: number;
+  currency: string;
+};
 
 /** Adds `line`, merging with the same product and SKU. */
 export function add(lines: CartLine[], line: CartLine): CartLine[] {
@@ -30,6 +37,7 @@ export function byVendor(lines: CartLine[]): VendorGroup[] {
   for (const line of lines) {
     const group = groups.get(line.vendorId) ?? {
       vendorId: line.vendorId,
+      vendorName: line.vendorName ?? `store ${line.vendorId.slice(-8)}`,
       lines: [],
       subtotal: 0,
       currency: line.currency,

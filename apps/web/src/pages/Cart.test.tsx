@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe("the cart page", () => {
   it("shows one order per vendor with subtotals, and asks a visitor to sign in", () => {
-    save([line("vendor-aaaaaaaa", "TEA", 500, 2), line("vendor-bbbbbbbb", "OIL", 1200, 1)]);
+    save([{ ...line("vendor-aaaaaaaa", "TEA", 500, 2), vendorName: "Tea House" }, line("vendor-bbbbbbbb", "OIL", 1200, 1)]);
     // Signed out: the cart renders from the browser's storage, with no request.
     render(
       <MemoryRouter initialEntries={["/cart"]}>
@@ -24,7 +24,7 @@ describe("the cart page", () => {
       </MemoryRouter>,
     );
     expect(screen.getByText("Items from 2 stores: the checkout places one order with each.")).toBeTruthy();
-    expect(screen.getByText("Order 1 — store aaaaaaaa")).toBeTruthy();
+    expect(screen.getByText("Order 1 — Tea House")).toBeTruthy();
     expect(screen.getByText("Order 2 — store bbbbbbbb")).toBeTruthy();
     expect(screen.getByText("Total €22.00")).toBeTruthy();
     expect(screen.getAllByRole("link", { name: "Sign in" })).toHaveLength(2);

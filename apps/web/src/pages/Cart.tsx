@@ -65,7 +65,7 @@ export function CartView() {
       <p>{groups.length > 1 ? `Items from ${groups.length} stores: the checkout places one order with each.` : "All items come from one store."}</p>
       {groups.map((group, index) => (
         <table key={group.vendorId}>
-          <caption>Order {index + 1} — store {group.vendorId.slice(-8)}</caption>
+          <caption>Order {index + 1} — {group.vendorName}</caption>
           <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">Price</th></tr></thead>
           <tbody>
             {group.lines.map((line) => {

@@ -10,7 +10,7 @@ const Products = graphql(`
   query Products($search: String, $category: ID, $vendor: String, $minPrice: Int, $maxPrice: Int, $inStock: Boolean, $after: String) {
     products(search: $search, category: $category, vendor: $vendor, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, first: 12, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes { id vendorId title price { amount currency } availability }
+      nodes { id vendorId vendorName title price { amount currency } availability }
     }
   }
 `);
@@ -22,7 +22,7 @@ const Categories = graphql(`
 const ProductDetail = graphql(`
   query ProductDetail($id: ID!) {
     product(id: $id) {
-      id vendorId title description price { amount currency }
+      id vendorId vendorName title description price { amount currency }
       variants { sku availability price { amount currency } options { name value } }
     }
   }
@@ -123,6 +123,7 @@ function ProductPage({ variables, last, onMore }: PageProps) {
       {connection?.nodes.map((p) => (
         <li key={p.id} className="card">
           <h2><Link to={`/product/${p.id}`}>{p.title}</Link></h2>
+          <p className="muted">from {p.vendorName}</p>
           <p>{money(p.price.amount, p.price.currency)}</p>
           <p className={p.availability > 0 ? "ok" : "muted"}>{p.availability > 0 ? `${p.availability} in stock` : "Out of stock"}</p>
         </li>
@@ -149,6 +150,7 @@ export function ProductView() {
   return (
     <article aria-labelledby="product-title">
       <h1 id="product-title">{product.title}</h1>
+      <p className="muted">Sold by {product.vendorName}</p>
       <p>{product.description}</p>
       <table>
         <caption>Variants</caption>
@@ -165,7 +167,7 @@ export function ProductView() {
                   type="button"
                   disabled={v.availability <= 0}
                   onClick={() => {
-                    addLine({ productId: product.id, sku: v.sku, title: product.title, vendorId: product.vendorId, unitPrice: v.price.amount, currency: v.price.currency, quantity: 1 });
+                    addLine({ productId: product.id, sku: v.sku, title: product.title, vendorId: product.vendorId, vendorName: product.vendorName, unitPrice: v.price.amount, currency: v.price.currency, quantity: 1 });
                     setAdded(v.sku);
                   }}
                 >
