@@ -650,3 +650,100 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
         json!({ "onHand": 8, "reserved": 4, "available": 4 })
     );
 }
+
+#[tokio::test]
+async fn a_checkout_that_stopped_half_way_is_settled_by_a_later_retry_of_its_key() {
+    use mongodb::bson::{doc, Document};
+
+    let shop = shop(10).await;
+    let buyer = customer(&shop.app, "stale@example.com").await;
+    let db = souk_gateway::app::mongo_database(&shop.app.mongo.url)
+        .await
+        .expect("mongo");
+    let claims = db.collection::<Document>(souk_orders::store::checkouts::COLLECTION);
+    let ids = |body: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = body["data"]["checkout"]["orders"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|o| o["id"].as_str().expect("id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (_, first) = shop
+        .app
+        .gql(Some(&buyer), CHECKOUT, cart(&shop, &[1, 1], "k-stale"))
+        .await;
+    let placed = ids(&first);
+    assert_eq!(placed.len(), 2, "{first}");
+
+    // The process died after its orders were reserved, before the claim completed.
+    let stopped = |minutes_ago: i64, checkout_id: Option<&str>| {
+        let mut set = doc! {
+            "status": "started",
+            "created_at": mongodb::bson::DateTime::from_millis(
+                (chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).timestamp_millis(),
+            ),
+        };
+        if let Some(id) = checkout_id {
+            set.insert("checkout_id", id);
+        }
+        doc! { "$set": set, "$unset": { "orders": "" } }
+    };
+    let claim = doc! { "_id": { "$regex": ":k-stale$" } };
+    claims
+        .update_one(claim.clone(), stopped(1, None))
+        .await
+        .expect("stop");
+    let (_, recent) = shop
+        .app
+        .gql(Some(&buyer), CHECKOUT, cart(&shop, &[1, 1], "k-stale"))
+        .await;
+    assert_eq!(
+        code(&recent),
+        Some("CHECKOUT_IN_PROGRESS"),
+        "a minute old: may still be running"
+    );
+
+    claims
+        .update_one(claim.clone(), stopped(10, None))
+        .await
+        .expect("stop");
+    let (_, settled) = shop
+        .app
+        .gql(Some(&buyer), CHECKOUT, cart(&shop, &[1, 1], "k-stale"))
+        .await;
+    assert_eq!(
+        ids(&settled),
+        placed,
+        "the retry answers the orders the first attempt placed"
+    );
+    let record = claims
+        .find_one(claim.clone())
+        .await
+        .expect("find")
+        .expect("claim");
+    assert_eq!(record.get_str("status").ok(), Some("completed"));
+    assert_eq!(
+        stock(&shop, 0, "SKU-A").await["reserved"],
+        1,
+        "nothing reserved twice"
+    );
+
+    // Nothing of an attempt was written before it died: the key is free again.
+    claims
+        .update_one(claim.clone(), stopped(10, Some("never-written")))
+        .await
+        .expect("stop");
+    let (_, again) = shop
+        .app
+        .gql(Some(&buyer), CHECKOUT, cart(&shop, &[1, 1], "k-stale"))
+        .await;
+    let fresh = ids(&again);
+    assert_eq!(fresh.len(), 2, "{again}");
+    assert!(
+        fresh.iter().all(|id| !placed.contains(id)),
+        "a new checkout"
+    );
+}

@@ -110,6 +110,11 @@ fn order_id(order: &Order) -> Result<OrderId, InternalError> {
 }
 
 /// The reservation request for an order's lines.
+/// How old a claimed, unfinished checkout must be before a retry with its key
+/// settles it from its orders (the reconciler repairs stalled orders within a
+/// minute by default).
+const STALE_CLAIM: chrono::Duration = chrono::Duration::minutes(5);
+
 pub(crate) fn reservation(order: &Order, ttl: Ttl) -> Result<ReservationRequest, InternalError> {
     let lines = order
         .lines
@@ -191,6 +196,47 @@ impl MongoOrders {
             inventory,
             ttl,
         }
+    }
+
+    async fn orders_by_ids(&self, ids: &[String]) -> Result<Vec<Order>, CheckoutError> {
+        let mut found = Vec::new();
+        for id in ids {
+            let id = ObjectId::parse_str(id).map_err(|e| InternalError(Box::new(e)))?;
+            if let Some(order) = orders::get_any(&self.collection(), id).await? {
+                found.push(order);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Settles a claim whose checkout stopped half-way long ago: once the
+    /// reconciler has reserved its orders, the claim completes with them; when
+    /// none stands (never written, or all cancelled), the key is given back.
+    /// Orders still being repaired keep it in progress.
+    async fn recover(
+        &self,
+        customer: &str,
+        key: &str,
+        checkout_id: &str,
+    ) -> Result<Option<Vec<String>>, CheckoutError> {
+        let placed = checkouts::orders_of(&self.collection(), customer, checkout_id).await?;
+        let standing: Vec<_> = placed
+            .iter()
+            .filter(|(_, status, _)| status != "cancelled" && status != "expired")
+            .collect();
+        if standing.is_empty() {
+            checkouts::forget(&self.checkouts(), customer, key).await?;
+            return Ok(None);
+        }
+        if standing
+            .iter()
+            .any(|(_, status, reserved)| status == "pending" && !reserved)
+        {
+            return Err(CheckoutError::InProgress);
+        }
+        let ids: Vec<String> = standing.iter().map(|(id, _, _)| id.clone()).collect();
+        checkouts::complete(&self.checkouts(), customer, key, &ids).await?;
+        Ok(Some(ids))
     }
 
     pub(crate) fn collection(&self) -> Collection<Document> {
@@ -476,26 +522,25 @@ impl Orders for MongoOrders {
         .await?
         {
             return match earlier {
-                Earlier::Started { payload: p }
+                Earlier::Started { payload: p, .. }
                 | Earlier::Completed { payload: p, .. }
                 | Earlier::Failed { payload: p, .. }
                     if p != payload =>
                 {
                     Err(CheckoutError::IdempotencyConflict)
                 }
-                Earlier::Completed { orders: ids, .. } => {
-                    let mut found = Vec::new();
-                    for id in ids {
-                        let id =
-                            ObjectId::parse_str(&id).map_err(|e| InternalError(Box::new(e)))?;
-                        if let Some(order) = orders::get_any(&self.collection(), id).await? {
-                            found.push(order);
-                        }
-                    }
-                    Ok(found)
-                }
+                Earlier::Completed { orders: ids, .. } => self.orders_by_ids(&ids).await,
                 Earlier::Failed { failure, .. } => {
                     Err(CheckoutError::Insufficient(shortages_from_json(&failure)))
+                }
+                Earlier::Started {
+                    checkout_id, since, ..
+                } if Utc::now() - since > STALE_CLAIM => {
+                    match self.recover(&request.customer, key, &checkout_id).await? {
+                        Some(ids) => self.orders_by_ids(&ids).await,
+                        // Nothing of it stands: the key is free again.
+                        None => Box::pin(self.checkout(request)).await,
+                    }
                 }
                 Earlier::Started { .. } => Err(CheckoutError::InProgress),
             };

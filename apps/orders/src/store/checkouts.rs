@@ -12,8 +12,13 @@ pub const COLLECTION: &str = "checkouts";
 /// What happened to an earlier checkout with the same key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Earlier {
-    /// Still running (or stopped half-way; the reconciler repairs its orders).
-    Started { payload: String },
+    /// Still running, or stopped half-way (the reconciler repairs its orders):
+    /// `since` tells which.
+    Started {
+        payload: String,
+        checkout_id: String,
+        since: chrono::DateTime<chrono::Utc>,
+    },
     Completed {
         payload: String,
         orders: Vec<String>,
@@ -68,7 +73,17 @@ pub async fn claim(
                     payload,
                     failure: earlier.get_str("failure").unwrap_or_default().to_string(),
                 },
-                _ => Earlier::Started { payload },
+                _ => Earlier::Started {
+                    payload,
+                    checkout_id: earlier
+                        .get_str("checkout_id")
+                        .unwrap_or_default()
+                        .to_string(),
+                    since: earlier
+                        .get_datetime("created_at")
+                        .map(super::to_chrono)
+                        .unwrap_or_else(|_| chrono::Utc::now()),
+                },
             }))
         }
         Err(err) => Err(err.into()),
@@ -103,6 +118,30 @@ pub async fn fail(
         )
         .await?;
     Ok(())
+}
+
+/// The ids of a checkout's orders (across vendors), for a stale claim's repair.
+pub async fn orders_of(
+    orders: &Collection<Document>,
+    customer: &str,
+    checkout_id: &str,
+) -> Result<Vec<(String, String, bool)>, InternalError> {
+    use futures::TryStreamExt;
+    let found: Vec<Document> = orders
+        .find(doc! { "customer_id": customer, "checkout_id": checkout_id })
+        .await?
+        .try_collect()
+        .await?;
+    Ok(found
+        .iter()
+        .filter_map(|o| {
+            Some((
+                o.get_object_id("_id").ok()?.to_hex(),
+                o.get_str("status").ok()?.to_string(),
+                o.get_bool("reserved").unwrap_or(false),
+            ))
+        })
+        .collect())
 }
 
 /// Gives a key back (a checkout refused before anything was written).
