@@ -235,21 +235,25 @@ pub async fn insert(orders: &TenantCollection, order: &Order) -> Result<(), Inte
     .await
 }
 
-/// Runs a transaction again (up to three times in all) when MongoDB labels its
-/// failure transient: a write conflict with a concurrent transaction, an election.
+/// Runs a transaction again when MongoDB labels its failure transient (a write
+/// conflict with a concurrent transaction on the same order, an election): up
+/// to ten attempts, waiting a little longer each time. A retried transition then
+/// finds the order changed and answers a conflict.
 async fn retry_transient<T, F, Fut>(mut attempt: F) -> Result<T, InternalError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ScopeError>>,
 {
-    let mut tries = 0;
+    let mut tries: u32 = 0;
     loop {
         tries += 1;
         match attempt().await {
             Err(ScopeError::Mongo(err))
-                if tries < 3 && err.contains_label(TRANSIENT_TRANSACTION_ERROR) =>
+                if tries < 10 && err.contains_label(TRANSIENT_TRANSACTION_ERROR) =>
             {
-                tracing::debug!(error = %err, "transient transaction failure; retrying");
+                tracing::debug!(error = %err, tries, "transient transaction failure; retrying");
+                let wait = 2_u64.saturating_pow(tries).min(100) + rand::random::<u64>() % 5;
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
             other => return other.map_err(InternalError::from),
         }
