@@ -18,6 +18,7 @@ use crate::store::{self, SubscriptionUpdate};
 use crate::stripe::StripeBilling;
 use crate::webhook::StripeEvent;
 use souk_tenants::audit::{self, Entry};
+use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::{PlatformTx, TenantId, TenantTx};
 
 #[derive(Debug, thiserror::Error)]
@@ -55,11 +56,20 @@ pub enum Delivery {
     Ignored,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Billing {
     pool: PgPool,
     stripe: Option<StripeBilling>,
     gate: Option<Arc<Gate>>,
+    tenancy: Option<Arc<dyn Tenancy>>,
+}
+
+impl std::fmt::Debug for Billing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Billing")
+            .field("stripe", &self.stripe)
+            .finish_non_exhaustive()
+    }
 }
 
 fn subscription_event(before: &str, after: &Subscription) -> serde_json::Value {
@@ -77,7 +87,26 @@ fn subscription_event(before: &str, after: &Subscription) -> serde_json::Value {
 
 impl Billing {
     pub fn new(pool: PgPool, stripe: Option<StripeBilling>, gate: Option<Arc<Gate>>) -> Self {
-        Self { pool, stripe, gate }
+        Self {
+            pool,
+            stripe,
+            gate,
+            tenancy: None,
+        }
+    }
+
+    /// Names Stripe customers after their vendors (else after the tenant id).
+    pub fn with_tenancy(mut self, tenancy: Arc<dyn Tenancy>) -> Self {
+        self.tenancy = Some(tenancy);
+        self
+    }
+
+    async fn customer_name(&self, tenant: TenantId) -> String {
+        let vendor = match &self.tenancy {
+            Some(tenancy) => tenancy.vendor(tenant).await.ok().flatten(),
+            None => None,
+        };
+        vendor.map_or_else(|| tenant.to_string(), |v| v.name)
     }
 
     pub async fn plans(&self, include_retired: bool) -> Result<Vec<Plan>, BillingError> {
@@ -171,7 +200,6 @@ impl Billing {
         &self,
         tenant: TenantId,
         code: &str,
-        customer_name: &str,
     ) -> Result<Subscription, BillingError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let current = self.locked(&mut tx).await?;
@@ -203,7 +231,7 @@ impl Billing {
         audit::record(&mut tx, Some(tenant), entry).await?;
         tx.commit().await?;
         self.forget(tenant);
-        self.sync_stripe(&changed, &plan, customer_name).await;
+        self.sync_stripe(&changed, &plan).await;
         Ok(changed)
     }
 
@@ -244,15 +272,19 @@ impl Billing {
     /// Brings Stripe to the subscription's plan: a customer once, then a
     /// subscription to the plan's price, or a pro-rated price change. Plans without
     /// a Stripe price are billed from Souk's own data alone.
-    async fn sync_stripe(&self, subscription: &Subscription, plan: &Plan, customer_name: &str) {
+    /// Returns whether Stripe is now in step.
+    async fn sync_stripe(&self, subscription: &Subscription, plan: &Plan) -> bool {
         let (Some(stripe), Some(price)) = (&self.stripe, &plan.stripe_price_id) else {
-            return;
+            return true;
         };
         let tenant = subscription.tenant;
         let result = async {
             let customer = match &subscription.stripe_customer_id {
                 Some(customer) => customer.clone(),
-                None => stripe.create_customer(tenant, customer_name).await?,
+                None => {
+                    let name = self.customer_name(tenant).await;
+                    stripe.create_customer(tenant, &name).await?
+                }
             };
             let (id, item) = match &subscription.stripe_subscription_id {
                 Some(id) => {
@@ -274,15 +306,45 @@ impl Billing {
         .await;
         match result {
             Ok((customer, id, item)) => {
-                if let Err(err) = self
+                match self
                     .remember_stripe(tenant, &customer, &id, item.as_deref())
                     .await
                 {
-                    tracing::error!(error = %err, tenant_id = %tenant, "Stripe ids not saved");
+                    Ok(()) => true,
+                    Err(err) => {
+                        tracing::error!(error = %err, tenant_id = %tenant, "Stripe ids not saved");
+                        false
+                    }
                 }
             }
-            Err(err) => tracing::error!(error = %err, tenant_id = %tenant, "Stripe not updated"),
+            Err(err) => {
+                tracing::error!(error = %err, tenant_id = %tenant, "Stripe not updated; retried later");
+                false
+            }
         }
+    }
+
+    /// Creates the Stripe subscriptions that a failed call left missing (a paid
+    /// plan with a Stripe price, no Stripe subscription yet), under the same
+    /// idempotency keys as the first attempt. Returns how many are now in step.
+    pub async fn sync_unsynced(&self) -> Result<usize, BillingError> {
+        if self.stripe.is_none() {
+            return Ok(0);
+        }
+        let tenants = {
+            let mut tx = PlatformTx::begin(&self.pool).await?;
+            let tenants = store::unsynced(&mut tx, 100).await?;
+            tx.commit().await?;
+            tenants
+        };
+        let mut synced = 0;
+        for tenant in tenants {
+            let (subscription, plan) = self.subscription(tenant).await?;
+            if self.sync_stripe(&subscription, &plan).await {
+                synced += 1;
+            }
+        }
+        Ok(synced)
     }
 
     async fn stripe_item(&self, tenant: TenantId) -> Option<String> {
@@ -441,6 +503,9 @@ impl Billing {
             tokio::select! {
                 () = stop.cancelled() => return,
                 _ = ticks.tick() => {
+                    if let Err(err) = self.sync_unsynced().await {
+                        tracing::warn!(error = %err, "Stripe subscriptions not brought in step");
+                    }
                     if let Err(err) = self.report_usage_once().await {
                         tracing::warn!(error = %err, "usage reporting failed");
                     }

@@ -400,3 +400,19 @@ pub async fn mark_reported(conn: &mut PgConnection, identifier: &str) -> sqlx::R
         .await?;
     Ok(())
 }
+
+/// Tenants on a plan with a Stripe price whose Stripe subscription was never
+/// created (platform scope).
+pub async fn unsynced(conn: &mut PgConnection, max: i64) -> sqlx::Result<Vec<TenantId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT s.tenant_id FROM billing.subscriptions s \
+         JOIN billing.plans p ON p.code = s.plan_code \
+         WHERE p.stripe_price_id IS NOT NULL AND s.stripe_subscription_id IS NULL \
+           AND s.status <> 'canceled' \
+         ORDER BY s.updated_at LIMIT $1",
+    )
+    .bind(max)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(TenantId::from_uuid).collect())
+}

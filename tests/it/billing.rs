@@ -816,3 +816,103 @@ async fn a_graceful_shutdown_flushes_what_was_counted_since_the_last_flush() {
     app.begin_shutdown().await.expect("join").expect("stopped");
     assert_eq!(counted(&app, tenant).await, 7);
 }
+
+#[tokio::test]
+async fn a_stripe_subscription_that_failed_to_be_created_is_created_later_with_the_same_key() {
+    use std::sync::Arc;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let stripe = MockServer::start().await;
+    // Stripe is away for the whole first attempt, retries included.
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({ "error": { "type": "api_error", "message": "away" } })),
+        )
+        .up_to_n_times(4)
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "id": "cus_7", "object": "customer" })),
+        )
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "sub_7", "object": "subscription", "items": { "object": "list", "data": [{ "id": "si_7" }] } })))
+        .mount(&stripe)
+        .await;
+    let app = TestApp::spawn_with(&format!(
+        "stripe_secret_key = 'sk_test_double'\nstripe_api_base = '{}'\nusage_report_interval_secs = 3600",
+        stripe.uri()
+    ))
+    .await;
+    let mut paid = plan_input(100, 100, 1000, "BILL");
+    paid["stripePriceId"] = json!("price_starter");
+    create_plan(&app, "paid", paid).await;
+    let tenant = app.create_tenant().await;
+    let owner = app.token(Role::Owner, Some(tenant));
+    let (_, body) = app.gql(Some(&owner), CHANGE, json!({ "p": "paid" })).await;
+    assert_eq!(
+        body["data"]["changePlan"]["plan"]["code"], "paid",
+        "Souk's change stands: {body}"
+    );
+    let linked = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT stripe_subscription_id FROM billing.subscriptions WHERE tenant_id = $1",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_one(&app.db.owner)
+        .await
+        .expect("subscription")
+    };
+    assert_eq!(linked().await, None);
+
+    // A later pass (any replica's background task) brings Stripe in step.
+    let tenancy = Arc::new(souk_tenants::vendors::service::PgTenancy::new(
+        app.db.app.clone(),
+        false,
+    ));
+    let replica = souk_billing::Billing::new(
+        app.db.app.clone(),
+        Some(
+            souk_billing::stripe::StripeBilling::new(
+                "sk_test_double",
+                Some(&stripe.uri()),
+                "souk_api_requests",
+            )
+            .expect("client"),
+        ),
+        None,
+    )
+    .with_tenancy(tenancy);
+    assert_eq!(replica.sync_unsynced().await.expect("sync"), 1);
+    assert_eq!(linked().await.as_deref(), Some("sub_7"));
+    assert_eq!(
+        replica.sync_unsynced().await.expect("sync"),
+        0,
+        "nothing left to do"
+    );
+
+    let customers: Vec<(String, String, String)> = recorded(&stripe)
+        .await
+        .into_iter()
+        .filter(|(path, _, _)| path == "/v1/customers")
+        .collect();
+    assert_eq!(
+        customers.len(),
+        5,
+        "four failed attempts, then one that worked"
+    );
+    assert!(
+        customers
+            .iter()
+            .all(|c| c.1 == customers[0].1 && c.2 == customers[0].2),
+        "every attempt is the same request under the same idempotency key: {customers:?}"
+    );
+}

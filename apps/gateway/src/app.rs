@@ -161,7 +161,9 @@ impl Application {
                 },
             ))
         });
-        let billing = Arc::new(Billing::new(pool.clone(), stripe, gate.clone()));
+        let billing = Arc::new(
+            Billing::new(pool.clone(), stripe, gate.clone()).with_tenancy(tenancy.clone()),
+        );
         let services = Services {
             orders: Arc::new(orders.clone()),
             catalog,

@@ -11,7 +11,6 @@ use crate::domain::{Period, PlanDraft};
 use crate::service::{Billing, BillingError};
 use objects::{InvoicePreviewView, PlanInput, PlanView, SubscriptionView, UsageView};
 use souk_tenants::api::{principal, service, ApiError};
-use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::{AccessError, Role, TenantId};
 
 fn billing<'a>(ctx: &'a Context<'_>) -> Result<&'a std::sync::Arc<Billing>, ApiError> {
@@ -226,18 +225,9 @@ impl BillingMutation {
         tenant: Option<ID>,
     ) -> Result<SubscriptionView> {
         let tenant = whose(ctx, tenant, false)?;
-        let name = match ctx.data_opt::<std::sync::Arc<dyn Tenancy>>() {
-            Some(tenancy) => tenancy
-                .vendor(tenant)
-                .await
-                .ok()
-                .flatten()
-                .map_or_else(|| tenant.to_string(), |v| v.name),
-            None => tenant.to_string(),
-        };
         let billing = billing(ctx)?;
         billing
-            .change_plan(tenant, plan.trim(), &name)
+            .change_plan(tenant, plan.trim())
             .await
             .map_err(ApiError::from)?;
         let (subscription, plan) = billing.subscription(tenant).await.map_err(ApiError::from)?;
