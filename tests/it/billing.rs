@@ -628,33 +628,34 @@ async fn recorded(stripe: &wiremock::MockServer) -> Vec<(String, String, String)
         .collect()
 }
 
-#[tokio::test]
-async fn a_stripe_double_receives_customer_subscription_and_meter_events_with_stable_keys() {
+/// A Stripe double: the customer endpoint fails `failures` times with `status`,
+/// then creates `cus_<n>`; subscriptions create `sub_<n>` with item `si_<n>`;
+/// meter events are accepted.
+async fn stripe_double(failures: u64, status: u16, n: u32) -> wiremock::MockServer {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     let stripe = MockServer::start().await;
-    // The first customer call fails; the retry carries the same idempotency key.
     Mock::given(method("POST"))
         .and(path("/v1/customers"))
         .respond_with(
-            ResponseTemplate::new(500)
-                .set_body_json(json!({ "error": { "type": "api_error", "message": "boom" } })),
+            ResponseTemplate::new(status)
+                .set_body_json(json!({ "error": { "type": "api_error", "message": "away" } })),
         )
-        .up_to_n_times(1)
+        .up_to_n_times(failures)
         .mount(&stripe)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/customers"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({ "id": "cus_1", "object": "customer" })),
+                .set_body_json(json!({ "id": format!("cus_{n}"), "object": "customer" })),
         )
         .mount(&stripe)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/subscriptions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "sub_1", "object": "subscription", "items": { "object": "list", "data": [{ "id": "si_1" }] } })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": format!("sub_{n}"), "object": "subscription", "items": { "object": "list", "data": [{ "id": format!("si_{n}") }] } })))
         .mount(&stripe)
         .await;
     Mock::given(method("POST"))
@@ -664,15 +665,27 @@ async fn a_stripe_double_receives_customer_subscription_and_meter_events_with_st
         ))
         .mount(&stripe)
         .await;
+    stripe
+}
 
+/// A platform talking to `stripe`, with a plan `paid` on Stripe price `price`.
+async fn on_stripe(stripe: &wiremock::MockServer, price: &str) -> TestApp {
     let app = TestApp::spawn_with(&format!(
         "stripe_secret_key = 'sk_test_double'\nstripe_api_base = '{}'\nusage_report_interval_secs = 3600",
         stripe.uri()
     ))
     .await;
     let mut paid = plan_input(100, 100, 1000, "BILL");
-    paid["stripePriceId"] = json!("price_growth");
+    paid["stripePriceId"] = json!(price);
     create_plan(&app, "paid", paid).await;
+    app
+}
+
+#[tokio::test]
+async fn a_stripe_double_receives_customer_subscription_and_meter_events_with_stable_keys() {
+    // The first customer call fails; the retry carries the same idempotency key.
+    let stripe = stripe_double(1, 500, 1).await;
+    let app = on_stripe(&stripe, "price_growth").await;
     let tenant = app.create_tenant().await;
     let owner = app.token(Role::Owner, Some(tenant));
     let (_, body) = app.gql(Some(&owner), CHANGE, json!({ "p": "paid" })).await;
@@ -820,41 +833,10 @@ async fn a_graceful_shutdown_flushes_what_was_counted_since_the_last_flush() {
 #[tokio::test]
 async fn a_stripe_subscription_that_failed_to_be_created_is_created_later_with_the_same_key() {
     use std::sync::Arc;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    let stripe = MockServer::start().await;
     // Stripe is away for the whole first attempt, retries included.
-    Mock::given(method("POST"))
-        .and(path("/v1/customers"))
-        .respond_with(
-            ResponseTemplate::new(503)
-                .set_body_json(json!({ "error": { "type": "api_error", "message": "away" } })),
-        )
-        .up_to_n_times(4)
-        .mount(&stripe)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/customers"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "id": "cus_7", "object": "customer" })),
-        )
-        .mount(&stripe)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "sub_7", "object": "subscription", "items": { "object": "list", "data": [{ "id": "si_7" }] } })))
-        .mount(&stripe)
-        .await;
-    let app = TestApp::spawn_with(&format!(
-        "stripe_secret_key = 'sk_test_double'\nstripe_api_base = '{}'\nusage_report_interval_secs = 3600",
-        stripe.uri()
-    ))
-    .await;
-    let mut paid = plan_input(100, 100, 1000, "BILL");
-    paid["stripePriceId"] = json!("price_starter");
-    create_plan(&app, "paid", paid).await;
+    let stripe = stripe_double(4, 503, 7).await;
+    let app = on_stripe(&stripe, "price_starter").await;
     let tenant = app.create_tenant().await;
     let owner = app.token(Role::Owner, Some(tenant));
     let (_, body) = app.gql(Some(&owner), CHANGE, json!({ "p": "paid" })).await;
