@@ -217,6 +217,8 @@ pub struct Subscription {
     pub cancel_at_period_end: bool,
     pub stripe_customer_id: Option<String>,
     pub stripe_subscription_id: Option<String>,
+    /// The Stripe subscription item carrying the plan's price.
+    pub stripe_item_id: Option<String>,
     pub version: i64,
 }
 

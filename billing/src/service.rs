@@ -181,18 +181,39 @@ impl Billing {
         Self::roll(tx, current, Utc::now()).await
     }
 
+    /// The plan a subscription is on.
+    async fn plan_of(tx: &mut TenantTx, subscription: &Subscription) -> Result<Plan, BillingError> {
+        store::plan(tx, &subscription.plan_code)
+            .await?
+            .ok_or_else(|| BillingError::UnknownPlan(subscription.plan_code.clone()))
+    }
+
+    /// The subscription and its plan in `tx`. Read without a lock; only a
+    /// subscription whose period ended is locked and moved on.
+    async fn current(&self, tx: &mut TenantTx) -> Result<(Subscription, Plan), BillingError> {
+        let tenant = tx.tenant();
+        let read = store::subscription(tx, tenant, false)
+            .await?
+            .ok_or(BillingError::NoSubscription)?;
+        let subscription = if Utc::now() >= read.period_end && read.stripe_subscription_id.is_none()
+        {
+            self.locked(tx).await?
+        } else {
+            read
+        };
+        let plan = Self::plan_of(tx, &subscription).await?;
+        Ok((subscription, plan))
+    }
+
     /// The tenant's subscription and the plan it is on.
     pub async fn subscription(
         &self,
         tenant: TenantId,
     ) -> Result<(Subscription, Plan), BillingError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let subscription = self.locked(&mut tx).await?;
-        let plan = store::plan(&mut tx, &subscription.plan_code)
-            .await?
-            .ok_or_else(|| BillingError::UnknownPlan(subscription.plan_code.clone()))?;
+        let current = self.current(&mut tx).await?;
         tx.commit().await?;
-        Ok((subscription, plan))
+        Ok(current)
     }
 
     /// Moves the tenant to `code` now; the invoice pro-rates the period.
@@ -200,7 +221,7 @@ impl Billing {
         &self,
         tenant: TenantId,
         code: &str,
-    ) -> Result<Subscription, BillingError> {
+    ) -> Result<(Subscription, Plan), BillingError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let current = self.locked(&mut tx).await?;
         let plan = store::plan(&mut tx, code)
@@ -209,7 +230,7 @@ impl Billing {
         if current.plan_code == plan.code && current.status != SubscriptionStatus::Canceled {
             // Already there: an idempotent answer, nothing recorded.
             tx.commit().await?;
-            return Ok(current);
+            return Ok((current, plan));
         }
         if plan.retired_at.is_some() {
             return Err(BillingError::PlanRetired(plan.code));
@@ -232,16 +253,20 @@ impl Billing {
         tx.commit().await?;
         self.forget(tenant);
         self.sync_stripe(&changed, &plan).await;
-        Ok(changed)
+        Ok((changed, plan))
     }
 
     /// Ends the subscription at the end of its period.
-    pub async fn cancel_plan(&self, tenant: TenantId) -> Result<Subscription, BillingError> {
+    pub async fn cancel_plan(
+        &self,
+        tenant: TenantId,
+    ) -> Result<(Subscription, Plan), BillingError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let current = self.locked(&mut tx).await?;
+        let plan = Self::plan_of(&mut tx, &current).await?;
         if current.cancel_at_period_end || current.status == SubscriptionStatus::Canceled {
             tx.commit().await?;
-            return Ok(current);
+            return Ok((current, plan));
         }
         let update = SubscriptionUpdate {
             cancel_at_period_end: Some(true),
@@ -260,7 +285,7 @@ impl Billing {
                 tracing::error!(error = %err, tenant_id = %tenant, "Stripe cancellation failed");
             }
         }
-        Ok(changed)
+        Ok((changed, plan))
     }
 
     fn forget(&self, tenant: TenantId) {
@@ -288,7 +313,7 @@ impl Billing {
             };
             let (id, item) = match &subscription.stripe_subscription_id {
                 Some(id) => {
-                    let item = self.stripe_item(tenant).await;
+                    let item = subscription.stripe_item_id.clone();
                     stripe
                         .change_price(tenant, id, item.as_deref(), price, subscription.version)
                         .await?;
@@ -347,18 +372,6 @@ impl Billing {
         Ok(synced)
     }
 
-    async fn stripe_item(&self, tenant: TenantId) -> Option<String> {
-        let mut tx = TenantTx::begin(&self.pool, tenant).await.ok()?;
-        let item: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT stripe_item_id FROM billing.subscriptions WHERE tenant_id = $1",
-        )
-        .bind(tenant.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await
-        .ok()?;
-        item.flatten()
-    }
-
     async fn remember_stripe(
         &self,
         tenant: TenantId,
@@ -367,31 +380,15 @@ impl Billing {
         item: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        sqlx::query(
-            "UPDATE billing.subscriptions SET stripe_customer_id = $2, stripe_subscription_id = $3, \
-             stripe_item_id = coalesce($4, stripe_item_id), updated_at = now() WHERE tenant_id = $1",
-        )
-        .bind(tenant.as_uuid())
-        .bind(customer)
-        .bind(subscription)
-        .bind(item)
-        .execute(&mut *tx)
-        .await?;
+        store::link_stripe(&mut tx, tenant, customer, subscription, item).await?;
         tx.commit().await
     }
 
     /// The tenant's requests in `period`, per day.
     pub async fn usage(&self, tenant: TenantId, period: Period) -> Result<Usage, BillingError> {
-        let (subscription, plan) = self.subscription(tenant).await?;
-        let _ = subscription;
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let days = store::daily_usage(
-            &mut tx,
-            tenant,
-            period.first_day(),
-            period.next().first_day(),
-        )
-        .await?;
+        let (_, plan) = self.current(&mut tx).await?;
+        let days = daily(&mut tx, period).await?;
         tx.commit().await?;
         Ok(Usage {
             period,
@@ -407,11 +404,11 @@ impl Billing {
         tenant: TenantId,
         period: Period,
     ) -> Result<InvoicePreview, BillingError> {
-        let usage = self.usage(tenant, period).await?;
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let requests = daily(&mut tx, period).await?.iter().map(|(_, n)| n).sum();
         let held = store::plans_held(&mut tx, tenant, period.start(), period.end()).await?;
         tx.commit().await?;
-        Ok(invoice_preview(period, &held, usage.requests))
+        Ok(invoice_preview(period, &held, requests))
     }
 
     /// Applies one verified Stripe event, once.
@@ -513,6 +510,12 @@ impl Billing {
             }
         }
     }
+}
+
+/// The transaction's tenant's requests per day of `period`.
+async fn daily(tx: &mut TenantTx, period: Period) -> Result<Vec<(NaiveDate, i64)>, sqlx::Error> {
+    let tenant = tx.tenant();
+    store::daily_usage(tx, tenant, period.first_day(), period.next().first_day()).await
 }
 
 /// Writes `update` and its `subscription.changed` event, in the caller's

@@ -129,7 +129,7 @@ pub async fn retire_plan(conn: &mut PgConnection, code: &str) -> sqlx::Result<Op
 }
 
 const SUBSCRIPTION_COLUMNS: &str = "tenant_id, plan_code, status, period_start, period_end, \
-    cancel_at_period_end, stripe_customer_id, stripe_subscription_id, version";
+    cancel_at_period_end, stripe_customer_id, stripe_subscription_id, stripe_item_id, version";
 
 #[derive(sqlx::FromRow)]
 struct SubscriptionRow {
@@ -141,6 +141,7 @@ struct SubscriptionRow {
     cancel_at_period_end: bool,
     stripe_customer_id: Option<String>,
     stripe_subscription_id: Option<String>,
+    stripe_item_id: Option<String>,
     version: i64,
 }
 
@@ -155,6 +156,7 @@ impl From<SubscriptionRow> for Subscription {
             cancel_at_period_end: row.cancel_at_period_end,
             stripe_customer_id: row.stripe_customer_id,
             stripe_subscription_id: row.stripe_subscription_id,
+            stripe_item_id: row.stripe_item_id,
             version: row.version,
         }
     }
@@ -233,6 +235,27 @@ pub async fn update_subscription(
     .fetch_one(conn)
     .await?;
     Ok(row.into())
+}
+
+/// Remembers the Stripe objects a subscription is billed through.
+pub async fn link_stripe(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: &str,
+    subscription: &str,
+    item: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE billing.subscriptions SET stripe_customer_id = $2, stripe_subscription_id = $3, \
+         stripe_item_id = coalesce($4, stripe_item_id), updated_at = now() WHERE tenant_id = $1",
+    )
+    .bind(tenant.as_uuid())
+    .bind(customer)
+    .bind(subscription)
+    .bind(item)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn record_plan_change(

@@ -225,12 +225,10 @@ impl BillingMutation {
         tenant: Option<ID>,
     ) -> Result<SubscriptionView> {
         let tenant = whose(ctx, tenant, false)?;
-        let billing = billing(ctx)?;
-        billing
+        let (subscription, plan) = billing(ctx)?
             .change_plan(tenant, plan.trim())
             .await
             .map_err(ApiError::from)?;
-        let (subscription, plan) = billing.subscription(tenant).await.map_err(ApiError::from)?;
         Ok(SubscriptionView { subscription, plan })
     }
 
@@ -238,9 +236,10 @@ impl BillingMutation {
     /// the end of the period.
     async fn cancel_plan(&self, ctx: &Context<'_>, tenant: Option<ID>) -> Result<SubscriptionView> {
         let tenant = whose(ctx, tenant, false)?;
-        let billing = billing(ctx)?;
-        billing.cancel_plan(tenant).await.map_err(ApiError::from)?;
-        let (subscription, plan) = billing.subscription(tenant).await.map_err(ApiError::from)?;
+        let (subscription, plan) = billing(ctx)?
+            .cancel_plan(tenant)
+            .await
+            .map_err(ApiError::from)?;
         Ok(SubscriptionView { subscription, plan })
     }
 }
