@@ -12,5 +12,6 @@ mod identity;
 mod inventory;
 mod operations;
 mod orders;
+mod state_machine;
 mod support;
 mod vendors;

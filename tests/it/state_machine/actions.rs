@@ -1,0 +1,354 @@
+//! The random steps. Each one calls the public API and holds its answer against
+//! the model: what must succeed, what must fail, and what it did to the books.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::world::{Direct, Hold, Order, World};
+use crate::orders::CHECKOUT;
+
+const RESERVE: &str = "mutation($o: String!, $l: [ReservationLineInput!]!, $t: Int) {
+    reserveStock(orderId: $o, lines: $l, ttlSeconds: $t) { status expiresAt lines { sku quantity } } }";
+const STATUS: &str = "mutation($id: ID!, $s: OrderStatus!) {
+    changeOrderStatus(id: $id, status: $s) { status } }";
+/// A hold's expiry is judged by the database's clock, read during the call; a
+/// margin covers the two clocks' reading at slightly different moments.
+const MARGIN_MS: i64 = 100;
+
+pub(crate) async fn random_step(world: &mut World) {
+    match world.rng.below(100) {
+        0..=17 => reserve(world).await,
+        18..=25 => settle(world, Settle::Release).await,
+        26..=33 => settle(world, Settle::Commit).await,
+        34..=39 => settle(world, Settle::Confirm).await,
+        40..=55 => checkout(world).await,
+        56..=66 => transition(world, "PAID").await,
+        67..=72 => transition(world, "PROCESSING").await,
+        73..=80 => transition(world, "SHIPPED").await,
+        81..=85 => transition(world, "CANCELLED").await,
+        86..=87 => transition(world, "REFUNDED").await,
+        88..=94 => adjust(world).await,
+        _ => wait(world).await,
+    }
+}
+
+fn lines_of(value: &Value) -> Vec<(String, i64)> {
+    value
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|l| {
+                    let sku = l["sku"].as_str().unwrap_or_default().to_string();
+                    (sku, l["quantity"].as_i64().unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One or two distinct SKUs of vendor `v`, 1 or 2 units each.
+fn random_lines(world: &mut World, v: usize) -> Vec<(String, i64)> {
+    let skus = world.vendors[v].skus.clone();
+    let first = world.rng.below(skus.len());
+    let mut chosen = vec![skus[first].clone()];
+    if world.rng.chance(40) {
+        chosen.push(skus[(first + 1) % skus.len()].clone());
+    }
+    chosen
+        .into_iter()
+        .map(|sku| (sku, world.rng.between(1, 2)))
+        .collect()
+}
+
+async fn reserve(world: &mut World) {
+    let v = world.rng.below(world.vendors.len());
+    let lines = random_lines(world, v);
+    let ttl = world.rng.between(1, 2);
+    let order_id = format!("direct-{}", world.step);
+    let wire: Vec<Value> = lines
+        .iter()
+        .map(|(sku, q)| json!({ "sku": sku, "quantity": q }))
+        .collect();
+    let token = world.vendors[v].token.clone();
+    let vars = json!({ "o": order_id, "l": wire, "t": ttl });
+    match world.call("reserve", &token, RESERVE, vars).await {
+        Ok(data) => {
+            let held = &data["reserveStock"];
+            if held["status"] != "ACTIVE" {
+                world.violation(format!("a new hold is not ACTIVE: {held}"));
+            }
+            let expires_at = held["expiresAt"]
+                .as_str()
+                .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+                .unwrap_or_else(Utc::now);
+            world.directs.push(Direct {
+                vendor: v,
+                order_id,
+                lines: lines_of(&held["lines"]),
+                state: Hold::Held,
+                confirmed: false,
+                expires_at,
+            });
+        }
+        Err(code) if code == "INSUFFICIENT_STOCK" => {}
+        Err(code) => world.violation(format!("reserveStock {lines:?} answered {code}")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    Release,
+    Commit,
+    Confirm,
+}
+
+impl Settle {
+    fn mutation(self) -> &'static str {
+        match self {
+            Settle::Release => "releaseReservation",
+            Settle::Commit => "commitReservation",
+            Settle::Confirm => "confirmReservation",
+        }
+    }
+}
+
+/// Release, commit or confirm a direct hold (mostly live ones, some closed).
+async fn settle(world: &mut World, how: Settle) {
+    if world.directs.is_empty() || (how == Settle::Confirm && !world.can_confirm) {
+        return;
+    }
+    let live: Vec<usize> = (0..world.directs.len())
+        .filter(|i| world.directs[*i].state == Hold::Held)
+        .collect();
+    let i = if !live.is_empty() && world.rng.chance(80) {
+        live[world.rng.below(live.len())]
+    } else {
+        world.rng.below(world.directs.len())
+    };
+    let name = how.mutation();
+    let query = format!("mutation($o: String!) {{ {name}(orderId: $o) {{ status }} }}");
+    let token = world.vendors[world.directs[i].vendor].token.clone();
+    let order_id = world.directs[i].order_id.clone();
+    let before = Utc::now();
+    let answer = world
+        .call(name, &token, &query, json!({ "o": order_id }))
+        .await;
+    let after = Utc::now();
+    let answer = answer.map(|data| data[name]["status"].as_str().unwrap_or("?").to_string());
+    settled(world, i, how, answer, (before, after));
+}
+
+/// Holds the answer to a settlement of direct hold `i` against the model.
+fn settled(
+    world: &mut World,
+    i: usize,
+    how: Settle,
+    answer: Result<String, String>,
+    (before, after): (DateTime<Utc>, DateTime<Utc>),
+) {
+    let hold = &world.directs[i];
+    let (state, confirmed, id) = (hold.state, hold.confirmed, hold.order_id.clone());
+    let margin = chrono::Duration::milliseconds(MARGIN_MS);
+    // Overdue for the whole call, or live for the whole call (by the database's clock).
+    let overdue = !confirmed && before > hold.expires_at + margin;
+    let live = state == Hold::Held && (confirmed || after < hold.expires_at - margin);
+    let expected = match how {
+        Settle::Release => "RELEASED",
+        Settle::Commit => "COMMITTED",
+        Settle::Confirm => "CONFIRMED",
+    };
+    match answer {
+        Ok(status) if status == expected => match (how, state) {
+            (_, Hold::Held) if overdue && how != Settle::Release => {
+                world.violation(format!("{id}: an overdue hold was {status}"));
+            }
+            (Settle::Release, Hold::Committed) | (Settle::Commit, Hold::Released) => {
+                world.violation(format!("{id}: a {state:?} hold was {status}"));
+            }
+            (Settle::Confirm, Hold::Released | Hold::Committed | Hold::Expired) => {
+                world.violation(format!("{id}: a {state:?} hold was {status}"));
+            }
+            (Settle::Commit, Hold::Expired) => {
+                world.violation(format!("{id}: an expired hold was {status}"));
+            }
+            (Settle::Release, Hold::Held) => world.directs[i].state = Hold::Released,
+            (Settle::Commit, Hold::Held) => {
+                world.directs[i].state = Hold::Committed;
+                let lines = world.directs[i].lines.clone();
+                world.ship_lines(&lines);
+            }
+            (Settle::Confirm, Hold::Held) => world.directs[i].confirmed = true,
+            _ => {}
+        },
+        Ok(status) if status == "EXPIRED" && !live => world.directs[i].state = Hold::Expired,
+        Ok(status) => world.violation(format!("{id}: {how:?} of a {state:?} hold: {status}")),
+        Err(code) if live => {
+            world.violation(format!("{id}: {how:?} of a live hold answered {code}"));
+        }
+        // An overdue hold may be refused (RESERVATION_EXPIRED, RESERVATION_CONFLICT).
+        Err(_) if state == Hold::Held && overdue => world.directs[i].state = Hold::Expired,
+        Err(_) => {}
+    }
+}
+
+async fn checkout(world: &mut World) {
+    let c = world.rng.below(world.customers.len());
+    let both = world.rng.chance(40);
+    let first = world.rng.below(world.vendors.len());
+    let chosen: Vec<usize> = if both {
+        (0..world.vendors.len()).collect()
+    } else {
+        vec![first]
+    };
+    let mut wire = Vec::new();
+    for v in chosen {
+        for (sku, quantity) in random_lines(world, v) {
+            let product = world.vendors[v].product.clone();
+            wire.push(json!({ "productId": product, "sku": sku, "quantity": quantity }));
+        }
+    }
+    let vars = json!({ "i": {
+        "lines": wire,
+        "shippingAddress": { "recipient": "Amira Haddad", "line1": "1 Souk St", "city": "Tunis", "postalCode": "1000", "country": "TN" },
+        "idempotencyKey": format!("checkout-{}", world.step),
+    } });
+    let token = world.customers[c].clone();
+    match world.call("checkout", &token, CHECKOUT, vars).await {
+        Ok(data) => {
+            for order in data["checkout"]["orders"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                placed(world, c, &order);
+            }
+        }
+        Err(code) if code == "INSUFFICIENT_STOCK" => {}
+        Err(code) => world.violation(format!("checkout answered {code}")),
+    }
+}
+
+fn placed(world: &mut World, customer: usize, order: &Value) {
+    let lines = lines_of(&order["lines"]);
+    let vendor = lines
+        .first()
+        .and_then(|(sku, _)| world.books.get(sku))
+        .map(|b| b.vendor)
+        .unwrap_or_default();
+    if order["status"] != "PENDING" || order["stockReserved"] != true {
+        world.violation(format!("a new order is not pending and reserved: {order}"));
+    }
+    world.orders.push(Order {
+        id: order["id"].as_str().unwrap_or_default().to_string(),
+        vendor,
+        customer,
+        lines,
+        status: "PENDING".into(),
+    });
+}
+
+/// The state an order must be in to move to `to` (one of several for cancel).
+fn from_states(to: &str) -> &'static [&'static str] {
+    match to {
+        "PAID" => &["PENDING"],
+        "PROCESSING" => &["PAID"],
+        "SHIPPED" => &["PROCESSING"],
+        "CANCELLED" => &["PENDING", "PAID", "PROCESSING"],
+        _ => &["PAID", "PROCESSING"],
+    }
+}
+
+async fn transition(world: &mut World, to: &str) {
+    let candidates: Vec<usize> = (0..world.orders.len())
+        .filter(|i| from_states(to).contains(&world.orders[*i].status.as_str()))
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let i = candidates[world.rng.below(candidates.len())];
+    let from = world.orders[i].status.clone();
+    // Customers cancel their own pending or paid orders; vendors do the rest.
+    let by_customer = to == "CANCELLED" && from != "PROCESSING" && world.rng.chance(50);
+    let token = if by_customer {
+        world.customers[world.orders[i].customer].clone()
+    } else {
+        world.vendors[world.orders[i].vendor].token.clone()
+    };
+    let vars = json!({ "id": world.orders[i].id, "s": to });
+    let action = format!("{}->{}", from.to_lowercase(), to.to_lowercase());
+    match world.call(&action, &token, STATUS, vars).await {
+        Ok(data) => {
+            let status = data["changeOrderStatus"]["status"].as_str().unwrap_or("?");
+            if status != to {
+                world.violation(format!(
+                    "order {}: {action} answered {status}",
+                    world.orders[i].id
+                ));
+            }
+            world.orders[i].status = to.to_string();
+            if to == "SHIPPED" {
+                let lines = world.orders[i].lines.clone();
+                world.ship_lines(&lines);
+            }
+        }
+        Err(code) => refused(world, i, &action, &code).await,
+    }
+}
+
+/// A refused transition: the order may have expired meanwhile (pending only);
+/// anything else that fails is a broken promise.
+async fn refused(world: &mut World, i: usize, action: &str, code: &str) {
+    let now = refresh(world, i).await;
+    let from = action.split("->").next().unwrap_or_default().to_uppercase();
+    let expired = from == "PENDING" && now == "EXPIRED";
+    let told_expired = action == "pending->paid" && code == "RESERVATION_EXPIRED";
+    if !(expired || told_expired) {
+        let id = world.orders[i].id.clone();
+        world.violation(format!("order {id}: {action} answered {code} (now {now})"));
+    }
+}
+
+/// Reads an order's status again (as its vendor) into the model.
+pub(crate) async fn refresh(world: &mut World, i: usize) -> String {
+    let token = world.vendors[world.orders[i].vendor].token.clone();
+    let vars = json!({ "id": world.orders[i].id });
+    let query = "query($id: ID!) { order(id: $id) { status } }";
+    if let Ok(data) = world.call("read-order", &token, query, vars).await {
+        if let Some(status) = data["order"]["status"].as_str() {
+            world.orders[i].status = status.to_string();
+        }
+    }
+    world.orders[i].status.clone()
+}
+
+async fn adjust(world: &mut World) {
+    let v = world.rng.below(world.vendors.len());
+    let skus = world.vendors[v].skus.clone();
+    let sku = skus[world.rng.below(skus.len())].clone();
+    let delta = match world.rng.between(-2, 3) {
+        0 => 1,
+        d => d,
+    };
+    let token = world.vendors[v].token.clone();
+    let query = "mutation($s: String!, $d: Int!) { adjustStock(sku: $s, delta: $d, reason: \"count\") { onHand } }";
+    match world
+        .call("adjust", &token, query, json!({ "s": sku, "d": delta }))
+        .await
+    {
+        Ok(_) => {
+            if let Some(book) = world.books.get_mut(&sku) {
+                book.adjusted += delta;
+            }
+        }
+        Err(code) if delta > 0 => world.violation(format!("adjustStock {sku} +{delta}: {code}")),
+        Err(_) => {}
+    }
+}
+
+async fn wait(world: &mut World) {
+    let ms = world.rng.between(900, 2600) as u64;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
