@@ -21,6 +21,8 @@ import urllib.request
 
 import graphql
 
+from fuzz_known import known_failures, report
+
 
 def cursor(text):
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -168,22 +170,20 @@ def main():
     token = sys.argv[2] if len(sys.argv) > 2 else None
     _, raw = post(url, token, json.dumps({"query": graphql.get_introspection_query()}).encode())
     schema = graphql.build_client_schema(json.loads(raw)["data"])
-    total, failed, seen = 0, 0, set()
+    total, failed = 0, {}
     for label, query, variables, value in cases(schema):
         total += 1
         payload = json.dumps({"query": query, "variables": variables}).encode()
         status, raw = post(url, token, payload)
         wrong = problem(status, raw)
-        if wrong:
-            failed += 1
-            if (label, wrong) not in seen:
-                seen.add((label, wrong))
-                shown = repr(value)[:40]
-                text = raw[:240].decode("utf-8", "replace")
-                print(f"FAIL {label} = {shown}: {wrong}: HTTP {status}: {text}")
+        if wrong and label not in failed:
+            text = raw[:240].decode("utf-8", "replace")
+            failed[label] = f"{repr(value)[:40]}: {wrong}: HTTP {status}: {text}"
+    new = report("arguments", failed, known_failures())
     who = "with a token" if token else "anonymously"
-    print(f"hostile arguments {who}: {total - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"hostile arguments {who}: {total} requests, {len(failed)} arguments failed"
+          f" ({len(new)} new)")
+    return 1 if new else 0
 
 
 if __name__ == "__main__":

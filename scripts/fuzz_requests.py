@@ -14,6 +14,8 @@ import json
 import sys
 import urllib.parse
 
+from fuzz_known import known_failures, report
+
 JSON = "application/json"
 BIG = 3 * 1024 * 1024
 
@@ -89,7 +91,7 @@ def problem(status, raw):
 def main():
     url = sys.argv[1]
     token = sys.argv[2] if len(sys.argv) > 2 else None
-    failures = 0
+    failed = {}
     for name, method, content_type, body in CASES:
         try:
             status, raw = send(url, method, content_type, body, token)
@@ -98,12 +100,12 @@ def main():
         else:
             wrong = problem(status, raw)
         if wrong:
-            failures += 1
-            text = raw[:300].decode("utf-8", "replace")
-            print(f"FAIL {name}: {wrong}: HTTP {status}: {text}")
+            failed[name] = f"{wrong}: HTTP {status}: {raw[:300].decode('utf-8', 'replace')}"
+    new = report("requests", failed, known_failures())
     who = "with a token" if token else "anonymously"
-    print(f"malformed requests {who}: {len(CASES) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    print(f"malformed requests {who}: {len(CASES) - len(failed)} passed, {len(failed)} failed"
+          f" ({len(new)} new)")
+    return 1 if new else 0
 
 
 if __name__ == "__main__":
