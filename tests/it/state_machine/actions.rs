@@ -6,35 +6,35 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::world::{Direct, Hold, Order, World};
-use crate::orders::CHECKOUT;
+use super::orders;
+use super::world::{Direct, Hold, World};
 
 const RESERVE: &str = "mutation($o: String!, $l: [ReservationLineInput!]!, $t: Int) {
     reserveStock(orderId: $o, lines: $l, ttlSeconds: $t) { status expiresAt lines { sku quantity } } }";
-const STATUS: &str = "mutation($id: ID!, $s: OrderStatus!) {
-    changeOrderStatus(id: $id, status: $s) { status } }";
 /// A hold's expiry is judged by the database's clock, read during the call; a
 /// margin covers the two clocks' reading at slightly different moments.
 const MARGIN_MS: i64 = 100;
 
 pub(crate) async fn random_step(world: &mut World) {
     match world.rng.below(100) {
-        0..=17 => reserve(world).await,
+        0..=15 => reserve(world).await,
+        16..=17 => race(world).await,
         18..=25 => settle(world, Settle::Release).await,
         26..=33 => settle(world, Settle::Commit).await,
         34..=39 => settle(world, Settle::Confirm).await,
-        40..=55 => checkout(world).await,
-        56..=66 => transition(world, "PAID").await,
-        67..=72 => transition(world, "PROCESSING").await,
-        73..=80 => transition(world, "SHIPPED").await,
-        81..=85 => transition(world, "CANCELLED").await,
-        86..=87 => transition(world, "REFUNDED").await,
+        40..=53 => orders::checkout(world).await,
+        54..=55 => orders::rush(world).await,
+        56..=66 => orders::transition(world, "PAID").await,
+        67..=72 => orders::transition(world, "PROCESSING").await,
+        73..=80 => orders::transition(world, "SHIPPED").await,
+        81..=85 => orders::transition(world, "CANCELLED").await,
+        86..=87 => orders::transition(world, "REFUNDED").await,
         88..=94 => adjust(world).await,
         _ => wait(world).await,
     }
 }
 
-fn lines_of(value: &Value) -> Vec<(String, i64)> {
+pub(crate) fn lines_of(value: &Value) -> Vec<(String, i64)> {
     value
         .as_array()
         .map(|lines| {
@@ -50,7 +50,7 @@ fn lines_of(value: &Value) -> Vec<(String, i64)> {
 }
 
 /// One or two distinct SKUs of vendor `v`, 1 or 2 units each.
-fn random_lines(world: &mut World, v: usize) -> Vec<(String, i64)> {
+pub(crate) fn random_lines(world: &mut World, v: usize) -> Vec<(String, i64)> {
     let skus = world.vendors[v].skus.clone();
     let first = world.rng.below(skus.len());
     let mut chosen = vec![skus[first].clone()];
@@ -63,18 +63,53 @@ fn random_lines(world: &mut World, v: usize) -> Vec<(String, i64)> {
         .collect()
 }
 
+fn reserve_vars(order_id: &str, lines: &[(String, i64)], ttl: i64) -> Value {
+    let wire: Vec<Value> = lines
+        .iter()
+        .map(|(sku, q)| json!({ "sku": sku, "quantity": q }))
+        .collect();
+    json!({ "o": order_id, "l": wire, "t": ttl })
+}
+
 async fn reserve(world: &mut World) {
     let v = world.rng.below(world.vendors.len());
     let lines = random_lines(world, v);
     let ttl = world.rng.between(1, 2);
     let order_id = format!("direct-{}", world.step);
-    let wire: Vec<Value> = lines
-        .iter()
-        .map(|(sku, q)| json!({ "sku": sku, "quantity": q }))
-        .collect();
     let token = world.vendors[v].token.clone();
-    let vars = json!({ "o": order_id, "l": wire, "t": ttl });
-    match world.call("reserve", &token, RESERVE, vars).await {
+    let vars = reserve_vars(&order_id, &lines, ttl);
+    let answer = world.call("reserve", &token, RESERVE, vars).await;
+    reserved(world, v, order_id, &lines, answer);
+}
+
+/// Three holds of the same lines at once: each is held or short, never more
+/// than the stock.
+async fn race(world: &mut World) {
+    let v = world.rng.below(world.vendors.len());
+    let lines = random_lines(world, v);
+    let ttl = world.rng.between(1, 2);
+    let token = world.vendors[v].token.clone();
+    let ids: Vec<String> = (0..3).map(|n| format!("race-{}-{n}", world.step)).collect();
+    let app = &world.app;
+    let answers = futures::future::join_all(
+        ids.iter()
+            .map(|id| app.gql(Some(&token), RESERVE, reserve_vars(id, &lines, ttl))),
+    )
+    .await;
+    for (id, answer) in ids.into_iter().zip(answers) {
+        let answer = world.judge("race-reserve", answer);
+        reserved(world, v, id, &lines, answer);
+    }
+}
+
+fn reserved(
+    world: &mut World,
+    v: usize,
+    order_id: String,
+    lines: &[(String, i64)],
+    answer: Result<Value, String>,
+) {
+    match answer {
         Ok(data) => {
             let held = &data["reserveStock"];
             if held["status"] != "ACTIVE" {
@@ -192,136 +227,6 @@ fn settled(
         Err(_) if state == Hold::Held && overdue => world.directs[i].state = Hold::Expired,
         Err(_) => {}
     }
-}
-
-async fn checkout(world: &mut World) {
-    let c = world.rng.below(world.customers.len());
-    let both = world.rng.chance(40);
-    let first = world.rng.below(world.vendors.len());
-    let chosen: Vec<usize> = if both {
-        (0..world.vendors.len()).collect()
-    } else {
-        vec![first]
-    };
-    let mut wire = Vec::new();
-    for v in chosen {
-        for (sku, quantity) in random_lines(world, v) {
-            let product = world.vendors[v].product.clone();
-            wire.push(json!({ "productId": product, "sku": sku, "quantity": quantity }));
-        }
-    }
-    let vars = json!({ "i": {
-        "lines": wire,
-        "shippingAddress": { "recipient": "Amira Haddad", "line1": "1 Souk St", "city": "Tunis", "postalCode": "1000", "country": "TN" },
-        "idempotencyKey": format!("checkout-{}", world.step),
-    } });
-    let token = world.customers[c].clone();
-    match world.call("checkout", &token, CHECKOUT, vars).await {
-        Ok(data) => {
-            for order in data["checkout"]["orders"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
-                placed(world, c, &order);
-            }
-        }
-        Err(code) if code == "INSUFFICIENT_STOCK" => {}
-        Err(code) => world.violation(format!("checkout answered {code}")),
-    }
-}
-
-fn placed(world: &mut World, customer: usize, order: &Value) {
-    let lines = lines_of(&order["lines"]);
-    let vendor = lines
-        .first()
-        .and_then(|(sku, _)| world.books.get(sku))
-        .map(|b| b.vendor)
-        .unwrap_or_default();
-    if order["status"] != "PENDING" || order["stockReserved"] != true {
-        world.violation(format!("a new order is not pending and reserved: {order}"));
-    }
-    world.orders.push(Order {
-        id: order["id"].as_str().unwrap_or_default().to_string(),
-        vendor,
-        customer,
-        lines,
-        status: "PENDING".into(),
-    });
-}
-
-/// The state an order must be in to move to `to` (one of several for cancel).
-fn from_states(to: &str) -> &'static [&'static str] {
-    match to {
-        "PAID" => &["PENDING"],
-        "PROCESSING" => &["PAID"],
-        "SHIPPED" => &["PROCESSING"],
-        "CANCELLED" => &["PENDING", "PAID", "PROCESSING"],
-        _ => &["PAID", "PROCESSING"],
-    }
-}
-
-async fn transition(world: &mut World, to: &str) {
-    let candidates: Vec<usize> = (0..world.orders.len())
-        .filter(|i| from_states(to).contains(&world.orders[*i].status.as_str()))
-        .collect();
-    if candidates.is_empty() {
-        return;
-    }
-    let i = candidates[world.rng.below(candidates.len())];
-    let from = world.orders[i].status.clone();
-    // Customers cancel their own pending or paid orders; vendors do the rest.
-    let by_customer = to == "CANCELLED" && from != "PROCESSING" && world.rng.chance(50);
-    let token = if by_customer {
-        world.customers[world.orders[i].customer].clone()
-    } else {
-        world.vendors[world.orders[i].vendor].token.clone()
-    };
-    let vars = json!({ "id": world.orders[i].id, "s": to });
-    let action = format!("{}->{}", from.to_lowercase(), to.to_lowercase());
-    match world.call(&action, &token, STATUS, vars).await {
-        Ok(data) => {
-            let status = data["changeOrderStatus"]["status"].as_str().unwrap_or("?");
-            if status != to {
-                world.violation(format!(
-                    "order {}: {action} answered {status}",
-                    world.orders[i].id
-                ));
-            }
-            world.orders[i].status = to.to_string();
-            if to == "SHIPPED" {
-                let lines = world.orders[i].lines.clone();
-                world.ship_lines(&lines);
-            }
-        }
-        Err(code) => refused(world, i, &action, &code).await,
-    }
-}
-
-/// A refused transition: the order may have expired meanwhile (pending only);
-/// anything else that fails is a broken promise.
-async fn refused(world: &mut World, i: usize, action: &str, code: &str) {
-    let now = refresh(world, i).await;
-    let from = action.split("->").next().unwrap_or_default().to_uppercase();
-    let expired = from == "PENDING" && now == "EXPIRED";
-    let told_expired = action == "pending->paid" && code == "RESERVATION_EXPIRED";
-    if !(expired || told_expired) {
-        let id = world.orders[i].id.clone();
-        world.violation(format!("order {id}: {action} answered {code} (now {now})"));
-    }
-}
-
-/// Reads an order's status again (as its vendor) into the model.
-pub(crate) async fn refresh(world: &mut World, i: usize) -> String {
-    let token = world.vendors[world.orders[i].vendor].token.clone();
-    let vars = json!({ "id": world.orders[i].id });
-    let query = "query($id: ID!) { order(id: $id) { status } }";
-    if let Ok(data) = world.call("read-order", &token, query, vars).await {
-        if let Some(status) = data["order"]["status"].as_str() {
-            world.orders[i].status = status.to_string();
-        }
-    }
-    world.orders[i].status.clone()
 }
 
 async fn adjust(world: &mut World) {

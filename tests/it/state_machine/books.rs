@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::actions::refresh;
+use super::orders::refresh;
 use super::world::World;
 
 /// Per SKU: on hand, reserved, the units of the holds still open, and the

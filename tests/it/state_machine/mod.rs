@@ -10,6 +10,7 @@
 
 mod actions;
 mod books;
+mod orders;
 mod world;
 
 use std::time::Instant;

@@ -177,8 +177,7 @@ impl World {
             .or_default() += 1;
     }
 
-    /// One GraphQL call: its `data`, or the code of its first error. A 5xx, an
-    /// `INTERNAL` or an error without a code is a violation.
+    /// One GraphQL call: its `data`, or the code of its first error (see `judge`).
     pub(crate) async fn call(
         &mut self,
         action: &str,
@@ -186,8 +185,18 @@ impl World {
         query: &str,
         variables: Value,
     ) -> Result<Value, String> {
+        let answer = self.app.gql(Some(token), query, variables).await;
+        self.judge(action, answer)
+    }
+
+    /// Counts an answer; a 5xx, an `INTERNAL` or an error without a code is a
+    /// violation.
+    pub(crate) fn judge(
+        &mut self,
+        action: &str,
+        (status, body): (reqwest::StatusCode, Value),
+    ) -> Result<Value, String> {
         self.calls += 1;
-        let (status, body) = self.app.gql(Some(token), query, variables).await;
         if status.is_server_error() {
             self.violation(format!("{action} answered HTTP {status}: {body}"));
         }
