@@ -1,5 +1,6 @@
 //! Inventory against a real PostgreSQL: one fresh database per test.
 
+mod cancellation;
 mod concurrency;
 mod isolation;
 mod operations;
