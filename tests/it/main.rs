@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod billing;
+mod cancellation;
 mod catalog;
 mod emails;
 mod events;

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod execution;
 pub mod graphql;
 pub mod routes;
 pub mod telemetry;

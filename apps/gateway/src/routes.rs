@@ -222,7 +222,7 @@ async fn graphql(
         request = request.data(principal);
     }
     let started = Instant::now();
-    let mut response = audit::scope(audit, state.schema.execute(request)).await;
+    let mut response = crate::execution::execute(&state.schema, request, audit).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {

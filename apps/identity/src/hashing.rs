@@ -81,10 +81,21 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, InternalError> + Send + 'static,
     ) -> Result<T, InternalError> {
-        let _permit = self.permits.acquire().await.map_err(InternalError::new)?;
-        tokio::task::spawn_blocking(work)
+        // The permit moves into the blocking work, so it is held until the hash is
+        // done even if the request that asked is dropped (its client hung up):
+        // hang-ups cannot run more hashes at once than the bound.
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(InternalError::new)?
+            .map_err(InternalError::new)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(InternalError::new)?
     }
 }
 
@@ -123,5 +134,23 @@ mod tests {
         let wrong = Password::candidate("another passphrase").expect("candidate");
         assert!(!hasher.verify(&wrong, Some(hash)).await.expect("verify"));
         assert!(!hasher.verify(&password, None).await.expect("dummy"));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_caller_keeps_the_permit_until_its_hash_is_done() {
+        let hasher = PasswordHasher::new(1);
+        let password = Password::candidate("a long passphrase").expect("candidate");
+        let dropped =
+            tokio::time::timeout(std::time::Duration::from_millis(1), hasher.hash(&password)).await;
+        assert!(dropped.is_err(), "a hash takes longer than a millisecond");
+        assert_eq!(
+            hasher.permits.available_permits(),
+            0,
+            "the abandoned hash still runs, so it still counts against the bound"
+        );
+        let freed =
+            tokio::time::timeout(std::time::Duration::from_secs(30), hasher.permits.acquire())
+                .await;
+        assert!(freed.is_ok(), "the permit comes back when the hash is done");
     }
 }
