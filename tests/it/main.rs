@@ -10,6 +10,7 @@ mod emails;
 mod events;
 mod hardening;
 mod identity;
+mod in_stock;
 mod inventory;
 mod operations;
 mod orders;

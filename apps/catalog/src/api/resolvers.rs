@@ -255,23 +255,48 @@ async fn storefront_page(
         .collect())
 }
 
-async fn in_stock(ctx: &Context<'_>, product: &Product) -> Result<bool, ApiError> {
+/// How many candidates an `inStock` listing reads at a time.
+const STOCK_SCAN: i64 = 100;
+
+/// The products of `batch` with stock to sell: the availability of every
+/// variant of the whole batch in one batched load.
+async fn stocked(
+    ctx: &Context<'_>,
+    batch: Vec<(Cursor, Product)>,
+) -> Result<Vec<(Cursor, Product)>, ApiError> {
     let loader = ctx
         .data::<async_graphql::dataloader::DataLoader<super::AvailabilityLoader>>()
         .map_err(|err| ApiError::internal(&err.message))?;
-    let keys: Vec<_> = product
-        .variants
+    let keys: Vec<_> = batch
         .iter()
-        .map(|v| (product.tenant, v.sku.clone()))
+        .flat_map(|(_, product)| {
+            product
+                .variants
+                .iter()
+                .map(|v| (product.tenant, v.sku.clone()))
+        })
         .collect();
     let found = loader
         .load_many(keys)
         .await
         .map_err(|err| ApiError::internal(&err))?;
-    Ok(found.values().any(|available| *available > 0))
+    Ok(batch
+        .into_iter()
+        .filter(|(_, product)| {
+            product.variants.iter().any(|v| {
+                found
+                    .get(&(product.tenant, v.sku.clone()))
+                    .is_some_and(|available| *available > 0)
+            })
+        })
+        .collect())
 }
 
-/// A page of the storefront for `filters`, ordered by `sort`.
+/// A page of the storefront for `filters`, ordered by `sort`. With `in_stock`,
+/// candidates are read in order, a batch at a time, and sold-out ones skipped
+/// until the page is full or the list ends: the filter is exact whatever the mix
+/// of sold-out and in-stock products; its cost grows with the sold-out products
+/// it passes over.
 async fn list_products(
     ctx: &Context<'_>,
     filters: Filters,
@@ -288,25 +313,29 @@ async fn list_products(
     let catalog = catalog(ctx)?;
     let had_cursor = after.is_some();
     let mut cursor = decode(after)?;
+    let scan = if in_stock {
+        (limit + 1).max(STOCK_SCAN)
+    } else {
+        limit + 1
+    };
     let mut page = Vec::new();
-    // With inStock, pages are refilled from further down the list (a few rounds at most).
-    for _ in 0..5 {
-        let batch = storefront_page(catalog, &filters, sort, cursor.clone(), limit + 1).await?;
-        let exhausted = (batch.len() as i64) <= limit;
-        for (position, product) in batch {
-            cursor = Some(position.clone());
-            if !in_stock_filter(ctx, in_stock, &product).await? {
-                continue;
-            }
-            page.push((position, product));
-            if page.len() as i64 > limit {
-                break;
-            }
+    loop {
+        let batch = storefront_page(catalog, &filters, sort, cursor.clone(), scan).await?;
+        let exhausted = (batch.len() as i64) < scan;
+        if let Some((last, _)) = batch.last() {
+            cursor = Some(last.clone());
         }
-        if exhausted || page.len() as i64 > limit || !in_stock {
+        let kept = if in_stock {
+            stocked(ctx, batch).await?
+        } else {
+            batch
+        };
+        page.extend(kept);
+        if exhausted || page.len() as i64 > limit {
             break;
         }
     }
+    page.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
     let (page, has_next) = trim_page(page, limit);
     Ok(connection(page, had_cursor, has_next))
 }
@@ -480,17 +509,6 @@ impl CatalogQuery {
             .map_err(ApiError::from)?
             .map(ProductView::new))
     }
-}
-
-async fn in_stock_filter(
-    ctx: &Context<'_>,
-    wanted: bool,
-    product: &Product,
-) -> Result<bool, ApiError> {
-    if !wanted {
-        return Ok(true);
-    }
-    in_stock(ctx, product).await
 }
 
 fn scope(actor: &souk_tenants::VendorActor) -> Scope {

@@ -1,0 +1,105 @@
+//! `products(inStock: true)`: exact whatever the mix of sold-out and in-stock
+//! products, and current as soon as stock changes.
+
+use serde_json::{json, Value};
+use souk_tenants::Role;
+
+use crate::support::TestApp;
+
+const LIST: &str = "query($after: String, $first: Int) {
+    products(inStock: true, first: $first, after: $after) {
+        edges { node { title } } pageInfo { hasNextPage endCursor } } }";
+const ADJUST: &str = "mutation($sku: String!, $d: Int!) {
+    adjustStock(sku: $sku, delta: $d, reason: \"count\") { available } }";
+
+async fn product(app: &TestApp, token: &str, title: &str, stock: i64) {
+    let (_, body) = app
+        .gql(
+            Some(token),
+            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": {
+                "title": title,
+                "price": { "amount": 1000, "currency": "EUR" },
+                "variants": [{ "sku": title, "initialStock": stock }],
+            } }),
+        )
+        .await;
+    let id = body["data"]["createProduct"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let (_, body) = app
+        .gql(
+            Some(token),
+            "mutation($id: ID!) { publishProduct(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(body["data"]["publishProduct"]["status"], "ACTIVE", "{body}");
+}
+
+fn titles(body: &Value) -> Vec<String> {
+    body["data"]["products"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|e| e["node"]["title"].as_str().expect("title").to_string())
+        .collect()
+}
+
+/// Every in-stock title, paging `first` at a time; and how many pages it took.
+async fn page_through(app: &TestApp, first: i64) -> (Vec<String>, usize) {
+    let (mut all, mut pages, mut after) = (Vec::new(), 0, Value::Null);
+    loop {
+        let (_, body) = app
+            .gql(None, LIST, json!({ "first": first, "after": after }))
+            .await;
+        all.extend(titles(&body));
+        pages += 1;
+        let info = &body["data"]["products"]["pageInfo"];
+        if info["hasNextPage"] != true {
+            return (all, pages);
+        }
+        assert!(pages < 20, "paging does not end: {body}");
+        after = info["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn in_stock_products_behind_many_newer_sold_out_ones_are_all_listed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Owner, Some(app.create_tenant().await));
+    for i in 0..5 {
+        product(&app, &token, &format!("STOCKED-{i}"), 3).await;
+    }
+    for i in 0..60 {
+        product(&app, &token, &format!("SOLDOUT-{i:02}"), 0).await;
+    }
+    let (_, body) = app.gql(None, LIST, json!({ "first": 10 })).await;
+    let mut expected: Vec<String> = (0..5).rev().map(|i| format!("STOCKED-{i}")).collect();
+    assert_eq!(titles(&body), expected, "{body}");
+    assert_eq!(body["data"]["products"]["pageInfo"]["hasNextPage"], false);
+
+    let (listed, pages) = page_through(&app, 2).await;
+    println!("5 in-stock products behind 60 sold-out ones: {pages} pages of 2");
+    assert_eq!(listed, expected, "each in-stock product once, in order");
+
+    // One sells out, then comes back.
+    let (_, body) = app
+        .gql(Some(&token), ADJUST, json!({ "sku": "STOCKED-2", "d": -3 }))
+        .await;
+    assert_eq!(body["data"]["adjustStock"]["available"], 0, "{body}");
+    let (_, body) = app.gql(None, LIST, json!({ "first": 10 })).await;
+    expected.retain(|t| t != "STOCKED-2");
+    assert_eq!(titles(&body), expected, "a sold-out product leaves at once");
+    let (_, body) = app
+        .gql(Some(&token), ADJUST, json!({ "sku": "STOCKED-2", "d": 1 }))
+        .await;
+    assert_eq!(body["data"]["adjustStock"]["available"], 1, "{body}");
+    let (listed, _) = page_through(&app, 2).await;
+    let back: Vec<String> = (0..5).rev().map(|i| format!("STOCKED-{i}")).collect();
+    assert_eq!(
+        listed, back,
+        "it is listed again as soon as it is restocked"
+    );
+}
