@@ -202,6 +202,7 @@ pub mod cursor {
             .parse::<i64>()
             .ok()
             .and_then(DateTime::from_timestamp_micros)
+            .filter(|at| crate::input::storable_time(*at))
             .ok_or_else(bad)?;
         Ok(Some((at, Uuid::parse_str(id).map_err(|_| bad())?)))
     }

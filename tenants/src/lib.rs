@@ -9,6 +9,7 @@
 pub mod api;
 pub mod audit;
 mod id;
+pub mod input;
 pub mod mongo;
 mod principal;
 mod scope;

@@ -9,6 +9,7 @@ mod catalog;
 mod emails;
 mod events;
 mod hardening;
+mod hostile_input;
 mod identity;
 mod in_stock;
 mod inventory;

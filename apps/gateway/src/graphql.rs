@@ -92,7 +92,8 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
         .data(services.throttle)
         .data(services.audit)
         .data(services.billing)
-        .extension(limits);
+        .extension(limits)
+        .extension(crate::arguments::ArgumentCheck);
     if let Some(tokens) = services.tokens {
         builder = builder.data(tokens);
     }

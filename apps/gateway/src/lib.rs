@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod app;
+pub mod arguments;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod execution;
 pub mod graphql;
+pub mod intake;
 pub mod routes;
 pub mod telemetry;
 pub mod throttle;

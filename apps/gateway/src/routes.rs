@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{self, HeaderMap};
 use axum::http::{HeaderValue, StatusCode};
@@ -18,11 +18,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use souk_tenants::api::{ClientIp, RequestId};
 use souk_tenants::audit;
 
-use crate::admission;
+use crate::{admission, intake};
 use souk_tenants::token::TokenVerifier;
 use souk_tenants::vendors::service::Tenancy;
 use sqlx::PgPool;
-use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
 
 use crate::auth::{authenticate, Refusal};
@@ -83,7 +82,10 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: &std::path::Path)
             "/webhooks/stripe",
             axum::routing::post(crate::webhooks::stripe),
         )
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            intake::BodyLimit(max_body_bytes),
+            intake::limit_body,
+        ))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
 }
@@ -189,14 +191,19 @@ async fn graphql(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    limit: Option<Extension<intake::BodyLimit>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: axum::body::Body,
 ) -> Response {
+    let limit = limit.map_or(usize::MAX, |Extension(limit)| limit.0);
+    let mut request = match intake::read(&headers, body, limit).await {
+        Ok(request) => request,
+        Err(malformed) => return malformed.respond(&request_id),
+    };
     let principal = match authenticate(&state.verifier, state.tenancy.as_ref(), &headers).await {
         Ok(principal) => principal,
         Err(err) => return refusal(&err, &request_id),
     };
-    let mut request = request.into_inner();
     let ip = client_ip(
         &state,
         &headers,

@@ -133,8 +133,8 @@ impl AuditQuery {
             tenant: None,
             actor,
             action,
-            from,
-            to,
+            from: from.map(crate::input::clamp_time),
+            to: to.map(crate::input::clamp_time),
             before: cursor::decode(after.clone())?,
         };
         let log = crate::api::service::<AuditLog>(ctx)?;

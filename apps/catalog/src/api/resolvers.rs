@@ -127,6 +127,7 @@ fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
     let key: i64 = key.parse().map_err(|_| bad())?;
     let newest = || {
         DateTime::from_timestamp_millis(key)
+            .filter(|at| souk_tenants::input::storable_time(*at))
             .map(|at| After::Newest(at, id))
             .ok_or_else(bad)
     };

@@ -158,6 +158,7 @@ fn decode_cursor(raw: Option<String>) -> Result<Option<(DateTime<Utc>, ObjectId)
         .parse()
         .ok()
         .and_then(DateTime::from_timestamp_millis)
+        .filter(|at| souk_tenants::input::storable_time(*at))
         .ok_or_else(bad)?;
     Ok(Some((at, ObjectId::parse_str(id).map_err(|_| bad())?)))
 }

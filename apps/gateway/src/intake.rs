@@ -1,0 +1,160 @@
+//! Reading a GraphQL request off the wire: the body limit (by `Content-Length`
+//! before reading, by counting while reading a chunked body), and every way a
+//! body can fail to be one GraphQL request, each answered in the API's JSON error
+//! shape with a code, the request id and the HTTP status that fits.
+
+use async_graphql::http::MultipartOptions;
+use async_graphql::{BatchRequest, ParseRequestError};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http_body_util::LengthLimitError;
+use souk_tenants::api::RequestId;
+
+/// Why a request body is not a GraphQL request.
+#[derive(Debug, thiserror::Error)]
+pub enum Malformed {
+    #[error("the request body is larger than the {0} bytes this server accepts")]
+    TooLarge(usize),
+    #[error("the request body could not be read")]
+    Unreadable,
+    #[error("the request body is not a GraphQL request: {0}")]
+    Invalid(String),
+    #[error("the multipart request is malformed: {0}")]
+    Multipart(String),
+    #[error("batched requests are not supported; send one operation per request")]
+    Batch,
+}
+
+impl Malformed {
+    fn status(&self) -> StatusCode {
+        match self {
+            Malformed::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Malformed::TooLarge(_) => "PAYLOAD_TOO_LARGE",
+            _ => "BAD_REQUEST",
+        }
+    }
+
+    /// The refusal as a response.
+    pub fn respond(&self, request_id: &RequestId) -> Response {
+        tracing::info!(error = %self, "malformed request");
+        error_response(self.status(), self.code(), &self.to_string(), request_id)
+    }
+}
+
+/// The API's error shape as an HTTP response.
+pub fn error_response(
+    status: StatusCode,
+    code: &'static str,
+    message: &str,
+    request_id: &RequestId,
+) -> Response {
+    metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": message,
+            "extensions": { "code": code, "requestId": request_id.0 },
+        }],
+    });
+    (status, Json(body)).into_response()
+}
+
+/// The most a request body may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Refuses a body whose `Content-Length` is over the limit, and bounds every
+/// other body so that reading past the limit fails (see [`read`]).
+pub async fn limit_body(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit.0 as u64) {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(String::new()));
+        return Malformed::TooLarge(limit.0).respond(&request_id);
+    }
+    let mut request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit.0)));
+    request.extensions_mut().insert(limit);
+    next.run(request).await
+}
+
+/// The one GraphQL request a POST body carries.
+pub async fn read(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<async_graphql::Request, Malformed> {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
+        if is_over_limit(&err) {
+            Malformed::TooLarge(limit)
+        } else {
+            Malformed::Unreadable
+        }
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    if !content_type.is_some_and(|value| value.starts_with("multipart/")) {
+        json_object(&bytes)?;
+    }
+    let batch = async_graphql::http::receive_batch_body(
+        content_type,
+        bytes.as_ref(),
+        MultipartOptions::default(),
+    )
+    .await
+    .map_err(|err| parse_error(err, limit))?;
+    match batch {
+        BatchRequest::Single(request) => Ok(request),
+        BatchRequest::Batch(_) => Err(Malformed::Batch),
+    }
+}
+
+/// A JSON body must be one object: `[` opens a batch, anything else is no request.
+fn json_object(bytes: &[u8]) -> Result<(), Malformed> {
+    match bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        Some(b'[') => Err(Malformed::Batch),
+        _ => Err(Malformed::Invalid(
+            "expected a JSON object with a `query`".into(),
+        )),
+    }
+}
+
+fn is_over_limit(err: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if current.is::<LengthLimitError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+fn parse_error(err: ParseRequestError, limit: usize) -> Malformed {
+    match err {
+        ParseRequestError::PayloadTooLarge => Malformed::TooLarge(limit),
+        ParseRequestError::UnsupportedBatch => Malformed::Batch,
+        ParseRequestError::InvalidRequest(cause) => Malformed::Invalid(cause.to_string()),
+        ParseRequestError::Io(_) => Malformed::Unreadable,
+        ParseRequestError::InvalidMultipart(cause) => Malformed::Multipart(cause.to_string()),
+        other => Malformed::Multipart(other.to_string()),
+    }
+}
