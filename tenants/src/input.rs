@@ -13,18 +13,24 @@ pub const MAX_LINE_CHARS: usize = 2_048;
 /// The longest free-text argument (descriptions, notes, reasons), in characters.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
-/// Whether a string argument may hold several lines.
+/// What a string argument holds, which decides the characters and length it may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// One line: names, codes, SKUs, search terms, ids, tokens, URLs.
     Line,
+    /// Prose: line breaks and tabs allowed.
     FreeText,
+    /// A password: anything but NUL; its own rules (and their error codes) are
+    /// the identity service's.
+    Secret,
 }
 
 impl Kind {
-    /// Free text is what people write prose into; every other string is one line.
+    /// The kind of an argument or input field, by its name.
     pub fn of_argument(name: &str) -> Self {
         match name {
             "description" | "note" | "notes" | "reason" | "body" | "message" => Kind::FreeText,
+            "password" | "currentPassword" | "newPassword" => Kind::Secret,
             _ => Kind::Line,
         }
     }
@@ -32,15 +38,17 @@ impl Kind {
     fn max_chars(self) -> usize {
         match self {
             Kind::Line => MAX_LINE_CHARS,
-            Kind::FreeText => MAX_TEXT_CHARS,
+            Kind::FreeText | Kind::Secret => MAX_TEXT_CHARS,
         }
     }
 
     fn allows(self, c: char) -> bool {
-        if !c.is_control() {
-            return true;
+        match self {
+            _ if !c.is_control() => true,
+            Kind::Line => false,
+            Kind::FreeText => matches!(c, '\n' | '\r' | '\t'),
+            Kind::Secret => c != '\0',
         }
-        self == Kind::FreeText && matches!(c, '\n' | '\r' | '\t')
     }
 }
 
@@ -110,6 +118,8 @@ mod tests {
         assert!(check_text("description", "a\nb\tc\r\n", Kind::FreeText).is_ok());
         assert!(check_text("description", "a\u{0}", Kind::FreeText).is_err());
         assert!(check_text("name", "Café ☕ 東京", Kind::Line).is_ok());
+        assert!(check_text("password", "tab\tbed", Kind::Secret).is_ok());
+        assert!(check_text("password", "nul\u{0}", Kind::Secret).is_err());
     }
 
     #[test]
