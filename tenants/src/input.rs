@@ -7,11 +7,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::api::ApiError;
 
 /// The longest single-line string argument, in characters (names, codes, SKUs,
-/// search terms, ids, tokens, URLs).
-pub const MAX_LINE_CHARS: usize = 2_048;
+/// search terms, ids, tokens, URLs). A backstop against absurd input: each
+/// service's parsers set the tighter limits of their own values (and their codes).
+pub const MAX_LINE_CHARS: usize = 16_384;
 
 /// The longest free-text argument (descriptions, notes, reasons), in characters.
-pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_TEXT_CHARS: usize = 65_536;
 
 /// What a string argument holds, which decides the characters and length it may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
