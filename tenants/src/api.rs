@@ -5,6 +5,9 @@ use async_graphql::{ErrorExtensionValues, Value};
 
 use crate::principal::AccessError;
 
+/// How long a client should wait before retrying an `UNAVAILABLE` answer.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
 /// The id of the request being served, for the client and for the logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
@@ -43,6 +46,26 @@ impl ApiError {
             "INTERNAL",
             "something went wrong on our side; quote the request id if you report it",
         )
+    }
+
+    /// A fault of a database (see [`crate::fault`]): logged, and answered
+    /// `UNAVAILABLE`, which the gateway sends as HTTP 503 with `Retry-After`.
+    pub fn unavailable(cause: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        Self::new(
+            "UNAVAILABLE",
+            "the service is briefly unavailable; retry in a moment",
+        )
+        .with("retryAfterSeconds", RETRY_AFTER_SECONDS)
+    }
+
+    /// A failure from below the API: `UNAVAILABLE` when it is a database fault,
+    /// `INTERNAL` otherwise.
+    pub fn failure(err: &(dyn std::error::Error + 'static)) -> Self {
+        match crate::fault::classify(err) {
+            Some(_) => Self::unavailable(&err),
+            None => Self::internal(&err),
+        }
     }
 
     /// A bad argument, named.

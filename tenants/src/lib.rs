@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod fault;
 mod id;
 pub mod input;
 pub mod mongo;

@@ -8,6 +8,7 @@ mod cancellation;
 mod catalog;
 mod emails;
 mod events;
+mod faults;
 mod hardening;
 mod hostile_input;
 mod identity;

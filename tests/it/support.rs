@@ -38,6 +38,12 @@ impl TestApp {
     /// Rate limits are off unless `extra` sets `rate_limits` (the tests of other
     /// behaviour send faster than the free plan allows).
     pub async fn spawn_on(db: TestDatabase, extra: &str) -> Self {
+        let url = db.app_url.clone();
+        Self::spawn_at(db, &url, extra).await
+    }
+
+    /// Spawns on `db`, the app reaching PostgreSQL at `database_url` (a proxy).
+    pub async fn spawn_at(db: TestDatabase, database_url: &str, extra: &str) -> Self {
         let mongo = TestMongo::create();
         let limits = if extra.contains("rate_limits") {
             ""
@@ -47,7 +53,7 @@ impl TestApp {
         let extra = format!("{limits}{extra}");
         let extra = extra.as_str();
         let (settings, issuer) = settings(
-            &db.app_url,
+            database_url,
             &format!("mongodb_url = '{}'\n{extra}", mongo.url),
         );
         let database = souk_gateway::app::mongo_database(&mongo.url)

@@ -21,6 +21,8 @@ pub enum Refusal {
     Suspended,
     #[error("credentials could not be checked: {0}")]
     Internal(String),
+    #[error("credentials could not be checked for now: {0}")]
+    Unavailable(String),
 }
 
 impl Refusal {
@@ -30,6 +32,16 @@ impl Refusal {
             Refusal::Malformed | Refusal::BadToken(_) | Refusal::BadKey => "UNAUTHENTICATED",
             Refusal::Suspended => "TENANT_SUSPENDED",
             Refusal::Internal(_) => "INTERNAL",
+            Refusal::Unavailable(_) => "UNAVAILABLE",
+        }
+    }
+
+    /// A failure of the store behind the credentials: a database fault is
+    /// `Unavailable`, anything else `Internal`.
+    pub fn failure(err: &(dyn std::error::Error + 'static)) -> Self {
+        match souk_tenants::fault::classify(err) {
+            Some(_) => Refusal::Unavailable(err.to_string()),
+            None => Refusal::Internal(err.to_string()),
         }
     }
 }
@@ -64,7 +76,7 @@ pub async fn authenticate(
         tenancy
             .authenticate_key(token)
             .await
-            .map_err(|err| Refusal::Internal(err.to_string()))?
+            .map_err(|err| Refusal::failure(&err))?
             .ok_or(Refusal::BadKey)?
     } else {
         verifier.verify(token)?
@@ -73,7 +85,7 @@ pub async fn authenticate(
         let status = tenancy
             .status(tenant)
             .await
-            .map_err(|err| Refusal::Internal(err.to_string()))?;
+            .map_err(|err| Refusal::failure(&err))?;
         if !matches!(status, Some(TenantStatus::Active | TenantStatus::Pending)) {
             return Err(Refusal::Suspended);
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use souk_identity::domain::{Email, UserId};
 use souk_identity::Identity;
+use souk_tenants::fault::Failure;
 use souk_tenants::vendors::api::Directory;
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ pub struct IdentityDirectory(pub Arc<dyn Identity>);
 
 #[async_trait]
 impl Directory for IdentityDirectory {
-    async fn user_id_by_email(&self, email: &str) -> Result<Option<Uuid>, String> {
+    async fn user_id_by_email(&self, email: &str) -> Result<Option<Uuid>, Failure> {
         let Ok(email) = Email::parse(email) else {
             return Ok(None);
         };
@@ -21,12 +22,16 @@ impl Directory for IdentityDirectory {
             .0
             .user_by_email(&email)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::of(&e))?;
         Ok(user.map(|user| user.id.0))
     }
 
-    async fn email_of(&self, user: Uuid) -> Result<Option<String>, String> {
-        let user = self.0.user(UserId(user)).await.map_err(|e| e.to_string())?;
+    async fn email_of(&self, user: Uuid) -> Result<Option<String>, Failure> {
+        let user = self
+            .0
+            .user(UserId(user))
+            .await
+            .map_err(|e| Failure::of(&e))?;
         Ok(user.map(|user| user.email.as_str().to_string()))
     }
 }

@@ -159,6 +159,16 @@ fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) ->
     forwarded.or(peer.map(|peer| peer.ip()))
 }
 
+const UNAVAILABLE_MESSAGE: &str = "the service is briefly unavailable; retry in a moment";
+
+/// Marks a 503 with how long to wait.
+fn retry_after(response: &mut Response) {
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from(souk_tenants::api::RETRY_AFTER_SECONDS),
+    );
+}
+
 fn refusal(refusal: &Refusal, request_id: &RequestId) -> Response {
     let code = refusal.code();
     metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
@@ -171,6 +181,13 @@ fn refusal(refusal: &Refusal, request_id: &RequestId) -> Response {
                     .to_string(),
             )
         }
+        Refusal::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "credentials could not be checked for now");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                UNAVAILABLE_MESSAGE.to_string(),
+            )
+        }
         Refusal::Suspended => (StatusCode::FORBIDDEN, refusal.to_string()),
         _ => {
             tracing::info!(error = %refusal, "refused credentials");
@@ -178,6 +195,9 @@ fn refusal(refusal: &Refusal, request_id: &RequestId) -> Response {
         }
     };
     let mut response = (status, Json(error_body(&message, code, request_id))).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        retry_after(&mut response);
+    }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             http::header::WWW_AUTHENTICATE,
@@ -230,6 +250,7 @@ async fn graphql(
     }
     let started = Instant::now();
     let mut response = crate::execution::execute(&state.schema, request, audit).await;
+    let mut unavailable = false;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
@@ -240,6 +261,7 @@ async fn graphql(
             Some(async_graphql::Value::String(code)) => code.clone(),
             _ => "BAD_REQUEST".into(),
         };
+        unavailable |= code == "UNAVAILABLE";
         metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
     }
     if let Some(throttle) = &throttle {
@@ -250,7 +272,13 @@ async fn graphql(
     metrics::counter!("souk_graphql_requests_total", "operation" => operation.clone()).increment(1);
     metrics::histogram!("souk_graphql_request_duration_seconds", "operation" => operation)
         .record(started.elapsed().as_secs_f64());
-    GraphQLResponse::from(response).into_response()
+    let mut response = GraphQLResponse::from(response).into_response();
+    if unavailable {
+        // A database fault: the client should retry, not report a bug.
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        retry_after(&mut response);
+    }
+    response
 }
 
 async fn healthz() -> &'static str {

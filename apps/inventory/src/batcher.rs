@@ -23,6 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use souk_tenants::fault::Failure;
 use souk_tenants::TenantId;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -37,7 +38,7 @@ const MAX_BATCH: usize = 64;
 struct Job {
     tenant: TenantId,
     entry: BatchEntry,
-    reply: oneshot::Sender<Result<Reserved, String>>,
+    reply: oneshot::Sender<Result<Reserved, Failure>>,
 }
 
 #[derive(Debug, Default)]
@@ -69,14 +70,14 @@ impl ReserveBatcher {
     }
 
     /// Reserves one order, in whichever batch it joins. The error is the cause of a
-    /// failed batch, for the log.
-    pub async fn reserve(&self, tenant: TenantId, entry: BatchEntry) -> Result<Reserved, String> {
+    /// failed batch, with its fault class.
+    pub async fn reserve(&self, tenant: TenantId, entry: BatchEntry) -> Result<Reserved, Failure> {
         let (reply, answer) = oneshot::channel();
         let index = shard_of(tenant);
         self.inner.shards[index]
             .pending
             .lock()
-            .map_err(|_| "the reservation queue is poisoned".to_string())?
+            .map_err(|_| Failure::internal("the reservation queue is poisoned"))?
             .push(Job {
                 tenant,
                 entry,
@@ -85,7 +86,7 @@ impl ReserveBatcher {
         self.inner.lead(index);
         answer
             .await
-            .map_err(|_| "the reservation batch was dropped".to_string())?
+            .map_err(|_| Failure::internal("the reservation batch was dropped"))?
     }
 }
 
@@ -213,7 +214,7 @@ async fn run_tenant(pool: &PgPool, tenant: TenantId, jobs: Vec<Job>) {
             }
         }
         Err(err) => {
-            let cause = err.to_string();
+            let cause = Failure::of(&err);
             for job in jobs {
                 let _ = job.reply.send(Err(cause.clone()));
             }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::json;
 use souk_tenants::audit::{self as audit_log, Entry};
+use souk_tenants::fault::retry_once;
 use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
 use tracing::instrument;
@@ -379,9 +380,8 @@ impl Inventory for PgInventory {
                 actor: scope.actor.clone(),
                 audit: audit_log::current(),
             };
-            let reserved = self
-                .batcher
-                .reserve(scope.tenant, entry)
+            // Idempotent by order id: a retry after a lost commit finds it made.
+            let reserved = retry_once(|| self.batcher.reserve(scope.tenant, entry.clone()))
                 .await
                 .map_err(|cause| InternalError(cause.into()))?;
             match reserved {
@@ -426,20 +426,17 @@ impl Inventory for PgInventory {
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
     async fn release(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
-        self.settle(scope, order_id, ReservationStatus::Released)
-            .await
+        retry_once(|| self.settle(scope, order_id, ReservationStatus::Released)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
     async fn commit(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
-        self.settle(scope, order_id, ReservationStatus::Committed)
-            .await
+        retry_once(|| self.settle(scope, order_id, ReservationStatus::Committed)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
     async fn item(&self, tenant: TenantId, sku: &Sku) -> Result<Option<StockItem>, InternalError> {
-        self.read(tenant, async |tx| stock::get(tx, sku).await)
-            .await
+        retry_once(|| self.read(tenant, async |tx| stock::get(tx, sku).await)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -448,8 +445,10 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         query: ItemsQuery,
     ) -> Result<Vec<StockItem>, InternalError> {
-        self.read(tenant, async |tx| {
-            stock::list(tx, query.after.as_ref(), query.limit, query.low_stock_only).await
+        retry_once(|| {
+            self.read(tenant, async |tx| {
+                stock::list(tx, query.after.as_ref(), query.limit, query.low_stock_only).await
+            })
         })
         .await
     }
@@ -460,8 +459,7 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         skus: &[Sku],
     ) -> Result<Vec<StockItem>, InternalError> {
-        self.read(tenant, async |tx| stock::get_many(tx, skus).await)
-            .await
+        retry_once(|| self.read(tenant, async |tx| stock::get_many(tx, skus).await)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -472,8 +470,10 @@ impl Inventory for PgInventory {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, InternalError> {
-        self.read(tenant, async |tx| {
-            ledger::history(tx, sku, before, limit).await
+        retry_once(|| {
+            self.read(tenant, async |tx| {
+                ledger::history(tx, sku, before, limit).await
+            })
         })
         .await
     }
@@ -484,8 +484,7 @@ impl Inventory for PgInventory {
         tenant: TenantId,
         order_id: &OrderId,
     ) -> Result<Option<Reservation>, InternalError> {
-        self.read(tenant, async |tx| reservations::get(tx, order_id).await)
-            .await
+        retry_once(|| self.read(tenant, async |tx| reservations::get(tx, order_id).await)).await
     }
 
     #[instrument(skip_all)]

@@ -36,7 +36,7 @@ impl From<BillingError> for ApiError {
             BillingError::NoSubscription => {
                 ApiError::new("NOT_FOUND", "this vendor has no subscription")
             }
-            BillingError::Internal(err) => ApiError::internal(&err),
+            BillingError::Internal(err) => ApiError::failure(&err),
         }
     }
 }

@@ -152,7 +152,7 @@ impl AuditQuery {
             }
             _ => return Err(ApiError::from(AccessError::Forbidden).into()),
         }
-        .map_err(|err| ApiError::internal(&err))?;
+        .map_err(|err| ApiError::failure(&err))?;
         let (entries, has_next) = trim_page(entries, limit);
         let mut connection = Connection::new(after.is_some(), has_next);
         connection.edges.extend(

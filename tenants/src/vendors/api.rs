@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::service::{ApiKey, Tenancy};
 use super::{Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
 use crate::api::{cursor, page_size, person, platform_admin, service, trim_page, vendor, ApiError};
+use crate::fault::Failure;
 use crate::token::TokenIssuer;
 use crate::{Role, TenantId};
 
@@ -20,8 +21,8 @@ use crate::{Role, TenantId};
 /// provides it over the identity service.
 #[async_trait]
 pub trait Directory: Send + Sync + 'static {
-    async fn user_id_by_email(&self, email: &str) -> Result<Option<Uuid>, String>;
-    async fn email_of(&self, user: Uuid) -> Result<Option<String>, String>;
+    async fn user_id_by_email(&self, email: &str) -> Result<Option<Uuid>, Failure>;
+    async fn email_of(&self, user: Uuid) -> Result<Option<String>, Failure>;
 }
 
 impl std::fmt::Debug for dyn Directory {
@@ -50,7 +51,7 @@ impl From<TenancyError> for ApiError {
             TenancyError::LastOwner => "LAST_OWNER",
             TenancyError::RoleTooHigh => "ROLE_TOO_HIGH",
             TenancyError::InvalidStatus(_) => "INVALID_TRANSITION",
-            TenancyError::Internal(inner) => return ApiError::internal(inner),
+            TenancyError::Internal(inner) => return ApiError::failure(inner),
         };
         ApiError::new(code, err.to_string())
     }
@@ -173,7 +174,7 @@ impl MemberView {
         Ok(directory
             .email_of(self.0.user)
             .await
-            .map_err(|cause| ApiError::internal(&cause))?)
+            .map_err(|cause| ApiError::failure(&cause))?)
     }
 }
 
@@ -358,7 +359,7 @@ impl TenancyMutation {
         let user = directory
             .user_id_by_email(&email)
             .await
-            .map_err(|cause| ApiError::internal(&cause))?
+            .map_err(|cause| ApiError::failure(&cause))?
             .ok_or_else(|| ApiError::new("NOT_FOUND", "no account with that email address"))?;
         let added = tenancy(ctx)?
             .add_member(&actor, user, role.into())

@@ -31,7 +31,7 @@ impl From<CatalogError> for ApiError {
             CatalogError::InvalidState(message) => ApiError::new("INVALID_STATE", message),
             CatalogError::UnknownCategory => ApiError::new("UNKNOWN_CATEGORY", "no such category"),
             CatalogError::Invalid(invalid_value) => invalid(invalid_value),
-            CatalogError::Internal(inner) => ApiError::internal(&inner),
+            CatalogError::Internal(inner) => ApiError::failure(&inner),
         }
     }
 }

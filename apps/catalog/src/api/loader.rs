@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use souk_inventory::domain::Sku;
 use souk_inventory::Inventory;
+use souk_tenants::fault::Failure;
 use souk_tenants::TenantId;
 
 /// Loads available stock by (tenant, SKU); unknown SKUs have none.
@@ -23,7 +24,7 @@ impl AvailabilityLoader {
 
 impl Loader<(TenantId, Sku)> for AvailabilityLoader {
     type Value = i64;
-    type Error = Arc<String>;
+    type Error = Failure;
 
     async fn load(
         &self,
@@ -45,7 +46,7 @@ impl Loader<(TenantId, Sku)> for AvailabilityLoader {
         for result in futures::future::join_all(lookups).await {
             let (tenant, items) = result.map_err(|err| {
                 tracing::error!(error = %err, "availability lookup failed");
-                Arc::new("availability is unavailable".to_string())
+                Failure::of(&err)
             })?;
             for item in items {
                 let available = item.available();
@@ -80,12 +81,12 @@ impl VendorNameLoader {
 
 impl Loader<TenantId> for VendorNameLoader {
     type Value = String;
-    type Error = Arc<String>;
+    type Error = Failure;
 
     async fn load(&self, keys: &[TenantId]) -> Result<HashMap<TenantId, String>, Self::Error> {
         let vendors = self.tenancy.vendors_by_ids(keys).await.map_err(|err| {
             tracing::error!(error = %err, "vendor names lookup failed");
-            Arc::new("vendor names are unavailable".to_string())
+            Failure::of(&err)
         })?;
         Ok(vendors.into_iter().map(|v| (v.id, v.name)).collect())
     }

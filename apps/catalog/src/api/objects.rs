@@ -65,7 +65,7 @@ async fn available(ctx: &Context<'_>, product: &Product, variant: &Variant) -> R
     let found = loader
         .load_one((product.tenant, variant.sku.clone()))
         .await
-        .map_err(|err| ApiError::internal(&err))?;
+        .map_err(|err| ApiError::failure(&err))?;
     Ok(found.unwrap_or(0).max(0))
 }
 
@@ -127,7 +127,7 @@ impl ProductView {
         let name = loader
             .load_one(self.0.tenant)
             .await
-            .map_err(|err| ApiError::internal(&err))?;
+            .map_err(|err| ApiError::failure(&err))?;
         Ok(name.unwrap_or_default())
     }
     async fn title(&self) -> &str {

@@ -280,7 +280,7 @@ async fn stocked(
     let found = loader
         .load_many(keys)
         .await
-        .map_err(|err| ApiError::internal(&err))?;
+        .map_err(|err| ApiError::failure(&err))?;
     Ok(batch
         .into_iter()
         .filter(|(_, product)| {

@@ -5,7 +5,7 @@ use crate::domain::{
 };
 
 pub(crate) fn internal(err: InternalError) -> ApiError {
-    ApiError::internal(&err)
+    ApiError::failure(&err)
 }
 
 pub(crate) fn invalid(

@@ -9,7 +9,7 @@ use crate::domain::{
 };
 
 pub(crate) fn internal(err: InternalError) -> ApiError {
-    ApiError::internal(&err)
+    ApiError::failure(&err)
 }
 
 pub(crate) fn invalid_sku(err: InvalidValue) -> ApiError {

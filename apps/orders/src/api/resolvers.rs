@@ -47,7 +47,7 @@ fn checkout_error(err: CheckoutError) -> ApiError {
             ApiError::new("IDEMPOTENCY_CONFLICT", err.to_string())
         }
         CheckoutError::InProgress => ApiError::new("CHECKOUT_IN_PROGRESS", err.to_string()),
-        CheckoutError::Internal(inner) => ApiError::internal(&inner),
+        CheckoutError::Internal(inner) => ApiError::failure(&inner),
     }
 }
 
@@ -65,7 +65,7 @@ fn order_error(err: OrderError) -> ApiError {
         }
         OrderError::Conflict => ApiError::new("CONFLICT", err.to_string()),
         OrderError::Forbidden => ApiError::new("FORBIDDEN", err.to_string()),
-        OrderError::Internal(inner) => ApiError::internal(&inner),
+        OrderError::Internal(inner) => ApiError::failure(&inner),
     }
 }
 
