@@ -123,7 +123,7 @@ pub struct MongoCatalog {
 }
 
 fn tenancy_error(err: souk_tenants::vendors::TenancyError) -> CatalogError {
-    CatalogError::Internal(InternalError(err.to_string().into()))
+    CatalogError::Internal(InternalError(Box::new(err)))
 }
 
 /// A duplicate-key error on the category index as the sibling clash it means.

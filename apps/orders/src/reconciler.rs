@@ -108,7 +108,7 @@ pub async fn repair(
             .inventory()
             .reservation(order.tenant, &id)
             .await
-            .map_err(|e| InternalError::msg(e.to_string()))?;
+            .map_err(|e| InternalError(Box::new(e)))?;
         if held.is_some_and(|r| r.status == ReservationStatus::Expired) {
             let step = Transition {
                 at: Utc::now(),

@@ -307,7 +307,7 @@ impl MongoOrders {
             .catalog
             .public_products(&ids)
             .await
-            .map_err(|e| InternalError::msg(e.to_string()))?;
+            .map_err(|e| InternalError(Box::new(e)))?;
         let mut by_vendor: BTreeMap<TenantId, Vec<OrderLine>> = BTreeMap::new();
         for line in &request.lines {
             let product = for_sale
@@ -406,7 +406,7 @@ impl MongoOrders {
                         available: 0,
                     });
                 }
-                Err(other) => failure = Some(InternalError::msg(other.to_string())),
+                Err(other) => failure = Some(InternalError(Box::new(other))),
             }
         }
         if shortages.is_empty() && failure.is_none() {
@@ -478,7 +478,7 @@ impl MongoOrders {
                     self.inventory
                         .adjust(&scope, adjustment)
                         .await
-                        .map_err(|e| InternalError::msg(e.to_string()))?;
+                        .map_err(|e| InternalError(Box::new(e)))?;
                 }
                 Ok(())
             }
