@@ -21,13 +21,12 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::{OverQuota, Period};
 use crate::meter::Meter;
 use crate::store;
-use souk_tenants::TenantId;
+use souk_tenants::{PlatformPool, TenantId};
 
 type Limiter<K> =
     RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
@@ -93,7 +92,8 @@ pub struct GateSettings {
 
 #[derive(Debug)]
 pub struct Gate {
-    pool: PgPool,
+    /// Plan limits are read across tenants, before any tenant scope.
+    pool: PlatformPool,
     meter: Arc<Meter>,
     settings: GateSettings,
     tenants: Mutex<HashMap<TenantId, TenantState>>,
@@ -142,7 +142,7 @@ fn check<K: std::hash::Hash + Eq + Clone>(
 }
 
 impl Gate {
-    pub fn new(pool: PgPool, meter: Arc<Meter>, settings: GateSettings) -> Self {
+    pub fn new(pool: PlatformPool, meter: Arc<Meter>, settings: GateSettings) -> Self {
         let visitor_limit = settings.visitors;
         Self {
             pool,
@@ -170,7 +170,7 @@ impl Gate {
         if cached.is_some() {
             return Ok(cached);
         }
-        let Some(limits) = store::tenant_limits(&self.pool, tenant).await? else {
+        let Some(limits) = store::tenant_limits(self.pool.pool(), tenant).await? else {
             return Ok(None);
         };
         let state = TenantState {

@@ -15,12 +15,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::store;
-use souk_tenants::TenantId;
+use souk_tenants::{PlatformPool, TenantId};
 
 const SHARDS: usize = 16;
 
@@ -35,7 +34,7 @@ struct Pending {
 
 #[derive(Debug)]
 pub struct Meter {
-    pool: PgPool,
+    pool: PlatformPool,
     report_to_stripe: bool,
     shards: Vec<Mutex<Counts>>,
     pending: Mutex<Option<Pending>>,
@@ -48,9 +47,9 @@ fn shard_of(tenant: TenantId) -> usize {
 }
 
 impl Meter {
-    /// A meter flushing into `pool`; with `report_to_stripe`, flushed counts also
-    /// feed the Stripe usage reports.
-    pub fn new(pool: PgPool, report_to_stripe: bool) -> Self {
+    /// A meter flushing into `pool` (a flush spans tenants); with
+    /// `report_to_stripe`, flushed counts also feed the Stripe usage reports.
+    pub fn new(pool: PlatformPool, report_to_stripe: bool) -> Self {
         Self {
             pool,
             report_to_stripe,
@@ -127,7 +126,8 @@ impl Meter {
         // Put it back before the call, so that `unflushed` keeps seeing it.
         let (id, counts) = (pending.id, pending.counts.clone());
         *self.pending.lock().map_err(|_| poisoned())? = Some(pending);
-        let totals = store::record_usage(&self.pool, id, &counts, self.report_to_stripe).await?;
+        let totals =
+            store::record_usage(self.pool.pool(), id, &counts, self.report_to_stripe).await?;
         *self.pending.lock().map_err(|_| poisoned())? = None;
         metrics::counter!("souk_metered_requests_flushed_total").increment(
             counts

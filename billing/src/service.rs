@@ -19,7 +19,7 @@ use crate::stripe::StripeBilling;
 use crate::webhook::StripeEvent;
 use souk_tenants::audit::{self, Entry};
 use souk_tenants::vendors::service::Tenancy;
-use souk_tenants::{PlatformTx, TenantId, TenantTx};
+use souk_tenants::{PlatformPool, PlatformTx, TenantId, TenantTx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
@@ -59,6 +59,9 @@ pub enum Delivery {
 #[derive(Clone)]
 pub struct Billing {
     pool: PgPool,
+    /// Plan writes, the Stripe webhook's tenant lookup, the repair job and the
+    /// usage reporter: the work that spans tenants.
+    platform: PlatformPool,
     stripe: Option<StripeBilling>,
     gate: Option<Arc<Gate>>,
     tenancy: Option<Arc<dyn Tenancy>>,
@@ -86,9 +89,15 @@ fn subscription_event(before: &str, after: &Subscription) -> serde_json::Value {
 }
 
 impl Billing {
-    pub fn new(pool: PgPool, stripe: Option<StripeBilling>, gate: Option<Arc<Gate>>) -> Self {
+    pub fn new(
+        pool: PgPool,
+        platform: PlatformPool,
+        stripe: Option<StripeBilling>,
+        gate: Option<Arc<Gate>>,
+    ) -> Self {
         Self {
             pool,
+            platform,
             stripe,
             gate,
             tenancy: None,
@@ -121,7 +130,7 @@ impl Billing {
 
     pub async fn create_plan(&self, code: &str, draft: PlanDraft) -> Result<Plan, BillingError> {
         let code = crate::domain::parse_code(code)?;
-        let mut tx = PlatformTx::begin(&self.pool).await?;
+        let mut tx = PlatformTx::begin(&self.platform).await?;
         let plan = store::insert_plan(&mut tx, &code, &draft)
             .await?
             .ok_or_else(|| BillingError::PlanExists(code.clone()))?;
@@ -131,7 +140,7 @@ impl Billing {
     }
 
     pub async fn update_plan(&self, code: &str, draft: PlanDraft) -> Result<Plan, BillingError> {
-        let mut tx = PlatformTx::begin(&self.pool).await?;
+        let mut tx = PlatformTx::begin(&self.platform).await?;
         let plan = store::update_plan(&mut tx, code, &draft)
             .await?
             .ok_or_else(|| BillingError::UnknownPlan(code.to_string()))?;
@@ -142,7 +151,7 @@ impl Billing {
 
     /// Takes a plan off sale; its subscribers keep it until they move.
     pub async fn retire_plan(&self, code: &str) -> Result<Plan, BillingError> {
-        let mut tx = PlatformTx::begin(&self.pool).await?;
+        let mut tx = PlatformTx::begin(&self.platform).await?;
         let plan = store::retire_plan(&mut tx, code)
             .await?
             .ok_or_else(|| BillingError::UnknownPlan(code.to_string()))?;
@@ -357,7 +366,7 @@ impl Billing {
             return Ok(0);
         }
         let tenants = {
-            let mut tx = PlatformTx::begin(&self.pool).await?;
+            let mut tx = PlatformTx::begin(&self.platform).await?;
             let tenants = store::unsynced(&mut tx, 100).await?;
             tx.commit().await?;
             tenants
@@ -422,7 +431,7 @@ impl Billing {
         };
         let customer = event.text("/customer");
         let tenant = {
-            let mut tx = PlatformTx::begin(&self.pool).await?;
+            let mut tx = PlatformTx::begin(&self.platform).await?;
             let tenant = store::tenant_of_stripe(&mut tx, subscription_id, customer).await?;
             tx.commit().await?;
             tenant
@@ -459,7 +468,7 @@ impl Billing {
             return Ok(0);
         };
         let pending = {
-            let mut tx = PlatformTx::begin(&self.pool).await?;
+            let mut tx = PlatformTx::begin(&self.platform).await?;
             let pending = store::pending_reports(&mut tx, 100).await?;
             tx.commit().await?;
             pending
@@ -476,7 +485,7 @@ impl Billing {
                 .await
             {
                 Ok(()) => {
-                    let mut tx = PlatformTx::begin(&self.pool).await?;
+                    let mut tx = PlatformTx::begin(&self.platform).await?;
                     store::mark_reported(&mut tx, &report.identifier).await?;
                     tx.commit().await?;
                     sent += 1;

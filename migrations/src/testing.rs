@@ -6,7 +6,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 use url::Url;
 
-use crate::{APP_ROLE, MIGRATOR};
+use crate::{APP_ROLE, MIGRATOR, PLATFORM_ROLE};
 
 /// The server the tests use; `SOUK_TEST_DATABASE_URL` overrides it. The user must be
 /// allowed to create databases and roles.
@@ -16,15 +16,18 @@ pub fn admin_url() -> String {
 }
 
 /// A database of its own for one test: migrated, with an owner pool (the
-/// migration role) and an app pool (`souk_app`, subject to row-level security).
+/// migration role), an app pool (`souk_app`, subject to row-level security) and
+/// a platform pool (`souk_platform_job`, for the work that spans tenants).
 #[derive(Debug)]
 pub struct TestDatabase {
     name: String,
     admin_url: String,
     pub owner_url: String,
     pub app_url: String,
+    pub platform_url: String,
     pub owner: PgPool,
     pub app: PgPool,
+    pub platform: PgPool,
 }
 
 impl TestDatabase {
@@ -63,6 +66,7 @@ impl TestDatabase {
 
         let owner_url = with_database(&admin_url, &name, None);
         let app_url = with_database(&admin_url, &name, Some(APP_ROLE));
+        let platform_url = with_database(&admin_url, &name, Some(PLATFORM_ROLE));
         let owner = PgPoolOptions::new()
             .max_connections(4)
             .connect(&owner_url)
@@ -78,13 +82,20 @@ impl TestDatabase {
             .connect(&app_url)
             .await
             .expect("connect as souk_app");
+        let platform = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_lazy(&platform_url)
+            .expect("a platform role URL");
         Self {
             name,
             admin_url,
             owner_url,
             app_url,
+            platform_url,
             owner,
             app,
+            platform,
         }
     }
 

@@ -19,4 +19,4 @@ pub mod vendors;
 
 pub use id::{ParseTenantIdError, TenantId};
 pub use principal::{require_vendor, AccessError, Principal, Role, VendorActor};
-pub use scope::{PlatformTx, TenantTx, UserTx};
+pub use scope::{PlatformPool, PlatformTx, TenantTx, UserTx};

@@ -100,20 +100,41 @@ impl DerefMut for UserTx {
     }
 }
 
-/// A PostgreSQL transaction acting for the platform (`app.platform`): what
-/// platform-admin code paths open to read across tenants where a policy allows it
-/// (the audit log) and to record what they did to a tenant.
+/// A pool connected as the platform role (`souk_platform_job`), separate from the
+/// tenant role's pool and small: the only way to work across tenants. The tenant
+/// role has no setting, function or role membership that widens its scope, so
+/// platform-wide work (sweeps, relays, usage flushes, admin reads) must come here.
+#[derive(Debug, Clone)]
+pub struct PlatformPool(PgPool);
+
+impl PlatformPool {
+    /// Wraps a pool that logs in as the platform role.
+    pub fn new(pool: PgPool) -> Self {
+        Self(pool)
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.0
+    }
+
+    pub async fn close(&self) {
+        self.0.close().await;
+    }
+}
+
+/// A PostgreSQL transaction acting for the platform: what platform-admin code
+/// paths and platform jobs open, on the [`PlatformPool`], to read across tenants
+/// where a policy for the platform role allows it and to record what they did.
 #[derive(Debug)]
 pub struct PlatformTx {
     tx: Transaction<'static, Postgres>,
 }
 
 impl PlatformTx {
-    pub async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
-        let tx = pool
-            .begin_with("BEGIN; SELECT set_config('app.platform', 'on', true)")
-            .await?;
-        Ok(Self { tx })
+    pub async fn begin(pool: &PlatformPool) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            tx: pool.0.begin().await?,
+        })
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {

@@ -243,13 +243,20 @@ async fn entries_cannot_be_changed_removed_or_written_across_tenants() {
         .await;
     assert!(updated.is_err(), "souk_app has no UPDATE on the log");
     drop(tx);
-    let mut tx = souk_tenants::PlatformTx::begin(&app.db.app)
+    let deleted = sqlx::query("DELETE FROM audit.entries")
+        .execute(&app.db.app)
+        .await;
+    assert!(deleted.is_err(), "souk_app has no DELETE on the log");
+    let mut tx = souk_tenants::PlatformTx::begin(&app.platform())
         .await
         .expect("begin");
     let deleted = sqlx::query("DELETE FROM audit.entries")
         .execute(&mut *tx)
         .await;
-    assert!(deleted.is_err(), "souk_app has no DELETE on the log");
+    assert!(
+        deleted.is_err(),
+        "the platform role has no DELETE on the log"
+    );
     drop(tx);
 
     // Not even the table's owner changes history.

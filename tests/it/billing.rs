@@ -752,6 +752,7 @@ async fn a_stripe_double_receives_customer_subscription_and_meter_events_with_st
     assert!((1..=2).contains(&windows));
     let reporter = souk_billing::Billing::new(
         app.db.app.clone(),
+        app.platform(),
         Some(
             souk_billing::stripe::StripeBilling::new(
                 "sk_test_double",
@@ -858,10 +859,12 @@ async fn a_stripe_subscription_that_failed_to_be_created_is_created_later_with_t
     // A later pass (any replica's background task) brings Stripe in step.
     let tenancy = Arc::new(souk_tenants::vendors::service::PgTenancy::new(
         app.db.app.clone(),
+        app.platform(),
         false,
     ));
     let replica = souk_billing::Billing::new(
         app.db.app.clone(),
+        app.platform(),
         Some(
             souk_billing::stripe::StripeBilling::new(
                 "sk_test_double",

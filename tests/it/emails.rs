@@ -141,10 +141,12 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
     let db = souk_gateway::app::mongo_database(&app.mongo.url)
         .await
         .expect("mongo");
-    let inventory: Arc<dyn souk_inventory::Inventory> =
-        Arc::new(souk_inventory::PgInventory::new(app.db.app.clone()));
+    let inventory: Arc<dyn souk_inventory::Inventory> = Arc::new(souk_inventory::PgInventory::new(
+        app.db.app.clone(),
+        app.platform(),
+    ));
     let tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy> = Arc::new(
-        souk_tenants::vendors::service::PgTenancy::new(app.db.app.clone(), false),
+        souk_tenants::vendors::service::PgTenancy::new(app.db.app.clone(), app.platform(), false),
     );
     let recipients = ServiceRecipients {
         identity: Arc::new(souk_identity::PgIdentity::new(
@@ -173,7 +175,7 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
     )
     .expect("mailer");
     assert_eq!(
-        notify_once(&app.db.app, &broken, &recipients, 10)
+        notify_once(&app.db.platform, &broken, &recipients, 10)
             .await
             .expect("sweep"),
         0
@@ -195,7 +197,7 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
     )
     .expect("mailer");
     assert_eq!(
-        notify_once(&app.db.app, &mailer, &recipients, 10)
+        notify_once(&app.db.platform, &mailer, &recipients, 10)
             .await
             .expect("sweep"),
         0,
@@ -206,7 +208,7 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
         .await
         .expect("make due");
     assert_eq!(
-        notify_once(&app.db.app, &mailer, &recipients, 10)
+        notify_once(&app.db.platform, &mailer, &recipients, 10)
             .await
             .expect("sweep"),
         1
@@ -234,13 +236,13 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
     adjust(10).await; // 3 -> 13
     adjust(-9).await; // 13 -> 4
     assert_eq!(
-        notify_once(&app.db.app, &mailer, &recipients, 10)
+        notify_once(&app.db.platform, &mailer, &recipients, 10)
             .await
             .expect("sweep"),
         1
     );
     assert_eq!(
-        notify_once(&app.db.app, &mailer, &recipients, 10)
+        notify_once(&app.db.platform, &mailer, &recipients, 10)
             .await
             .expect("sweep"),
         0

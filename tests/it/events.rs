@@ -129,7 +129,11 @@ async fn each_change_yields_one_event_in_order() {
     .await;
 
     let publisher = Publisher::connect(&amqp_url()).await.expect("broker");
-    while relay_once(&app.db.app, &publisher).await.expect("relay") > 0 {}
+    while relay_once(&app.db.platform, &publisher)
+        .await
+        .expect("relay")
+        > 0
+    {}
     let events = receive(&mut consumer, &tenant.to_string(), 4).await;
     assert_eq!(
         types(&events),
@@ -183,7 +187,7 @@ async fn events_wait_while_the_broker_is_away_and_a_crashed_batch_is_sent_again(
     // A relay publishes the batch and dies before marking it sent.
     let publisher = Publisher::connect(&amqp_url()).await.expect("broker");
     {
-        let mut tx = app.db.app.begin().await.expect("begin");
+        let mut tx = app.db.platform.begin().await.expect("begin");
         let events = claim(&mut tx, 100).await.expect("claim");
         assert_eq!(
             events.len(),
@@ -194,7 +198,11 @@ async fn events_wait_while_the_broker_is_away_and_a_crashed_batch_is_sent_again(
         publisher.publish(&messages).await.expect("publish");
         // dropped without commit: the crash
     }
-    while relay_once(&app.db.app, &publisher).await.expect("relay") > 0 {}
+    while relay_once(&app.db.platform, &publisher)
+        .await
+        .expect("relay")
+        > 0
+    {}
     let events = receive(&mut consumer, &tenant.to_string(), 4).await;
     let reasons: Vec<&str> = events
         .iter()

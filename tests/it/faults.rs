@@ -159,7 +159,7 @@ async fn killed_connections_under_load_answer_unavailable_and_lose_nothing() {
 /// The stock rows agree with the ledger and the active reservations, and every
 /// acknowledged reservation is there, released when its release was acknowledged.
 async fn assert_books(app: &TestApp, tenant: TenantId, tally: &Tally) {
-    let discrepancies = PgInventory::new(app.db.app.clone())
+    let discrepancies = PgInventory::new(app.db.app.clone(), app.platform())
         .audit(tenant)
         .await
         .expect("audit");

@@ -16,6 +16,7 @@ mod in_stock;
 mod inventory;
 mod operations;
 mod orders;
+mod roles;
 mod state_machine;
 mod support;
 mod vendors;

@@ -525,11 +525,16 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
         .await
         .expect("mongo");
     let orders_collection = db.collection::<mongodb::bson::Document>("orders");
-    let inventory: Arc<dyn souk_inventory::Inventory> =
-        Arc::new(souk_inventory::PgInventory::new(shop.app.db.app.clone()));
-    let tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy> = Arc::new(
-        souk_tenants::vendors::service::PgTenancy::new(shop.app.db.app.clone(), false),
-    );
+    let inventory: Arc<dyn souk_inventory::Inventory> = Arc::new(souk_inventory::PgInventory::new(
+        shop.app.db.app.clone(),
+        shop.app.platform(),
+    ));
+    let tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy> =
+        Arc::new(souk_tenants::vendors::service::PgTenancy::new(
+            shop.app.db.app.clone(),
+            shop.app.platform(),
+            false,
+        ));
     let catalog: Arc<dyn souk_catalog::Catalog> = Arc::new(souk_catalog::MongoCatalog::new(
         db.clone(),
         inventory.clone(),

@@ -82,6 +82,11 @@ impl TestApp {
         }
     }
 
+    /// The platform role's pool on this app's database.
+    pub fn platform(&self) -> souk_tenants::PlatformPool {
+        souk_tenants::PlatformPool::new(self.db.platform.clone())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -14,7 +14,11 @@ const SELECT: &str =
 
 /// Registers a person, signs in, opens a vendor and selects it: (vendor id,
 /// person token, vendor token).
-async fn vendor_owner(app: &TestApp, email: &str, slug: &str) -> (String, String, String) {
+pub(crate) async fn vendor_owner(
+    app: &TestApp,
+    email: &str,
+    slug: &str,
+) -> (String, String, String) {
     register(app, email).await;
     let (person, _) = login(app, email).await;
     let (_, body) = app

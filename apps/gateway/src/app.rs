@@ -32,6 +32,7 @@ use souk_billing::stripe::StripeBilling;
 use souk_billing::Billing;
 use souk_tenants::audit::api::AuditLog;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
+use souk_tenants::PlatformPool;
 
 /// A built, bound, not yet serving application.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    platform: PlatformPool,
     inventory: Arc<dyn Inventory>,
     throttle: Arc<GovernorThrottle>,
     orders: MongoOrders,
@@ -103,10 +105,16 @@ impl Application {
             settings.database_url()?,
             settings.db_max_connections,
         )?;
+        let platform = PlatformPool::new(lazy_pool(
+            "platform_database_url",
+            settings.platform_database_url()?.expose_secret(),
+            settings.platform_db_max_connections,
+        )?);
         let verifier = Arc::new(verifier(&settings)?);
         let mongo = mongo_database(settings.mongodb_url()?).await?;
         let issuer = issuer(&settings)?.map(Arc::new);
-        let inventory: Arc<dyn Inventory> = Arc::new(PgInventory::new(pool.clone()));
+        let inventory: Arc<dyn Inventory> =
+            Arc::new(PgInventory::new(pool.clone(), platform.clone()));
         let identity: Arc<dyn Identity> = Arc::new(PgIdentity::new(
             pool.clone(),
             settings
@@ -120,6 +128,7 @@ impl Application {
         ));
         let tenancy: Arc<dyn Tenancy> = Arc::new(PgTenancy::new(
             pool.clone(),
+            platform.clone(),
             settings.vendor_approval_required,
         ));
         let throttle = Arc::new(GovernorThrottle::new(Limits {
@@ -146,10 +155,10 @@ impl Application {
             ),
             None => None,
         };
-        let meter = Arc::new(Meter::new(pool.clone(), stripe.is_some()));
+        let meter = Arc::new(Meter::new(platform.clone(), stripe.is_some()));
         let gate = (settings.metering || settings.rate_limits).then(|| {
             Arc::new(Gate::new(
-                pool.clone(),
+                platform.clone(),
                 meter.clone(),
                 GateSettings {
                     rate_limits: settings.rate_limits,
@@ -162,7 +171,8 @@ impl Application {
             ))
         });
         let billing = Arc::new(
-            Billing::new(pool.clone(), stripe, gate.clone()).with_tenancy(tenancy.clone()),
+            Billing::new(pool.clone(), platform.clone(), stripe, gate.clone())
+                .with_tenancy(tenancy.clone()),
         );
         let services = Services {
             orders: Arc::new(orders.clone()),
@@ -172,7 +182,7 @@ impl Application {
             identity,
             tenancy: tenancy.clone(),
             throttle: throttle.clone(),
-            audit: Arc::new(AuditLog::new(pool.clone())),
+            audit: Arc::new(AuditLog::new(pool.clone(), platform.clone())),
             billing: billing.clone(),
             tokens: issuer.map(|issuer| AccessTokens {
                 issuer,
@@ -204,6 +214,7 @@ impl Application {
             listener,
             router: router(state, settings.max_body_bytes, &settings.web_dir),
             pool,
+            platform,
             inventory,
             throttle,
             orders,
@@ -225,7 +236,7 @@ impl Application {
 
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight
     /// requests finish (up to the shutdown timeout), stops background tasks and
-    /// closes the pool.
+    /// closes the pools.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -298,6 +309,7 @@ impl Application {
         let _ = cleanup.await;
         let _ = repair.await;
         self.pool.close().await;
+        self.platform.close().await;
         tracing::info!("stopped");
         Ok(())
     }

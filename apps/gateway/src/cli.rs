@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::ExposeSecret;
-use souk_tenants::{Role, TenantId};
+use souk_tenants::{PlatformPool, Role, TenantId};
 use sqlx::postgres::PgPoolOptions;
 
 use souk_identity::domain::{Email, Password, PersonName, Registration};
@@ -183,8 +183,18 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The platform role's pool (small: platform work only).
+fn platform_pool(settings: &Settings) -> anyhow::Result<PlatformPool> {
+    Ok(PlatformPool::new(crate::app::lazy_pool(
+        "platform_database_url",
+        settings.platform_database_url()?.expose_secret(),
+        settings.platform_db_max_connections,
+    )?))
+}
+
 async fn worker(settings: &Settings) -> anyhow::Result<()> {
     let pool = crate::app::lazy_pool("database_url", settings.database_url()?, 4)?;
+    let platform = platform_pool(settings)?;
     let stop = tokio_util::sync::CancellationToken::new();
     let signal = stop.clone();
     tokio::spawn(async move {
@@ -196,10 +206,10 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
         Some(url) => {
             let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
                 .map_err(|e| anyhow::anyhow!(e))?;
-            let recipients = recipients(settings, &pool).await?;
+            let recipients = recipients(settings, &pool, &platform).await?;
             tracing::info!("sending low-stock emails");
             tasks.push(tokio::spawn(souk_worker::notify::run(
-                pool.clone(),
+                platform.pool().clone(),
                 mailer,
                 recipients,
                 stop.clone(),
@@ -211,7 +221,7 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
         Some(url) => {
             tracing::info!("relaying outbox events to RabbitMQ");
             tasks.push(tokio::spawn(souk_worker::relay::run(
-                pool.clone(),
+                platform.pool().clone(),
                 url.expose_secret().to_string(),
                 stop.clone(),
             )));
@@ -238,6 +248,7 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
         let _ = task.await;
     }
     pool.close().await;
+    platform.close().await;
     tracing::info!("worker stopped");
     Ok(())
 }
@@ -246,14 +257,21 @@ async fn worker(settings: &Settings) -> anyhow::Result<()> {
 async fn recipients(
     settings: &Settings,
     pool: &sqlx::PgPool,
+    platform: &PlatformPool,
 ) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
-    let tenancy: std::sync::Arc<dyn souk_tenants::vendors::service::Tenancy> = std::sync::Arc::new(
-        PgTenancy::new(pool.clone(), settings.vendor_approval_required),
-    );
+    let tenancy: std::sync::Arc<dyn souk_tenants::vendors::service::Tenancy> =
+        std::sync::Arc::new(PgTenancy::new(
+            pool.clone(),
+            platform.clone(),
+            settings.vendor_approval_required,
+        ));
     let catalog: Option<std::sync::Arc<dyn souk_catalog::Catalog>> = match settings.mongodb_url() {
         Ok(url) => Some(std::sync::Arc::new(souk_catalog::MongoCatalog::new(
             crate::app::mongo_database(url).await?,
-            std::sync::Arc::new(souk_inventory::PgInventory::new(pool.clone())),
+            std::sync::Arc::new(souk_inventory::PgInventory::new(
+                pool.clone(),
+                platform.clone(),
+            )),
             tenancy.clone(),
         ))),
         Err(_) => None,
@@ -287,10 +305,11 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     let password = std::env::var("SOUK_DEMO_PASSWORD")
         .context("demo-seed gives every demo account the password in SOUK_DEMO_PASSWORD")?;
     let pool = connect(settings).await?;
+    let platform = platform_pool(settings)?;
     let mongo = crate::app::mongo_database(settings.mongodb_url()?).await?;
     souk_catalog::MongoCatalog::create_indexes(&mongo).await?;
-    let tenancy = PgTenancy::new(pool.clone(), false);
-    let inventory = souk_inventory::PgInventory::new(pool.clone());
+    let tenancy = PgTenancy::new(pool.clone(), platform.clone(), false);
+    let inventory = souk_inventory::PgInventory::new(pool.clone(), platform.clone());
     souk_orders::store::create_indexes(&mongo).await?;
     let catalog = souk_catalog::MongoCatalog::new(
         mongo.clone(),
@@ -312,6 +331,7 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     };
     let seeded = seeder.seed(&password).await?;
     pool.close().await;
+    platform.close().await;
     println!("Demo accounts (password: the SOUK_DEMO_PASSWORD the demo script printed):");
     for (who, email) in &seeded.logins {
         println!("  {who:<16} {email}");

@@ -66,6 +66,13 @@ pub struct Settings {
     pub mail_from: String,
     /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
     pub migrate_database_url: Option<SecretString>,
+    /// PostgreSQL as the platform role (`souk_platform_job`), for the work that
+    /// spans tenants (expiry sweep, relays, usage flushes, admin reads); defaults
+    /// to `database_url` with that user name and no password.
+    pub platform_database_url: Option<SecretString>,
+    /// The platform role's pool: small, since only platform work uses it.
+    #[serde(default = "defaults::platform_db_max_connections")]
+    pub platform_db_max_connections: u32,
     #[serde(default = "defaults::listen_addr")]
     pub listen_addr: SocketAddr,
     /// The Ed25519 public key (PEM) that verifies access tokens.
@@ -170,6 +177,9 @@ mod defaults {
     }
     pub fn db_max_connections() -> u32 {
         20
+    }
+    pub fn platform_db_max_connections() -> u32 {
+        4
     }
     pub fn graphql_max_depth() -> usize {
         16
@@ -307,6 +317,10 @@ impl Settings {
             ),
             ("visitor_burst", self.visitor_burst as usize),
             (
+                "platform_db_max_connections",
+                self.platform_db_max_connections as usize,
+            ),
+            (
                 "usage_report_interval_secs",
                 usize::try_from(self.usage_report_interval_secs).unwrap_or(usize::MAX),
             ),
@@ -359,6 +373,20 @@ impl Settings {
             Some(url) => Ok(url.expose_secret()),
             None => self.database_url(),
         }
+    }
+
+    /// The platform role's URL: `platform_database_url`, else `database_url` with
+    /// the platform role's user name and without the app role's password.
+    pub fn platform_database_url(&self) -> Result<SecretString, ConfigError> {
+        if let Some(url) = &self.platform_database_url {
+            return Ok(url.clone());
+        }
+        let mut url = url::Url::parse(self.database_url()?)
+            .map_err(|_| ConfigError::invalid("database_url", "not a PostgreSQL URL"))?;
+        url.set_username(souk_migrations::PLATFORM_ROLE)
+            .and_then(|()| url.set_password(None))
+            .map_err(|()| ConfigError::invalid("database_url", "not a PostgreSQL URL"))?;
+        Ok(SecretString::from(url.to_string()))
     }
 
     /// The token verification key, PEM: inline, from its file, or derived from the
@@ -421,6 +449,27 @@ mod tests {
         assert!(err.to_string().contains("SOUK_LISTEN_ADDR"), "{err}");
         let err = from_toml("graphql_max_depth = 0").expect_err("invalid");
         assert!(err.to_string().contains("SOUK_GRAPHQL_MAX_DEPTH"), "{err}");
+    }
+
+    #[test]
+    fn the_platform_url_defaults_to_the_app_url_as_the_platform_role() {
+        let settings = from_toml(
+            r#"database_url = "postgres://souk_app:hunter2@db:5432/souk?sslmode=prefer""#,
+        )
+        .expect("valid settings");
+        let url = settings.platform_database_url().expect("derived");
+        assert_eq!(
+            url.expose_secret(),
+            "postgres://souk_platform_job@db:5432/souk?sslmode=prefer"
+        );
+        let settings = from_toml(
+            "database_url = 'postgres://souk_app@db/souk'\n\
+             platform_database_url = 'postgres://jobs:s3cret@db/souk'",
+        )
+        .expect("valid settings");
+        let url = settings.platform_database_url().expect("explicit");
+        assert_eq!(url.expose_secret(), "postgres://jobs:s3cret@db/souk");
+        assert_eq!(settings.platform_db_max_connections, 4);
     }
 
     #[test]

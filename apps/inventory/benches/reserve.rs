@@ -247,7 +247,10 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(3);
     let length = Duration::from_secs(seconds);
     let db = TestDatabase::with_app_pool_size(72).await;
-    let inventory = PgInventory::new(db.app.clone());
+    let inventory = PgInventory::new(
+        db.app.clone(),
+        souk_tenants::PlatformPool::new(db.platform.clone()),
+    );
     println!(
         "reservations against PostgreSQL, {seconds} s per run, invariants checked after each\n"
     );

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::json;
 use souk_tenants::audit::{self as audit_log, Entry};
 use souk_tenants::fault::retry_once;
-use souk_tenants::{TenantId, TenantTx};
+use souk_tenants::{PlatformPool, TenantId, TenantTx};
 use sqlx::PgPool;
 use tracing::instrument;
 
@@ -110,10 +110,13 @@ impl std::fmt::Debug for dyn Inventory {
     }
 }
 
-/// [`Inventory`] on PostgreSQL, connected as the app role (row-level security on).
+/// [`Inventory`] on PostgreSQL, connected as the app role (row-level security on),
+/// and as the platform role for the one thing that spans tenants: finding the
+/// reservations due to expire.
 #[derive(Debug, Clone)]
 pub struct PgInventory {
     pool: PgPool,
+    platform: PlatformPool,
     batcher: Arc<ReserveBatcher>,
 }
 
@@ -125,10 +128,11 @@ fn internal(err: sqlx::Error) -> InternalError {
 }
 
 impl PgInventory {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, platform: PlatformPool) -> Self {
         Self {
             batcher: Arc::new(ReserveBatcher::new(pool.clone())),
             pool,
+            platform,
         }
     }
 
@@ -489,7 +493,9 @@ impl Inventory for PgInventory {
 
     #[instrument(skip_all)]
     async fn expire_due(&self, max: i32) -> Result<usize, InternalError> {
-        let due = reservations::due(&self.pool, max).await.map_err(internal)?;
+        let due = reservations::due(&self.platform, max)
+            .await
+            .map_err(internal)?;
         let mut expired = 0;
         for (tenant, order_id) in due {
             let mut tx = self.begin(tenant).await?;

@@ -9,6 +9,8 @@
 //! Delivery is at least once: a relay that dies after publishing and before
 //! committing publishes those events again, and consumers dedupe by the message
 //! id (the event id). While the broker is away, events wait in the outbox.
+//! The worker claims events as the platform role (`souk_platform_job`), the one
+//! role allowed to work across tenants; the app role cannot.
 //!
 //! Order events live in MongoDB with the orders: each order change writes its
 //! event to `order_events` in the same MongoDB transaction, and [`order_relay`]

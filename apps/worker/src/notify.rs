@@ -123,6 +123,7 @@ pub fn backoff(attempts: i32) -> i32 {
 }
 
 /// Sends the emails of up to `max` due events; returns how many were sent.
+/// `pool` logs in as the platform role: the events of every tenant are claimed.
 pub async fn notify_once(
     pool: &PgPool,
     mailer: &Mailer,
@@ -177,7 +178,8 @@ async fn deliver(
     mailer.send(&owners, &facts).await
 }
 
-/// Sends low-stock emails every second until `stop`.
+/// Sends low-stock emails every second until `stop`, claiming events through
+/// `pool` (the platform role's).
 pub async fn run(
     pool: PgPool,
     mailer: Mailer,

@@ -145,7 +145,8 @@ impl Publisher {
 }
 
 /// Relays one batch: claim, publish, confirm, mark sent, commit. Returns how many
-/// events were sent.
+/// events were sent. `pool` logs in as the platform role: the outbox of every
+/// tenant is relayed.
 pub async fn relay_once(pool: &PgPool, publisher: &Publisher) -> Result<usize, RelayError> {
     let mut tx = pool.begin().await?;
     let events = claim(&mut tx, BATCH).await?;
@@ -173,7 +174,7 @@ pub trait Outbox: Send + Sync {
     async fn relay_once(&self, publisher: &Publisher) -> Result<usize, RelayError>;
 }
 
-/// The PostgreSQL outbox (`souk.outbox`).
+/// The PostgreSQL outbox (`souk.outbox`), read through the platform role's pool.
 #[derive(Debug)]
 pub struct PgOutbox(pub PgPool);
 

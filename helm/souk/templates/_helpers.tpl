@@ -27,6 +27,11 @@ app.kubernetes.io/component: gateway
     secretKeyRef:
       name: {{ .Values.secrets.databaseUrl.name }}
       key: {{ .Values.secrets.databaseUrl.key }}
+- name: SOUK_PLATFORM_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.secrets.platformDatabaseUrl.name }}
+      key: {{ .Values.secrets.platformDatabaseUrl.key }}
 - name: SOUK_MONGODB_URL
   valueFrom:
     secretKeyRef:

@@ -7,17 +7,18 @@ use sqlx::PgPool;
 
 use super::store::{Filter, LoggedEntry};
 use crate::api::{cursor, page_size, principal, trim_page, ApiError};
-use crate::{AccessError, PlatformTx, Role, TenantId, TenantTx};
+use crate::{AccessError, PlatformPool, PlatformTx, Role, TenantId, TenantTx};
 
 /// Reads the audit log in the caller's scope.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     pool: PgPool,
+    platform: PlatformPool,
 }
 
 impl AuditLog {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, platform: PlatformPool) -> Self {
+        Self { pool, platform }
     }
 
     /// Records `entry` in a transaction of its own, for changes whose data lives
@@ -31,9 +32,18 @@ impl AuditLog {
         let Some(context) = super::current() else {
             return Ok(());
         };
-        let mut tx = PlatformTx::begin(&self.pool).await?;
-        super::store::insert(&mut tx, tenant, &context, &entry).await?;
-        tx.commit().await
+        match tenant {
+            Some(tenant) => {
+                let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+                super::store::insert(&mut tx, Some(tenant), &context, &entry).await?;
+                tx.commit().await
+            }
+            None => {
+                let mut tx = PlatformTx::begin(&self.platform).await?;
+                super::store::insert(&mut tx, None, &context, &entry).await?;
+                tx.commit().await
+            }
+        }
     }
 
     /// One tenant's entries, under that tenant's row-level security scope.
@@ -55,7 +65,7 @@ impl AuditLog {
         filter: &Filter,
         limit: i64,
     ) -> Result<Vec<LoggedEntry>, sqlx::Error> {
-        let mut tx = PlatformTx::begin(&self.pool).await?;
+        let mut tx = PlatformTx::begin(&self.platform).await?;
         let entries = super::list(&mut tx, filter, limit).await?;
         tx.commit().await?;
         Ok(entries)

@@ -12,7 +12,7 @@ use super::{
     keys, rank, vendor_role, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName,
 };
 use crate::audit::{self, Entry};
-use crate::{PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
+use crate::{PlatformPool, PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
 
 /// An API key as listed: never its secret.
 pub type ApiKey = ApiKeyRow;
@@ -94,6 +94,9 @@ impl std::fmt::Debug for dyn Tenancy {
 #[derive(Debug, Clone)]
 pub struct PgTenancy {
     pool: PgPool,
+    /// Vendor status changes, API key lookups and the vendor list for platform
+    /// admins: the work that spans tenants.
+    platform: PlatformPool,
     /// Whether new vendors wait for a platform admin's approval.
     approval_required: bool,
 }
@@ -111,9 +114,10 @@ fn actor_id(actor: &VendorActor) -> Result<Uuid, TenancyError> {
 }
 
 impl PgTenancy {
-    pub fn new(pool: PgPool, approval_required: bool) -> Self {
+    pub fn new(pool: PgPool, platform: PlatformPool, approval_required: bool) -> Self {
         Self {
             pool,
+            platform,
             approval_required,
         }
     }
@@ -129,7 +133,7 @@ impl PgTenancy {
         to: TenantStatus,
         action: &'static str,
     ) -> Result<Vendor, TenancyError> {
-        let mut tx = PlatformTx::begin(&self.pool).await?;
+        let mut tx = PlatformTx::begin(&self.platform).await?;
         if let Some(vendor) = store::set_status(&mut tx, id, from, to).await? {
             let entry = Entry::new(action, "vendor", id.to_string())
                 .details(json!({ "status": to.as_str() }));
@@ -371,7 +375,7 @@ impl Tenancy for PgTenancy {
         let Some((id, presented)) = keys::parse(token) else {
             return Ok(None);
         };
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.platform.pool().acquire().await?;
         let Some((tenant, role, stored, revoked)) = store::key_credentials(&mut conn, id).await?
         else {
             return Ok(None);
@@ -402,7 +406,7 @@ impl Tenancy for PgTenancy {
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> Result<Vec<Vendor>, TenancyError> {
-        Ok(store::search_vendors(&self.pool, search, status, after, limit).await?)
+        Ok(store::search_vendors(self.platform.pool(), search, status, after, limit).await?)
     }
 
     async fn approve(&self, id: TenantId) -> Result<Vendor, TenancyError> {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use souk_tenants::audit::{self, Entry};
-use souk_tenants::{TenantId, TenantTx};
+use souk_tenants::{PlatformPool, TenantId, TenantTx};
 use sqlx::PgPool;
 
 use crate::domain::{
@@ -228,14 +228,17 @@ pub async fn close(
     with_lines(tx, header).await
 }
 
-/// Due reservations of every tenant, oldest first. Runs outside any tenant scope
-/// through the one SECURITY DEFINER function made for it, which reveals nothing
-/// but the keys of overdue reservations.
-pub async fn due(pool: &PgPool, max_rows: i32) -> Result<Vec<(TenantId, OrderId)>, sqlx::Error> {
+/// Due reservations of every tenant, oldest first. Runs as the platform role,
+/// outside any tenant scope, through the one SECURITY DEFINER function made for
+/// it, which reveals nothing but the keys of overdue reservations.
+pub async fn due(
+    pool: &PlatformPool,
+    max_rows: i32,
+) -> Result<Vec<(TenantId, OrderId)>, sqlx::Error> {
     let rows: Vec<(sqlx::types::Uuid, String)> =
         sqlx::query_as("SELECT tenant_id, order_id FROM inventory.due_reservations($1)")
             .bind(max_rows)
-            .fetch_all(pool)
+            .fetch_all(pool.pool())
             .await?;
     Ok(rows
         .into_iter()

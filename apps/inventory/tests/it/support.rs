@@ -19,7 +19,10 @@ impl Fixture {
 
     pub async fn with_pool(connections: u32) -> Self {
         let db = TestDatabase::with_app_pool_size(connections).await;
-        let inventory = PgInventory::new(db.app.clone());
+        let inventory = PgInventory::new(
+            db.app.clone(),
+            souk_tenants::PlatformPool::new(db.platform.clone()),
+        );
         Self {
             db,
             inventory,
