@@ -26,7 +26,8 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::{OverQuota, Period};
 use crate::meter::Meter;
 use crate::store;
-use souk_tenants::{PlatformPool, TenantId};
+use souk_tenants::{TenantId, TenantTx};
+use sqlx::PgPool;
 
 type Limiter<K> =
     RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
@@ -92,8 +93,7 @@ pub struct GateSettings {
 
 #[derive(Debug)]
 pub struct Gate {
-    /// Plan limits are read across tenants, before any tenant scope.
-    pool: PlatformPool,
+    pool: PgPool,
     meter: Arc<Meter>,
     settings: GateSettings,
     tenants: Mutex<HashMap<TenantId, TenantState>>,
@@ -142,7 +142,7 @@ fn check<K: std::hash::Hash + Eq + Clone>(
 }
 
 impl Gate {
-    pub fn new(pool: PlatformPool, meter: Arc<Meter>, settings: GateSettings) -> Self {
+    pub fn new(pool: PgPool, meter: Arc<Meter>, settings: GateSettings) -> Self {
         let visitor_limit = settings.visitors;
         Self {
             pool,
@@ -170,7 +170,10 @@ impl Gate {
         if cached.is_some() {
             return Ok(cached);
         }
-        let Some(limits) = store::tenant_limits(self.pool.pool(), tenant).await? else {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let limits = store::tenant_limits(&mut tx).await?;
+        tx.commit().await?;
+        let Some(limits) = limits else {
             return Ok(None);
         };
         let state = TenantState {

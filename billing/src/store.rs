@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::{OverQuota, Plan, PlanDraft, Subscription, SubscriptionStatus};
-use souk_tenants::TenantId;
+use souk_tenants::{TenantId, TenantTx};
 
 const PLAN_COLUMNS: &str = "code, name, price_amount, currency, included_requests, \
     overage_per_thousand, rate_per_second, burst, over_quota, stripe_price_id, retired_at";
@@ -351,11 +351,22 @@ pub struct TenantLimits {
     pub month_total: i64,
 }
 
-pub async fn tenant_limits(pool: &PgPool, tenant: TenantId) -> sqlx::Result<Option<TenantLimits>> {
-    sqlx::query_as("SELECT * FROM billing.tenant_limits($1)")
-        .bind(tenant.as_uuid())
-        .fetch_optional(pool)
-        .await
+/// Read in the tenant's own scope: the plan of its subscription (the free plan once
+/// canceled) and its requests this UTC month.
+pub async fn tenant_limits(tx: &mut TenantTx) -> sqlx::Result<Option<TenantLimits>> {
+    sqlx::query_as(
+        "SELECT p.rate_per_second, p.burst, p.included_requests, p.over_quota,
+                coalesce((SELECT sum(u.requests) FROM billing.usage u
+                          WHERE u.tenant_id = s.tenant_id
+                            AND u.day >= date_trunc('month', now() AT TIME ZONE 'UTC')::date), 0)::bigint
+                    AS month_total
+         FROM billing.subscriptions s
+         JOIN billing.plans p ON p.code = CASE WHEN s.status = 'canceled' THEN 'free' ELSE s.plan_code END
+         WHERE s.tenant_id = $1",
+    )
+    .bind(tx.tenant().as_uuid())
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Writes an event to the PostgreSQL outbox of the transaction's tenant.

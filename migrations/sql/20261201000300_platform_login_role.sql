@@ -81,3 +81,22 @@ CREATE POLICY platform_jobs ON billing.subscriptions FOR SELECT TO souk_platform
 GRANT SELECT, UPDATE ON billing.usage_reports TO souk_platform_job;
 CREATE POLICY platform_jobs ON billing.usage_reports TO souk_platform_job
     USING (true) WITH CHECK (true);
+
+-- An API key is checked on every request that presents one, before its tenant is
+-- known, through the app role's pool: this function answers a key's tenant and
+-- role only to a caller that holds the key's secret (its SHA-256 digest matches)
+-- and only while the key is not revoked. It gives the tenant role nothing that
+-- presenting the key over HTTP would not; unlike tenancy.api_key_credentials it
+-- reveals no stored hash.
+CREATE FUNCTION tenancy.authenticate_api_key(p_id uuid, p_secret_hash bytea)
+    RETURNS TABLE (tenant_id uuid, role text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT k.tenant_id, k.role
+        FROM tenancy.api_keys k
+        WHERE k.id = p_id AND k.secret_hash = p_secret_hash AND k.revoked_at IS NULL
+    $$;
+ALTER FUNCTION tenancy.authenticate_api_key(uuid, bytea) OWNER TO souk_platform;
+REVOKE ALL ON FUNCTION tenancy.authenticate_api_key(uuid, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tenancy.authenticate_api_key(uuid, bytea) TO souk_app, souk_platform_job;

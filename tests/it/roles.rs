@@ -202,11 +202,21 @@ async fn the_tenant_role_cannot_run_the_cross_tenant_functions() {
     .fetch_all(&app.db.owner)
     .await
     .expect("functions");
-    assert!(
-        executable.is_empty(),
-        "SECURITY DEFINER functions souk_app may run: {executable:?}"
+    // The one it may run authenticates an API key: it answers only the holder of
+    // the key's secret, which is what presenting the key over HTTP does.
+    assert_eq!(
+        executable,
+        ["tenancy.authenticate_api_key(uuid,bytea)"],
+        "SECURITY DEFINER functions souk_app may run"
     );
     let mut conn = tenant_session(&app).await;
+    let guessed: Option<(uuid::Uuid, String)> =
+        sqlx::query_as("SELECT * FROM tenancy.authenticate_api_key($1::uuid, sha256('guess'))")
+            .bind(&key)
+            .fetch_optional(&mut conn)
+            .await
+            .expect("authenticate");
+    assert_eq!(guessed, None, "a key id without its secret answers nothing");
     let calls = [
         "SELECT * FROM inventory.due_reservations(100)".to_string(),
         "SELECT * FROM souk.claim_events(100)".into(),

@@ -158,7 +158,7 @@ impl Application {
         let meter = Arc::new(Meter::new(platform.clone(), stripe.is_some()));
         let gate = (settings.metering || settings.rate_limits).then(|| {
             Arc::new(Gate::new(
-                platform.clone(),
+                pool.clone(),
                 meter.clone(),
                 GateSettings {
                     rate_limits: settings.rate_limits,

@@ -94,8 +94,8 @@ impl std::fmt::Debug for dyn Tenancy {
 #[derive(Debug, Clone)]
 pub struct PgTenancy {
     pool: PgPool,
-    /// Vendor status changes, API key lookups and the vendor list for platform
-    /// admins: the work that spans tenants.
+    /// Vendor status changes and the vendor list for platform admins: the work
+    /// that spans tenants.
     platform: PlatformPool,
     /// Whether new vendors wait for a platform admin's approval.
     approval_required: bool,
@@ -375,18 +375,14 @@ impl Tenancy for PgTenancy {
         let Some((id, presented)) = keys::parse(token) else {
             return Ok(None);
         };
-        let mut conn = self.platform.pool().acquire().await?;
-        let Some((tenant, role, stored, revoked)) = store::key_credentials(&mut conn, id).await?
-        else {
+        let mut conn = self.pool.acquire().await?;
+        let Some((tenant, role)) = store::authenticate_key(&mut conn, id, &presented).await? else {
             return Ok(None);
         };
         drop(conn);
         let Some(role) = vendor_role(&role) else {
             return Ok(None);
         };
-        if revoked || !keys::same_hash(&presented, &stored) {
-            return Ok(None);
-        }
         let tenant = TenantId::from_uuid(tenant);
         let mut tx = self.scoped(tenant).await?;
         store::touch_key(&mut tx, id).await?;

@@ -345,18 +345,19 @@ pub async fn revoke_key(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKeyRow>
     .await
 }
 
-/// A key's tenant, role, secret hash and revocation, found across tenants through
-/// the one SECURITY DEFINER function made for it.
-pub async fn key_credentials(
+/// The tenant and role of the unrevoked key `id` whose secret hashes to
+/// `secret_hash`, through the one SECURITY DEFINER function the app role may run:
+/// it answers only the holder of the key's secret.
+pub async fn authenticate_key(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<(Uuid, String, Vec<u8>, bool)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT tenant_id, role, secret_hash, revoked FROM tenancy.api_key_credentials($1)",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    secret_hash: &[u8],
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT tenant_id, role FROM tenancy.authenticate_api_key($1, $2)")
+        .bind(id)
+        .bind(secret_hash)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Records a key's use, at most once a minute.
