@@ -190,8 +190,14 @@ async fn the_storefront_answers_at_once_after_a_64_connection_burst() {
                     .post(app.url("/graphql"))
                     .json(&json!({ "query": STOREFRONT }))
                     .send();
-                let wait = Duration::from_millis(if i % 4 == 0 { 20 } else { 10_000 });
-                if tokio::time::timeout(wait, send).await.is_ok() {
+                // Three in four give up on their last query when the burst
+                // ends, all at once; the others after 20 ms at any moment.
+                let wait = if i % 4 == 0 {
+                    Instant::now() + Duration::from_millis(20)
+                } else {
+                    until
+                };
+                if tokio::time::timeout_at(wait.into(), send).await.is_ok() {
                     served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }
@@ -205,7 +211,7 @@ async fn the_storefront_answers_at_once_after_a_64_connection_burst() {
     );
     let after = after.expect("a storefront query after the burst is answered within 10 s");
     assert!(
-        after < Duration::from_secs(2),
+        after < Duration::from_secs(3),
         "a storefront query after the burst took {after:?}"
     );
 }

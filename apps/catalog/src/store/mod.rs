@@ -1,6 +1,7 @@
 //! The catalog's MongoDB documents, queries and indexes.
 
 pub mod categories;
+pub mod detached;
 pub mod indexes;
 pub mod products;
 

@@ -283,12 +283,16 @@ pub async fn list_public(
     if let Some(after) = after.and_then(|a| after_filter(order, a)) {
         filters.push(after);
     }
-    let cursor = products
-        .find(all_of(filters))
-        .sort(order_spec(order))
-        .limit(limit)
-        .await?;
-    let docs: Vec<Document> = cursor.try_collect().await?;
+    let (products, filter) = (products.clone(), all_of(filters));
+    let docs = super::detached::to_completion(async move {
+        let cursor = products
+            .find(filter)
+            .sort(order_spec(order))
+            .limit(limit)
+            .await?;
+        Ok(cursor.try_collect::<Vec<Document>>().await?)
+    })
+    .await?;
     docs.iter().map(from_document).collect()
 }
 
@@ -298,10 +302,15 @@ pub async fn find_public(
     products: &Collection<Document>,
     ids: &[ObjectId],
 ) -> Result<Vec<Product>, InternalError> {
-    let cursor = products
-        .find(doc! { "_id": { "$in": ids }, "status": ProductStatus::Active.as_str() })
-        .await?;
-    let docs: Vec<Document> = cursor.try_collect().await?;
+    let (products, filter) = (
+        products.clone(),
+        doc! { "_id": { "$in": ids }, "status": ProductStatus::Active.as_str() },
+    );
+    let docs = super::detached::to_completion(async move {
+        let cursor = products.find(filter).await?;
+        Ok(cursor.try_collect::<Vec<Document>>().await?)
+    })
+    .await?;
     docs.iter().map(from_document).collect()
 }
 
