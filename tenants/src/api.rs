@@ -125,7 +125,8 @@ pub enum Bucket {
     LoginPerIp,
     /// Sign-in attempts for one account (by email).
     LoginPerAccount,
-    /// `accountExists` look-ups from one IP.
+    /// Requests from one IP whose answer can tell whether an email address has an
+    /// account: `accountExists`, `register` and `addVendorMember` share it.
     LookupPerIp,
 }
 

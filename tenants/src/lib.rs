@@ -13,6 +13,7 @@ mod id;
 pub mod input;
 pub mod mongo;
 mod principal;
+pub mod recent;
 mod scope;
 pub mod token;
 pub mod vendors;

@@ -17,6 +17,7 @@ mod inventory;
 mod operations;
 mod orders;
 mod roles;
+mod sessions;
 mod state_machine;
 mod support;
 mod vendors;

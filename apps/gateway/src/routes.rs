@@ -24,7 +24,7 @@ use souk_tenants::vendors::service::Tenancy;
 use sqlx::PgPool;
 use tracing::Instrument;
 
-use crate::auth::{authenticate, Refusal};
+use crate::auth::{authenticate, Authority, Refusal};
 use crate::graphql::SoukSchema;
 use crate::telemetry::{operation_name, OperationLabels};
 
@@ -36,6 +36,7 @@ pub struct AppState {
     pub schema: SoukSchema,
     pub verifier: Arc<TokenVerifier>,
     pub tenancy: Arc<dyn Tenancy>,
+    pub identity: Arc<dyn souk_identity::Identity>,
     pub mongo: mongodb::Database,
     /// Whether to take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
@@ -188,7 +189,7 @@ fn refusal(refusal: &Refusal, request_id: &RequestId) -> Response {
                 UNAVAILABLE_MESSAGE.to_string(),
             )
         }
-        Refusal::Suspended => (StatusCode::FORBIDDEN, refusal.to_string()),
+        Refusal::Suspended | Refusal::NotMember => (StatusCode::FORBIDDEN, refusal.to_string()),
         _ => {
             tracing::info!(error = %refusal, "refused credentials");
             (StatusCode::UNAUTHORIZED, refusal.to_string())
@@ -220,7 +221,12 @@ async fn graphql(
         Ok(request) => request,
         Err(malformed) => return malformed.respond(&request_id),
     };
-    let principal = match authenticate(&state.verifier, state.tenancy.as_ref(), &headers).await {
+    let authority = Authority {
+        verifier: &state.verifier,
+        tenancy: state.tenancy.as_ref(),
+        identity: state.identity.as_ref(),
+    };
+    let principal = match authenticate(authority, &headers).await {
         Ok(principal) => principal,
         Err(err) => return refusal(&err, &request_id),
     };

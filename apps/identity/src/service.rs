@@ -9,8 +9,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use souk_tenants::recent::{Recent, AUTHORITY_TTL};
 use souk_tenants::token::TokenIssuer;
-use souk_tenants::Role;
 use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use crate::domain::{
     LoginError, Password, ProfileChange, RegisterError, Registration, Session, User, UserId,
 };
 use crate::hashing::PasswordHasher;
-use crate::store::{addresses, sessions, users, violates};
+use crate::store::{addresses, users, violates};
 
 /// The most addresses one account keeps.
 pub const MAX_ADDRESSES: usize = 50;
@@ -52,6 +52,10 @@ pub trait Identity: Send + Sync + 'static {
     async fn refresh(&self, refresh_token: &str) -> Result<Session, IdentityError>;
     /// Ends the session the refresh token belongs to.
     async fn logout(&self, refresh_token: &str) -> Result<(), IdentityError>;
+    /// Whether a session (an access token's `sid`) is still live. The answer may
+    /// be up to [`AUTHORITY_TTL`] old, but a session ended through this service
+    /// reads as ended at once.
+    async fn session_live(&self, session: Uuid) -> Result<bool, InternalError>;
     async fn user(&self, id: UserId) -> Result<Option<User>, InternalError>;
     async fn user_by_email(&self, email: &Email) -> Result<Option<User>, InternalError>;
     async fn update_profile(
@@ -108,27 +112,32 @@ impl std::fmt::Debug for dyn Identity {
 /// [`Identity`] on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgIdentity {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     hasher: PasswordHasher,
-    issuer: Option<Arc<TokenIssuer>>,
-    lifetimes: TokenLifetimes,
+    pub(crate) issuer: Option<Arc<TokenIssuer>>,
+    pub(crate) lifetimes: TokenLifetimes,
+    /// Recent answers to "is this session live?".
+    pub(crate) live: Arc<Recent<Uuid, bool>>,
 }
 
-fn internal(err: sqlx::Error) -> InternalError {
+/// How many sessions' liveness is remembered.
+const LIVE_SESSIONS_CACHED: usize = 100_000;
+
+pub(crate) fn internal(err: sqlx::Error) -> InternalError {
     InternalError::new(err)
 }
 
-fn hash_token(token: &str) -> Vec<u8> {
+pub(crate) fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_refresh_token() -> String {
+pub(crate) fn new_refresh_token() -> String {
     let mut bytes = [0_u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn expires_in(ttl: Duration) -> DateTime<Utc> {
+pub(crate) fn expires_in(ttl: Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(30))
 }
 
@@ -145,6 +154,7 @@ impl PgIdentity {
             hasher,
             issuer,
             lifetimes,
+            live: Arc::new(Recent::new(AUTHORITY_TTL, LIVE_SESSIONS_CACHED)),
         }
     }
 
@@ -173,46 +183,6 @@ impl PgIdentity {
             Err(err) if violates(&err, "users_email_key") => Err(RegisterError::EmailTaken),
             Err(err) => Err(internal(err).into()),
         }
-    }
-
-    /// A new session (family) for `user`, or the next token of `family`.
-    async fn start_session(&self, user: User, family: Uuid) -> Result<Session, InternalError> {
-        let issuer = self
-            .issuer
-            .as_ref()
-            .ok_or_else(|| InternalError("no token signing key is configured".into()))?;
-        let role = if user.platform_admin {
-            Role::PlatformAdmin
-        } else {
-            Role::Customer
-        };
-        let refresh_token = new_refresh_token();
-        let refresh_expires_at = expires_in(self.lifetimes.refresh);
-        sessions::insert(
-            &self.pool,
-            family,
-            user.id,
-            &hash_token(&refresh_token),
-            refresh_expires_at,
-        )
-        .await
-        .map_err(internal)?;
-        let access_token = issuer
-            .issue_in_session(
-                &user.id.to_string(),
-                None,
-                role,
-                Some(&family.to_string()),
-                self.lifetimes.access,
-            )
-            .map_err(InternalError::new)?;
-        Ok(Session {
-            access_token,
-            access_expires_at: expires_in(self.lifetimes.access),
-            refresh_token,
-            refresh_expires_at,
-            user,
-        })
     }
 
     /// Runs `work` in a transaction holding the owner's account lock.
@@ -264,46 +234,23 @@ impl Identity for PgIdentity {
             }
         };
         match user {
-            Some(user) if verified => Ok(self.start_session(user, Uuid::now_v7()).await?),
+            Some(user) if verified => Ok(self.open_session(user).await?),
             _ => Err(LoginError::InvalidCredentials),
         }
     }
 
     #[instrument(skip_all)]
     async fn refresh(&self, refresh_token: &str) -> Result<Session, IdentityError> {
-        let hash = hash_token(refresh_token);
-        if let Some(rotated) = sessions::rotate(&self.pool, &hash)
-            .await
-            .map_err(internal)?
-        {
-            let user = users::get(&self.pool, rotated.user)
-                .await
-                .map_err(internal)?
-                .ok_or(IdentityError::InvalidRefreshToken)?;
-            return Ok(self.start_session(user, rotated.family).await?);
-        }
-        if let Some(family) = sessions::family_of_rotated(&self.pool, &hash)
-            .await
-            .map_err(internal)?
-        {
-            let revoked = sessions::revoke_family(&self.pool, family)
-                .await
-                .map_err(internal)?;
-            tracing::warn!(%family, revoked, "a rotated refresh token was presented again; session revoked");
-        }
-        Err(IdentityError::InvalidRefreshToken)
+        self.rotate(refresh_token).await
     }
 
     #[instrument(skip_all)]
     async fn logout(&self, refresh_token: &str) -> Result<(), IdentityError> {
-        let (family, _) = sessions::family_of(&self.pool, &hash_token(refresh_token))
-            .await
-            .map_err(internal)?
-            .ok_or(IdentityError::InvalidRefreshToken)?;
-        sessions::revoke_family(&self.pool, family)
-            .await
-            .map_err(internal)?;
-        Ok(())
+        self.end_session(refresh_token).await
+    }
+
+    async fn session_live(&self, session: Uuid) -> Result<bool, InternalError> {
+        self.live_session(session).await
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, InternalError> {
@@ -362,10 +309,9 @@ impl Identity for PgIdentity {
         users::set_password(&mut tx, id, &hash)
             .await
             .map_err(internal)?;
-        sessions::revoke_others(&mut tx, id, keep)
-            .await
-            .map_err(internal)?;
+        let ended = self.end_other_sessions(&mut tx, id, keep).await?;
         tx.commit().await.map_err(internal)?;
+        self.forget_sessions(&ended);
         Ok(())
     }
 

@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use super::service::{ApiKey, Tenancy};
 use super::{Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
-use crate::api::{cursor, page_size, person, platform_admin, service, trim_page, vendor, ApiError};
+use crate::api::{
+    client_ip, cursor, page_size, person, platform_admin, service, throttle, trim_page, vendor,
+    ApiError, Bucket,
+};
 use crate::fault::Failure;
 use crate::token::TokenIssuer;
 use crate::{Role, TenantId};
@@ -317,9 +320,15 @@ impl TenancyMutation {
     }
 
     /// An access token for acting in one of the caller's vendors, with their role
-    /// there (checked against the membership now).
+    /// there (checked against the membership now), in the caller's session: it
+    /// stops working when the session ends. Only signed-in people with a live
+    /// session get one (the gateway refuses an ended session's tokens).
     async fn select_vendor(&self, ctx: &Context<'_>, vendor_id: ID) -> Result<VendorAccess> {
         let (user, principal) = person(ctx)?;
+        let session = principal
+            .session
+            .as_deref()
+            .ok_or_else(|| ApiError::new("UNAUTHENTICATED", "sign in to select a vendor"))?;
         let tenant = TenantId::parse(&vendor_id)
             .map_err(|_| ApiError::invalid_argument("vendorId", "not an id"))?;
         let (vendor, role) = tenancy(ctx)?
@@ -335,7 +344,7 @@ impl TenancyMutation {
                 &user.to_string(),
                 Some(tenant),
                 role,
-                principal.session.as_deref(),
+                Some(session),
                 tokens.ttl,
             )
             .map_err(|err| ApiError::internal(&err))?;
@@ -347,7 +356,9 @@ impl TenancyMutation {
         })
     }
 
-    /// Owners: adds a person (by the email of their account) to the vendor.
+    /// Owners: adds a person (by the email of their account) to the vendor. Since
+    /// the answer tells whether the email has an account, it is rate limited per
+    /// client address together with `accountExists` and `register`.
     async fn add_vendor_member(
         &self,
         ctx: &Context<'_>,
@@ -355,6 +366,7 @@ impl TenancyMutation {
         role: RoleView,
     ) -> Result<MemberView> {
         let actor = vendor(ctx)?;
+        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
         let directory = service::<dyn Directory>(ctx)?;
         let user = directory
             .user_id_by_email(&email)

@@ -1,5 +1,7 @@
 //! The tenancy boundary and its PostgreSQL implementation.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -12,6 +14,7 @@ use super::{
     keys, rank, vendor_role, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName,
 };
 use crate::audit::{self, Entry};
+use crate::recent::{Recent, AUTHORITY_TTL};
 use crate::{PlatformPool, PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
 
 /// An API key as listed: never its secret.
@@ -36,6 +39,12 @@ pub trait Tenancy: Send + Sync + 'static {
     /// The vendor's status, read on every vendor-side request.
     async fn status(&self, id: TenantId) -> Result<Option<TenantStatus>, TenancyError>;
     async fn my_vendors(&self, user: Uuid) -> Result<Vec<(Vendor, Role)>, TenancyError>;
+    /// A person's current role in a vendor (`None`: not a member), read on every
+    /// request made with a vendor token. The answer may be up to
+    /// [`AUTHORITY_TTL`] old, but a change made through this service is seen at
+    /// once.
+    async fn member_role(&self, tenant: TenantId, user: Uuid)
+        -> Result<Option<Role>, TenancyError>;
     /// The vendor and the caller's role in it, for a vendor-scoped token.
     async fn select_vendor(
         &self,
@@ -67,7 +76,9 @@ pub trait Tenancy: Send + Sync + 'static {
     ) -> Result<(ApiKey, String), TenancyError>;
     async fn keys(&self, actor: &VendorActor) -> Result<Vec<ApiKey>, TenancyError>;
     async fn revoke_key(&self, actor: &VendorActor, id: Uuid) -> Result<ApiKey, TenancyError>;
-    /// The principal behind an API key; `None` for an unknown, malformed or revoked key.
+    /// The principal behind an API key; `None` for an unknown, malformed or revoked
+    /// key, and for a key whose creator is no longer a member. The key acts with
+    /// its own role or its creator's current one, whichever is lower.
     async fn authenticate_key(&self, token: &str) -> Result<Option<Principal>, TenancyError>;
     async fn vendors(
         &self,
@@ -99,6 +110,20 @@ pub struct PgTenancy {
     platform: PlatformPool,
     /// Whether new vendors wait for a platform admin's approval.
     approval_required: bool,
+    /// Recent answers to "what is this person's role in this vendor?".
+    roles: Arc<Recent<(TenantId, Uuid), Option<Role>>>,
+}
+
+/// How many (vendor, person) roles are remembered.
+const ROLES_CACHED: usize = 100_000;
+
+/// The lower of two vendor roles.
+fn lower(a: Role, b: Role) -> Role {
+    if rank(a) <= rank(b) {
+        a
+    } else {
+        b
+    }
 }
 
 fn require(actor: &VendorActor, at_least: Role) -> Result<(), TenancyError> {
@@ -119,6 +144,7 @@ impl PgTenancy {
             pool,
             platform,
             approval_required,
+            roles: Arc::new(Recent::new(AUTHORITY_TTL, ROLES_CACHED)),
         }
     }
 
@@ -182,6 +208,7 @@ impl PgTenancy {
         };
         audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
+        self.roles.invalidate(&(actor.tenant, user));
         Ok(changed)
     }
 }
@@ -248,6 +275,21 @@ impl Tenancy for PgTenancy {
         Ok(vendors)
     }
 
+    async fn member_role(
+        &self,
+        tenant: TenantId,
+        user: Uuid,
+    ) -> Result<Option<Role>, TenancyError> {
+        self.roles
+            .get_or_load((tenant, user), async {
+                let mut tx = self.scoped(tenant).await?;
+                let role = store::role_of(&mut tx, user).await?;
+                tx.commit().await?;
+                Ok(role)
+            })
+            .await
+    }
+
     async fn select_vendor(
         &self,
         user: Uuid,
@@ -299,6 +341,7 @@ impl Tenancy for PgTenancy {
             .details(json!({ "role": role.as_str() }));
         audit::record(&mut tx, Some(actor.tenant), entry).await?;
         tx.commit().await?;
+        self.roles.invalidate(&(actor.tenant, user));
         Ok(added)
     }
 
@@ -385,12 +428,15 @@ impl Tenancy for PgTenancy {
         };
         let tenant = TenantId::from_uuid(tenant);
         let mut tx = self.scoped(tenant).await?;
+        let Some(creator) = store::key_creator_role(&mut tx, id).await? else {
+            return Ok(None);
+        };
         store::touch_key(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Some(Principal {
             subject: format!("apikey:{id}"),
             tenant: Some(tenant),
-            role,
+            role: lower(role, creator),
             session: None,
         }))
     }

@@ -360,6 +360,22 @@ pub async fn authenticate_key(
         .await
 }
 
+/// The current role of a key's creator in the key's vendor; `None` when the
+/// creator is no longer a member.
+pub async fn key_creator_role(tx: &mut TenantTx, id: Uuid) -> Result<Option<Role>, sqlx::Error> {
+    let raw: Option<String> = sqlx::query_scalar(
+        "SELECT m.role FROM tenancy.api_keys k
+         JOIN tenancy.memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.created_by
+         WHERE k.tenant_id = $1 AND k.id = $2",
+    )
+    .bind(tx.tenant().as_uuid())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    raw.map(|raw| vendor_role(&raw).ok_or_else(|| decode_error("role", &raw)))
+        .transpose()
+}
+
 /// Records a key's use, at most once a minute.
 pub async fn touch_key(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -76,7 +76,8 @@ impl IdentityQuery {
     }
 
     /// Whether an account uses this email address: a yes or no and nothing else.
-    /// Rate limited per client address.
+    /// Rate limited per client address, in one budget with every other answer
+    /// that tells whether an email has an account (`register`, `addVendorMember`).
     async fn account_exists(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
         throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
         let email = Email::parse(&email).map_err(invalid("INVALID_EMAIL", "email"))?;
@@ -123,8 +124,10 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Creates a customer account.
+    /// Creates a customer account. `EMAIL_TAKEN` tells whether an email has an
+    /// account, so attempts share `accountExists`'s per-address budget.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<UserView> {
+        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
         let email = Email::parse(&input.email).map_err(invalid("INVALID_EMAIL", "email"))?;
         let registration = Registration {
             password: Password::parse(&input.password, &email)

@@ -1,22 +1,49 @@
-//! Sessions: refresh-token families. Tokens are stored only as SHA-256 hashes.
+//! Sessions (one per sign-in) and their refresh tokens, which rotate within the
+//! session's family. Tokens are stored only as SHA-256 hashes.
+//!
+//! Every change to a session's tokens first locks the session's row
+//! ([`lock_by_token`]), so rotations, replays, sign-outs and password changes of
+//! one session happen one after another, never interleaved.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::UserId;
 
-/// A refresh token that was just rotated (marked used) by its presenter.
+/// A session, locked for the rest of the transaction.
 #[derive(Debug, Clone, Copy)]
-pub struct Rotated {
-    pub family: Uuid,
+pub struct Locked {
+    pub id: Uuid,
     pub user: UserId,
+    pub revoked: bool,
 }
 
-/// Stores a new refresh token in `family`.
-pub async fn insert(
-    pool: &PgPool,
-    family: Uuid,
+/// What a presented refresh token is, read while its session is locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// Neither used, revoked nor expired: it may be rotated once.
+    Live,
+    /// Already rotated: presenting it again is a replay.
+    Rotated,
+    /// Revoked or expired.
+    Dead,
+}
+
+/// Starts a session for `user`.
+pub async fn create(conn: &mut PgConnection, id: Uuid, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO identity.sessions (id, user_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new refresh token in session `session`.
+pub async fn insert_token(
+    conn: &mut PgConnection,
+    session: Uuid,
     user: UserId,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
@@ -26,83 +53,114 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(Uuid::now_v7())
-    .bind(family)
+    .bind(session)
     .bind(user.0)
     .bind(token_hash)
     .bind(expires_at)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Marks a live token used. Of concurrent presenters of one token exactly one gets
-/// `Some`: the conditional UPDATE lets only the first through.
-pub async fn rotate(pool: &PgPool, token_hash: &[u8]) -> Result<Option<Rotated>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "UPDATE identity.refresh_tokens SET rotated_at = now()
-         WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-         RETURNING family_id, user_id",
+/// Locks the session a refresh token belongs to; `None` for an unknown token.
+pub async fn lock_by_token(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> Result<Option<Locked>, sqlx::Error> {
+    let row: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
+        "SELECT id, user_id, revoked_at IS NOT NULL FROM identity.sessions
+         WHERE id = (SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1)
+         FOR UPDATE",
     )
     .bind(token_hash)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(family, user)| Rotated {
-        family,
+    Ok(row.map(|(id, user, revoked)| Locked {
+        id,
         user: UserId(user),
+        revoked,
     }))
 }
 
-/// The family of a token that was already rotated (a replay), if it is one.
-pub async fn family_of_rotated(
-    pool: &PgPool,
+/// The state of a token. Read after [`lock_by_token`], in a statement of its own,
+/// so that it sees what a rotation committed while this one waited for the lock.
+pub async fn token_state(
+    conn: &mut PgConnection,
     token_hash: &[u8],
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1 AND rotated_at IS NOT NULL",
+) -> Result<TokenState, sqlx::Error> {
+    let row: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT rotated_at IS NOT NULL, revoked_at IS NOT NULL OR expires_at <= now()
+         FROM identity.refresh_tokens WHERE token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(pool)
-    .await
-}
-
-/// The family of any stored token.
-pub async fn family_of(
-    pool: &PgPool,
-    token_hash: &[u8],
-) -> Result<Option<(Uuid, UserId)>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT family_id, user_id FROM identity.refresh_tokens WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(family, user)| (family, UserId(user))))
+    Ok(match row {
+        Some((true, _)) => TokenState::Rotated,
+        Some((false, false)) => TokenState::Live,
+        Some((false, true)) | None => TokenState::Dead,
+    })
 }
 
-/// Revokes every token of a family.
-pub async fn revoke_family(pool: &PgPool, family: Uuid) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE identity.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+/// Marks a token used.
+pub async fn mark_rotated(conn: &mut PgConnection, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE identity.refresh_tokens SET rotated_at = now() WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a session and revokes every token of its family; returns how many tokens
+/// were still unrevoked.
+pub async fn revoke(conn: &mut PgConnection, session: Uuid) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE identity.sessions SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
     )
-    .bind(family)
-    .execute(pool)
+    .bind(session)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
-}
-
-/// Revokes every session of a user but `keep`.
-pub async fn revoke_others(
-    conn: &mut sqlx::PgConnection,
-    user: UserId,
-    keep: Option<Uuid>,
-) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE identity.refresh_tokens SET revoked_at = now()
-         WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2)",
+         WHERE family_id = $1 AND revoked_at IS NULL",
     )
-    .bind(user.0)
-    .bind(keep)
+    .bind(session)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Ends every live session of a user but `keep`; returns the sessions ended.
+pub async fn revoke_others(
+    conn: &mut PgConnection,
+    user: UserId,
+    keep: Option<Uuid>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let ended: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE identity.sessions SET revoked_at = now()
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)
+         RETURNING id",
+    )
+    .bind(user.0)
+    .bind(keep)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE identity.refresh_tokens SET revoked_at = now()
+         WHERE family_id = ANY($1) AND revoked_at IS NULL",
+    )
+    .bind(&ended)
+    .execute(conn)
+    .await?;
+    Ok(ended)
+}
+
+/// Whether a session exists and has not been revoked.
+pub async fn is_live(conn: &mut PgConnection, session: Uuid) -> Result<bool, sqlx::Error> {
+    let live: Option<bool> =
+        sqlx::query_scalar("SELECT revoked_at IS NULL FROM identity.sessions WHERE id = $1")
+            .bind(session)
+            .fetch_optional(conn)
+            .await?;
+    Ok(live.unwrap_or(false))
 }

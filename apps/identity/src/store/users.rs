@@ -68,12 +68,15 @@ pub async fn insert(pool: &PgPool, user: NewUser<'_>) -> Result<User, sqlx::Erro
     Ok(row.into())
 }
 
-pub async fn get(pool: &PgPool, id: UserId) -> Result<Option<User>, sqlx::Error> {
+pub async fn get<'e>(
+    conn: impl sqlx::PgExecutor<'e>,
+    id: UserId,
+) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM identity.users WHERE id = $1"
     ))
     .bind(id.0)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     Ok(row.map(Into::into))
 }

@@ -3,6 +3,7 @@ import type { CombinedError } from "urql";
 /** A human sentence for every error code the API answers with. */
 export const MESSAGES: Record<string, string> = {
   UNAUTHENTICATED: "Please sign in first.",
+  SESSION_REVOKED: "You were signed out; please sign in again.",
   FORBIDDEN: "Your role does not allow this.",
   TENANT_SUSPENDED: "This store is suspended.",
   INSUFFICIENT_STOCK: "Some items ran out of stock.",
