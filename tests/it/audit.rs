@@ -65,6 +65,7 @@ async fn vendor_changes_are_recorded_with_who_what_target_and_request() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant().await;
     let owner_id = Uuid::now_v7();
+    app.add_member(tenant, owner_id, Role::Owner).await;
     let owner = person_token(&app, owner_id, Role::Owner, Some(tenant));
 
     crate::support::stock(&app, &owner, "AUD-1", 5).await;

@@ -88,10 +88,12 @@ async fn second_gateway(
 async fn a_thousand_concurrent_requests_over_two_gateways_count_exactly_a_thousand() {
     let mut app = TestApp::spawn().await;
     let tenant = app.create_tenant().await;
+    let owner_id = Uuid::now_v7();
+    app.add_member(tenant, owner_id, Role::Owner).await;
     let owner = app
         .issuer
         .issue(
-            &Uuid::now_v7().to_string(),
+            &owner_id.to_string(),
             Some(tenant),
             Role::Owner,
             Duration::from_secs(600),

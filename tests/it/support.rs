@@ -112,6 +112,20 @@ impl TestApp {
         tenant
     }
 
+    /// Makes `user` a member of `tenant` directly in the database (API keys act
+    /// only while their creator is a member).
+    pub async fn add_member(&self, tenant: TenantId, user: uuid::Uuid, role: Role) {
+        sqlx::query(
+            "INSERT INTO tenancy.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user)
+        .bind(role.as_str())
+        .execute(&self.db.owner)
+        .await
+        .expect("insert membership");
+    }
+
     /// An owner token for a new active vendor.
     pub async fn new_vendor(&self) -> String {
         let tenant = self.create_tenant().await;
