@@ -14,13 +14,17 @@ use tracing::instrument;
 use crate::batcher::ReserveBatcher;
 use crate::domain::{
     AdjustError, Adjustment, CreateError, InternalError, LedgerEntry, LedgerKind, NewStockItem,
-    OrderId, Reservation, ReservationClosed, ReservationRequest, ReservationStatus, ReserveError,
-    Scope, SettleError, Shortage, Sku, StockItem, Threshold, UpdateError,
+    OrderId, Reservation, ReservationRequest, ReservationStatus, ReserveError, Scope, SettleError,
+    Sku, StockItem, Threshold, UpdateError,
 };
 use crate::store::audit::{self, Discrepancy};
 use crate::store::reservations::{BatchEntry, Reserved};
 use crate::store::stock::Movement;
 use crate::store::{ledger, reservations, stock};
+
+mod settlement;
+
+use settlement::Settlement;
 
 /// A page of a tenant's stock items, in SKU order.
 #[derive(Debug, Clone, Default)]
@@ -61,11 +65,19 @@ pub trait Inventory: Send + Sync + 'static {
         request: ReservationRequest,
     ) -> Result<Reservation, ReserveError>;
 
+    /// Confirms the hold of a paid order: from then on it no longer expires, and
+    /// only commit or release ends it. Kept in the ledger (a `confirmed` row per
+    /// line) and the outbox (`reservation.confirmed`). Idempotent by order id:
+    /// confirming a confirmed reservation returns it as is. A hold that is
+    /// overdue is expired instead ([`SettleError::Expired`]).
+    async fn confirm(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError>;
+
     /// Gives the held stock back. Releasing a released reservation returns it as is.
     async fn release(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError>;
 
     /// The goods left (shipment): on-hand and reserved stock both drop. Committing a
-    /// committed reservation returns it as is.
+    /// committed reservation returns it as is; an overdue unconfirmed hold cannot
+    /// be committed ([`SettleError::Expired`]).
     async fn commit(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError>;
 
     async fn item(&self, tenant: TenantId, sku: &Sku) -> Result<Option<StockItem>, InternalError>;
@@ -159,117 +171,18 @@ impl PgInventory {
         tx.commit().await.map_err(internal)?;
         Ok(value)
     }
+}
 
-    /// Closes an active reservation as `status` and moves each of its lines' stock
-    /// (in SKU order), in the caller's transaction.
-    async fn settle_in(
-        tx: &mut TenantTx,
-        order_id: &OrderId,
-        status: ReservationStatus,
-        only_if_due: bool,
-        actor: &str,
-    ) -> Result<Option<Reservation>, InternalError> {
-        let Some(reservation) = reservations::close(tx, order_id, status, only_if_due)
-            .await
-            .map_err(internal)?
-        else {
-            return Ok(None);
-        };
-        let (kind, leaves_stock, event) = match status {
-            ReservationStatus::Committed => (LedgerKind::Committed, true, "reservation.committed"),
-            ReservationStatus::Expired => (LedgerKind::Expired, false, "reservation.expired"),
-            _ => (LedgerKind::Released, false, "reservation.released"),
-        };
-        for line in &reservation.lines {
-            let quantity = line.quantity.get();
-            let movement = Movement {
-                sku: &line.sku,
-                kind,
-                on_hand_change: if leaves_stock { -quantity } else { 0 },
-                reserved_change: -quantity,
-                reason: None,
-                reference: Some(order_id.as_str()),
-                actor,
-            };
-            if stock::apply(tx, movement)
-                .await
-                .map_err(internal)?
-                .is_none()
-            {
-                return Err(InternalError(
-                    format!(
-                        "reservation {order_id} holds more of {} than is reserved",
-                        line.sku
-                    )
-                    .into(),
-                ));
-            }
-        }
-        reservations::settled_event(tx, &reservation, event)
-            .await
-            .map_err(internal)?;
-        Ok(Some(reservation))
-    }
-
+impl PgInventory {
+    /// Runs `settlement` in a transaction of its own.
     async fn settle(
         &self,
         scope: &Scope,
         order_id: &OrderId,
-        status: ReservationStatus,
+        settlement: Settlement,
     ) -> Result<Reservation, SettleError> {
-        let mut tx = self.begin(scope.tenant).await?;
-        if let Some(settled) =
-            Self::settle_in(&mut tx, order_id, status, false, &scope.actor).await?
-        {
-            let action = match status {
-                ReservationStatus::Committed => "reservation.commit",
-                _ => "reservation.release",
-            };
-            audit_log::record(
-                &mut tx,
-                Some(scope.tenant),
-                Entry::new(action, "order", order_id.as_str()),
-            )
-            .await
-            .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            return Ok(settled);
-        }
-        let existing = reservations::get(&mut tx, order_id)
-            .await
-            .map_err(internal)?;
-        tx.rollback().await.map_err(internal)?;
-        match existing {
-            None => Err(SettleError::NotFound(order_id.clone())),
-            Some(reservation) if reservation.status == status => Ok(reservation),
-            Some(reservation) => Err(SettleError::Closed(ReservationClosed {
-                order_id: order_id.clone(),
-                status: reservation.status,
-            })),
-        }
-    }
-
-    /// What each short line could have had, reading (not changing) the rest.
-    async fn shortages(
-        tx: &mut TenantTx,
-        request: &ReservationRequest,
-    ) -> Result<Result<Vec<Shortage>, Sku>, InternalError> {
-        let skus: Vec<Sku> = request.lines().iter().map(|l| l.sku.clone()).collect();
-        let items = stock::get_many(tx, &skus).await.map_err(internal)?;
-        let mut shortages = Vec::new();
-        for line in request.lines() {
-            let Some(item) = items.iter().find(|item| item.sku == line.sku) else {
-                return Ok(Err(line.sku.clone()));
-            };
-            if item.available() < line.quantity.get() {
-                shortages.push(Shortage {
-                    sku: line.sku.clone(),
-                    requested: line.quantity.get(),
-                    available: item.available(),
-                });
-            }
-        }
-        Ok(Ok(shortages))
+        let tx = self.begin(scope.tenant).await?;
+        settlement::settle(tx, scope, order_id, settlement).await
     }
 }
 
@@ -376,66 +289,53 @@ impl Inventory for PgInventory {
         scope: &Scope,
         request: ReservationRequest,
     ) -> Result<Reservation, ReserveError> {
-        // A short line is measured after the reservation rolled back; if stock was
-        // freed in between, there is nothing to report, so try again.
-        for _ in 0..3 {
-            let entry = BatchEntry {
-                request: request.clone(),
-                actor: scope.actor.clone(),
-                audit: audit_log::current(),
-            };
-            // Idempotent by order id: a retry after a lost commit finds it made.
-            let reserved = retry_once(|| self.batcher.reserve(scope.tenant, entry.clone()))
-                .await
-                .map_err(|cause| InternalError(cause.into()))?;
-            match reserved {
-                Reserved::Created {
-                    expires_at,
-                    created_at,
-                } => {
-                    return Ok(Reservation {
-                        order_id: request.order_id.clone(),
-                        status: ReservationStatus::Active,
-                        lines: request.lines().to_vec(),
-                        expires_at,
-                        created_at,
-                        updated_at: created_at,
-                    })
-                }
-                Reserved::Exists => {
-                    let existing = self.reservation(scope.tenant, &request.order_id).await?;
-                    return match existing {
-                        Some(existing) if existing.lines == request.lines() => Ok(existing),
-                        _ => Err(ReserveError::Conflict(request.order_id.clone())),
-                    };
-                }
-                Reserved::Short => {
-                    let mut tx = self.begin(scope.tenant).await?;
-                    let shortages = Self::shortages(&mut tx, &request).await?;
-                    tx.rollback().await.map_err(internal)?;
-                    match shortages {
-                        Err(unknown) => return Err(ReserveError::UnknownSku(unknown)),
-                        Ok(shortages) if !shortages.is_empty() => {
-                            return Err(ReserveError::Insufficient(shortages))
-                        }
-                        Ok(_) => continue,
-                    }
+        let entry = BatchEntry {
+            request: request.clone(),
+            actor: scope.actor.clone(),
+            audit: audit_log::current(),
+        };
+        // Idempotent by order id: a retry after a lost commit finds it made.
+        let reserved = retry_once(|| self.batcher.reserve(scope.tenant, entry.clone()))
+            .await
+            .map_err(|cause| InternalError(cause.into()))?;
+        match reserved {
+            Reserved::Created {
+                expires_at,
+                created_at,
+            } => Ok(Reservation {
+                order_id: request.order_id.clone(),
+                status: ReservationStatus::Active,
+                lines: request.lines().to_vec(),
+                expires_at,
+                confirmed_at: None,
+                created_at,
+                updated_at: created_at,
+            }),
+            Reserved::Exists => {
+                let existing = self.reservation(scope.tenant, &request.order_id).await?;
+                match existing {
+                    Some(existing) if existing.lines == request.lines() => Ok(existing),
+                    _ => Err(ReserveError::Conflict(request.order_id.clone())),
                 }
             }
+            Reserved::Short(shortages) => Err(ReserveError::Insufficient(shortages)),
+            Reserved::UnknownSku(sku) => Err(ReserveError::UnknownSku(sku)),
         }
-        Err(ReserveError::Internal(InternalError(
-            "stock kept changing while a short reservation was measured".into(),
-        )))
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
+    async fn confirm(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
+        retry_once(|| self.settle(scope, order_id, Settlement::Confirm)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
     async fn release(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
-        retry_once(|| self.settle(scope, order_id, ReservationStatus::Released)).await
+        retry_once(|| self.settle(scope, order_id, Settlement::Release)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
     async fn commit(&self, scope: &Scope, order_id: &OrderId) -> Result<Reservation, SettleError> {
-        retry_once(|| self.settle(scope, order_id, ReservationStatus::Committed)).await
+        retry_once(|| self.settle(scope, order_id, Settlement::Commit)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
@@ -499,14 +399,10 @@ impl Inventory for PgInventory {
         let mut expired = 0;
         for (tenant, order_id) in due {
             let mut tx = self.begin(tenant).await?;
-            let closed = Self::settle_in(
-                &mut tx,
-                &order_id,
-                ReservationStatus::Expired,
-                true,
-                EXPIRY_ACTOR,
-            )
-            .await?;
+            reservations::lock_stock(&mut tx, &order_id)
+                .await
+                .map_err(internal)?;
+            let closed = settlement::expire_locked(&mut tx, &order_id).await?;
             tx.commit().await.map_err(internal)?;
             if closed.is_some() {
                 expired += 1;

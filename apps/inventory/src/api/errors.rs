@@ -126,6 +126,9 @@ impl From<SettleError> for ApiError {
     fn from(err: SettleError) -> Self {
         match err {
             SettleError::NotFound(_) => ApiError::new("NOT_FOUND", err.to_string()),
+            SettleError::Expired(_) => {
+                ApiError::new("RESERVATION_EXPIRED", err.to_string()).with("status", "EXPIRED")
+            }
             SettleError::Closed(ref closed) => {
                 ApiError::new("RESERVATION_CONFLICT", err.to_string())
                     .with("status", closed.status.as_str().to_uppercase())

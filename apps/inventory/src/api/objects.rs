@@ -50,6 +50,8 @@ pub enum LedgerKindView {
     Adjusted,
     ThresholdChanged,
     Reserved,
+    /// The hold was confirmed (its order paid): no stock moves, the expiry goes.
+    Confirmed,
     Released,
     Committed,
     Expired,
@@ -62,6 +64,7 @@ impl From<LedgerKind> for LedgerKindView {
             LedgerKind::Adjusted => Self::Adjusted,
             LedgerKind::ThresholdChanged => Self::ThresholdChanged,
             LedgerKind::Reserved => Self::Reserved,
+            LedgerKind::Confirmed => Self::Confirmed,
             LedgerKind::Released => Self::Released,
             LedgerKind::Committed => Self::Committed,
             LedgerKind::Expired => Self::Expired,
@@ -117,7 +120,10 @@ impl LedgerEntryView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "ReservationStatus")]
 pub enum ReservationStatusView {
+    /// Held, unconfirmed: gives its stock back at `expiresAt` unless confirmed.
     Active,
+    /// Held for a paid order: no expiry; ends only by commit or release.
+    Confirmed,
     Released,
     Committed,
     Expired,
@@ -127,6 +133,7 @@ impl From<ReservationStatus> for ReservationStatusView {
     fn from(status: ReservationStatus) -> Self {
         match status {
             ReservationStatus::Active => Self::Active,
+            ReservationStatus::Confirmed => Self::Confirmed,
             ReservationStatus::Released => Self::Released,
             ReservationStatus::Committed => Self::Committed,
             ReservationStatus::Expired => Self::Expired,
@@ -167,9 +174,14 @@ impl ReservationView {
             .map(ReservationLineView)
             .collect()
     }
-    /// When an active reservation gives its stock back if not committed.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
+    /// When an unconfirmed hold gives its stock back (or gave it, once expired);
+    /// null once the hold is confirmed, since a confirmed hold never expires.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.confirmed_at.is_none().then_some(self.0.expires_at)
+    }
+    /// When the hold was confirmed (its order paid), if it was.
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.confirmed_at
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -296,6 +296,17 @@ impl InventoryMutation {
         Ok(ReservationView(reservation))
     }
 
+    /// The order was paid: its hold no longer expires and ends only by commit or
+    /// release. Idempotent: confirming a confirmed reservation returns it. An
+    /// overdue hold is `RESERVATION_EXPIRED`.
+    async fn confirm_reservation(
+        &self,
+        ctx: &Context<'_>,
+        order_id: String,
+    ) -> Result<ReservationView> {
+        Ok(settle(ctx, &order_id, Settlement::Confirm).await?)
+    }
+
     /// Gives an order's reserved stock back.
     async fn release_reservation(
         &self,
@@ -306,6 +317,7 @@ impl InventoryMutation {
     }
 
     /// The order shipped: its reserved stock leaves (on hand and reserved both drop).
+    /// An overdue unconfirmed hold is `RESERVATION_EXPIRED`.
     async fn commit_reservation(
         &self,
         ctx: &Context<'_>,
@@ -318,6 +330,7 @@ impl InventoryMutation {
 /// How a reservation ends.
 #[derive(Debug, Clone, Copy)]
 enum Settlement {
+    Confirm,
     Release,
     Commit,
 }
@@ -332,6 +345,7 @@ async fn settle(
     let inventory = inventory(ctx)?;
     let scope = scope(&actor);
     let reservation = match settlement {
+        Settlement::Confirm => inventory.confirm(&scope, &order_id).await,
         Settlement::Release => inventory.release(&scope, &order_id).await,
         Settlement::Commit => inventory.commit(&scope, &order_id).await,
     }

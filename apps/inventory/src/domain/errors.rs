@@ -68,18 +68,21 @@ pub enum ReserveError {
     Internal(#[from] InternalError),
 }
 
-/// A release or commit of a reservation that is no longer active.
+/// A settlement of a reservation that is no longer in a state that allows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReservationClosed {
     pub order_id: OrderId,
     pub status: ReservationStatus,
 }
 
-/// Releasing or committing a reservation.
+/// Confirming, releasing or committing a reservation.
 #[derive(Debug, thiserror::Error)]
 pub enum SettleError {
     #[error("no reservation for order {0}")]
     NotFound(OrderId),
+    /// The hold was not confirmed in time: its stock went back.
+    #[error("the reservation for order {0} expired")]
+    Expired(OrderId),
     #[error("the reservation for order {} is already {}", .0.order_id, .0.status.as_str())]
     Closed(ReservationClosed),
     #[error(transparent)]

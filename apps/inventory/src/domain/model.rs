@@ -58,6 +58,7 @@ pub enum LedgerKind {
     Adjusted,
     ThresholdChanged,
     Reserved,
+    Confirmed,
     Released,
     Committed,
     Expired,
@@ -70,6 +71,7 @@ impl LedgerKind {
             LedgerKind::Adjusted => "adjusted",
             LedgerKind::ThresholdChanged => "threshold_changed",
             LedgerKind::Reserved => "reserved",
+            LedgerKind::Confirmed => "confirmed",
             LedgerKind::Released => "released",
             LedgerKind::Committed => "committed",
             LedgerKind::Expired => "expired",
@@ -82,6 +84,7 @@ impl LedgerKind {
             "adjusted" => LedgerKind::Adjusted,
             "threshold_changed" => LedgerKind::ThresholdChanged,
             "reserved" => LedgerKind::Reserved,
+            "confirmed" => LedgerKind::Confirmed,
             "released" => LedgerKind::Released,
             "committed" => LedgerKind::Committed,
             "expired" => LedgerKind::Expired,
@@ -106,9 +109,13 @@ pub struct LedgerEntry {
     pub at: DateTime<Utc>,
 }
 
+/// Where a reservation is. `Active` is an unconfirmed hold that expires at its
+/// `expires_at`; `Confirmed` (its order was paid) no longer expires. The other
+/// states are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReservationStatus {
     Active,
+    Confirmed,
     Released,
     Committed,
     Expired,
@@ -118,15 +125,25 @@ impl ReservationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ReservationStatus::Active => "active",
+            ReservationStatus::Confirmed => "confirmed",
             ReservationStatus::Released => "released",
             ReservationStatus::Committed => "committed",
             ReservationStatus::Expired => "expired",
         }
     }
 
+    /// Whether the reservation still holds stock.
+    pub fn holds_stock(self) -> bool {
+        matches!(
+            self,
+            ReservationStatus::Active | ReservationStatus::Confirmed
+        )
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         Some(match raw {
             "active" => ReservationStatus::Active,
+            "confirmed" => ReservationStatus::Confirmed,
             "released" => ReservationStatus::Released,
             "committed" => ReservationStatus::Committed,
             "expired" => ReservationStatus::Expired,
@@ -196,7 +213,11 @@ pub struct Reservation {
     pub status: ReservationStatus,
     /// Sorted by SKU.
     pub lines: Vec<ReservationLine>,
+    /// When an unconfirmed hold gives its stock back; it no longer applies once
+    /// the hold is confirmed.
     pub expires_at: DateTime<Utc>,
+    /// When the hold was confirmed (its order paid), if it was.
+    pub confirmed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -11,7 +11,7 @@ pub struct Discrepancy {
 
 /// Checks, for every SKU of the transaction's tenant, that on-hand and reserved
 /// stock equal the sums of their ledger changes, that reserved stock equals what
-/// active reservations hold, and that every ledger row's `after` values equal the
+/// holding (active or confirmed) reservations hold, and that every ledger row's `after` values equal the
 /// running sums up to it (so replaying the ledger rebuilds the row).
 pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
     let totals: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
@@ -22,7 +22,7 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
              SELECT l.sku, sum(l.quantity)::bigint AS quantity
              FROM inventory.reservation_lines l
              JOIN inventory.reservations r USING (tenant_id, order_id)
-             WHERE r.tenant_id = $1 AND r.status = 'active'
+             WHERE r.tenant_id = $1 AND r.status IN ('active', 'confirmed')
              GROUP BY l.sku
          )
          SELECT s.sku, s.on_hand, s.reserved, coalesce(sums.on_hand, 0), coalesce(sums.reserved, 0),
@@ -46,7 +46,7 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
                 sku,
                 problem: format!(
                     "row on_hand {on_hand} reserved {reserved}; ledger sums on_hand \
-                 {ledger_on_hand} reserved {ledger_reserved}; active reservations hold {held}"
+                 {ledger_on_hand} reserved {ledger_reserved}; holding reservations hold {held}"
                 ),
             },
         )

@@ -7,14 +7,22 @@ use souk_tenants::{PlatformPool, TenantId, TenantTx};
 use sqlx::PgPool;
 
 use crate::domain::{
-    OrderId, Quantity, Reservation, ReservationLine, ReservationRequest, ReservationStatus, Sku,
+    OrderId, Quantity, Reservation, ReservationLine, ReservationRequest, ReservationStatus,
+    Shortage, Sku,
 };
+
+/// A reservation header's columns, with an overdue unconfirmed hold read as
+/// expired whether or not the sweep has run.
+const HEADER: &str = "order_id,
+    CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
+    expires_at, confirmed_at, created_at, updated_at";
 
 #[derive(Debug, sqlx::FromRow)]
 struct HeaderRow {
     order_id: String,
     status: String,
     expires_at: DateTime<Utc>,
+    confirmed_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -29,6 +37,7 @@ impl HeaderRow {
             status,
             lines,
             expires_at: self.expires_at,
+            confirmed_at: self.confirmed_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -45,8 +54,11 @@ pub enum Reserved {
     },
     /// The order already has a reservation; nothing changed.
     Exists,
-    /// A line is unknown or short; nothing changed.
-    Short,
+    /// Lines were short: each with what was available when the reservation was
+    /// refused. Nothing changed.
+    Short(Vec<Shortage>),
+    /// A line names a SKU the tenant does not stock; nothing changed.
+    UnknownSku(Sku),
 }
 
 /// One row of `inventory.reserve_batch`'s answer.
@@ -55,6 +67,58 @@ struct OutcomeRow {
     outcome: String,
     held_until: Option<DateTime<Utc>>,
     held_since: Option<DateTime<Utc>>,
+    /// A JSON array of [`ShortLine`]s.
+    shortages: Option<String>,
+}
+
+/// One element of `shortages` in `inventory.reserve_batch`'s answer.
+#[derive(Debug, serde::Deserialize)]
+struct ShortLine {
+    sku: String,
+    requested: i64,
+    /// `None`: the SKU does not exist.
+    available: Option<i64>,
+}
+
+impl OutcomeRow {
+    fn into_reserved(self) -> Result<Reserved, sqlx::Error> {
+        match (self.outcome.as_str(), self.held_until, self.held_since) {
+            ("created", Some(expires_at), Some(created_at)) => Ok(Reserved::Created {
+                expires_at,
+                created_at,
+            }),
+            ("exists", _, _) => Ok(Reserved::Exists),
+            ("short", _, _) => {
+                let lines: Vec<ShortLine> = match self.shortages.as_deref() {
+                    Some(raw) => serde_json::from_str(raw).map_err(|err| {
+                        sqlx::Error::Protocol(format!("unreadable shortages: {err}"))
+                    })?,
+                    None => Vec::new(),
+                };
+                if let Some(unknown) = lines.iter().find(|line| line.available.is_none()) {
+                    return Ok(Reserved::UnknownSku(Sku::from_stored(unknown.sku.clone())));
+                }
+                if lines.is_empty() {
+                    return Err(sqlx::Error::Protocol(
+                        "a short reservation reported no short line".into(),
+                    ));
+                }
+                Ok(Reserved::Short(
+                    lines
+                        .into_iter()
+                        .map(|line| Shortage {
+                            sku: Sku::from_stored(line.sku),
+                            requested: line.requested,
+                            available: line.available.unwrap_or(0),
+                        })
+                        .collect(),
+                ))
+            }
+            (other, _, _) => Err(sqlx::Error::Protocol(format!(
+                "unexpected reservation outcome {other:?}"
+            ))),
+        }
+    }
 }
 
 /// One order of a batch: what to reserve and who asks.
@@ -122,17 +186,19 @@ async fn call_reserve_batch(
             quantities.push(line.quantity.get());
         }
     }
-    let rows: Vec<OutcomeRow> =
-        sqlx::query_as("SELECT * FROM inventory.reserve_batch($1, $2, $3, $4, $5, $6, $7)")
-            .bind(tenant.as_uuid())
-            .bind(&orders)
-            .bind(&ttls)
-            .bind(&actors)
-            .bind(&line_orders)
-            .bind(&skus)
-            .bind(&quantities)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<OutcomeRow> = sqlx::query_as(
+        "SELECT outcome, held_until, held_since, shortages::text AS shortages
+             FROM inventory.reserve_batch($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(&orders)
+    .bind(&ttls)
+    .bind(&actors)
+    .bind(&line_orders)
+    .bind(&skus)
+    .bind(&quantities)
+    .fetch_all(conn)
+    .await?;
     if rows.len() != batch.len() {
         return Err(sqlx::Error::Protocol(format!(
             "reserve_batch answered {} outcomes for {} orders",
@@ -140,21 +206,7 @@ async fn call_reserve_batch(
             batch.len()
         )));
     }
-    rows.into_iter()
-        .map(
-            |row| match (row.outcome.as_str(), row.held_until, row.held_since) {
-                ("created", Some(expires_at), Some(created_at)) => Ok(Reserved::Created {
-                    expires_at,
-                    created_at,
-                }),
-                ("exists", _, _) => Ok(Reserved::Exists),
-                ("short", _, _) => Ok(Reserved::Short),
-                (other, _, _) => Err(sqlx::Error::Protocol(format!(
-                    "unexpected reservation outcome {other:?}"
-                ))),
-            },
-        )
-        .collect()
+    rows.into_iter().map(OutcomeRow::into_reserved).collect()
 }
 
 /// The reservation of an order, with its lines in SKU order.
@@ -162,10 +214,9 @@ pub async fn get(
     tx: &mut TenantTx,
     order_id: &OrderId,
 ) -> Result<Option<Reservation>, sqlx::Error> {
-    let header: Option<HeaderRow> = sqlx::query_as(
-        "SELECT order_id, status, expires_at, created_at, updated_at
-         FROM inventory.reservations WHERE tenant_id = $1 AND order_id = $2",
-    )
+    let header: Option<HeaderRow> = sqlx::query_as(&format!(
+        "SELECT {HEADER} FROM inventory.reservations WHERE tenant_id = $1 AND order_id = $2"
+    ))
     .bind(tx.tenant().as_uuid())
     .bind(order_id.as_str())
     .fetch_optional(&mut **tx)
@@ -204,25 +255,65 @@ async fn lines(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<ReservationL
         .collect())
 }
 
-/// Moves an active reservation to `status` (with `only_if_due`, only once it has
-/// expired). Returns the closed reservation, or `None` when it was not active (or
-/// not yet due): of two concurrent closers exactly one gets it.
-pub async fn close(
-    tx: &mut TenantTx,
-    order_id: &OrderId,
-    status: ReservationStatus,
-    only_if_due: bool,
-) -> Result<Option<Reservation>, sqlx::Error> {
-    let header: Option<HeaderRow> = sqlx::query_as(
-        "UPDATE inventory.reservations SET status = $3, updated_at = now()
-         WHERE tenant_id = $1 AND order_id = $2 AND status = 'active'
-           AND (NOT $4 OR expires_at <= now())
-         RETURNING order_id, status, expires_at, created_at, updated_at",
+/// Locks the stock rows an order's reservation holds, in the fixed SKU order:
+/// every settlement locks stock rows before the reservation row, as reservations
+/// do, so none of them can deadlock with another.
+pub async fn lock_stock(tx: &mut TenantTx, order_id: &OrderId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT 1 FROM inventory.stock_items s
+         WHERE s.tenant_id = $1 AND s.sku IN (
+             SELECT l.sku FROM inventory.reservation_lines l
+             WHERE l.tenant_id = $1 AND l.order_id = $2)
+         ORDER BY s.sku COLLATE \"C\"
+         FOR NO KEY UPDATE",
     )
     .bind(tx.tenant().as_uuid())
     .bind(order_id.as_str())
-    .bind(status.as_str())
-    .bind(only_if_due)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a reservation that is in one of `from` (an unconfirmed one only while it
+/// is not overdue) to `to`; confirming stamps `confirmed_at`. Returns the moved
+/// reservation, or `None` when it was in no such state: of two concurrent
+/// settlements exactly one gets it.
+pub async fn settle(
+    tx: &mut TenantTx,
+    order_id: &OrderId,
+    from: &[ReservationStatus],
+    to: ReservationStatus,
+) -> Result<Option<Reservation>, sqlx::Error> {
+    let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
+    let header: Option<HeaderRow> = sqlx::query_as(&format!(
+        "UPDATE inventory.reservations SET status = $3, updated_at = now(),
+             confirmed_at = CASE WHEN $3 = 'confirmed' THEN now() ELSE confirmed_at END
+         WHERE tenant_id = $1 AND order_id = $2 AND status = ANY($4)
+           AND (status <> 'active' OR expires_at > now())
+         RETURNING {HEADER}"
+    ))
+    .bind(tx.tenant().as_uuid())
+    .bind(order_id.as_str())
+    .bind(to.as_str())
+    .bind(&from)
+    .fetch_optional(&mut **tx)
+    .await?;
+    with_lines(tx, header).await
+}
+
+/// Moves an overdue unconfirmed reservation to `expired`; `None` when it is not
+/// one (confirmed, closed, not yet due, or expired by someone else first).
+pub async fn expire(
+    tx: &mut TenantTx,
+    order_id: &OrderId,
+) -> Result<Option<Reservation>, sqlx::Error> {
+    let header: Option<HeaderRow> = sqlx::query_as(&format!(
+        "UPDATE inventory.reservations SET status = 'expired', updated_at = now()
+         WHERE tenant_id = $1 AND order_id = $2 AND status = 'active' AND expires_at <= now()
+         RETURNING {HEADER}"
+    ))
+    .bind(tx.tenant().as_uuid())
+    .bind(order_id.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     with_lines(tx, header).await
@@ -246,8 +337,8 @@ pub async fn due(
         .collect())
 }
 
-/// Records a reservation's settlement (`reservation.released`, `.committed`,
-/// `.expired`) in the outbox, in the caller's transaction.
+/// Records a reservation's settlement (`reservation.confirmed`, `.released`,
+/// `.committed`, `.expired`) in the outbox, in the caller's transaction.
 pub async fn settled_event(
     tx: &mut TenantTx,
     reservation: &Reservation,

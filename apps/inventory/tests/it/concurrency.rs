@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use souk_inventory::domain::{Adjustment, Reason, ReserveError, StockDelta, Ttl};
+use souk_inventory::domain::{Adjustment, Reason, ReserveError, SettleError, StockDelta, Ttl};
 use souk_inventory::{Inventory, PgInventory};
 
 use crate::support::{order, request, sku, Fixture};
@@ -160,8 +160,16 @@ async fn random_worker(
                 continue;
             };
             match inventory.release(&f_scope, &order(&id)).await {
-                Ok(_) | Err(souk_inventory::domain::SettleError::Closed(_)) => {}
+                Ok(_) | Err(SettleError::Closed(_) | SettleError::Expired(_)) => {}
                 Err(other) => panic!("release failed: {other:?}"),
+            }
+        } else if roll < 66 {
+            let Some(id) = pick(&book, &mut rng) else {
+                continue;
+            };
+            match inventory.confirm(&f_scope, &order(&id)).await {
+                Ok(_) | Err(SettleError::Closed(_) | SettleError::Expired(_)) => {}
+                Err(other) => panic!("confirm failed: {other:?}"),
             }
         } else if roll < 75 {
             let Some(id) = pick(&book, &mut rng) else {
@@ -179,7 +187,7 @@ async fn random_worker(
                         }
                     }
                 }
-                Err(souk_inventory::domain::SettleError::Closed(_)) => {}
+                Err(SettleError::Closed(_) | SettleError::Expired(_)) => {}
                 Err(other) => panic!("commit failed: {other:?}"),
             }
         } else if roll < 95 {

@@ -2,6 +2,7 @@
 
 mod cancellation;
 mod concurrency;
+mod holds;
 mod isolation;
 mod operations;
 mod support;

@@ -335,12 +335,13 @@ async fn one_batch_keeps_each_order_all_or_nothing() {
         .map(|o| match o {
             Reserved::Created { .. } => "created",
             Reserved::Exists => "exists",
-            Reserved::Short => "short",
+            Reserved::Short(_) => "short",
+            Reserved::UnknownSku(_) => "unknown",
         })
         .collect();
     assert_eq!(
         kinds,
-        vec!["created", "short", "short", "exists", "created"]
+        vec!["created", "short", "unknown", "exists", "created"]
     );
     assert_eq!(f.available("A").await, 0, "first and last hold all of A");
     assert_eq!(f.available("B").await, 0);
