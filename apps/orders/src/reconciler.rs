@@ -10,7 +10,10 @@
 //!   (or cancel it when stock is short), then mark it;
 //! * a closed order (cancelled, expired, refunded) still marked reserved: release;
 //! * a shipped or delivered order still marked reserved: commit;
-//! * a pending, reserved order whose reservation expired: expire the order.
+//! * a pending, reserved order whose reservation expired: expire the order;
+//! * a payment or shipment whose stock step (confirm, commit) was recorded but
+//!   never finished: do the step again (both are idempotent) and write the
+//!   transition, or drop the step when inventory refuses it.
 
 use std::time::Duration;
 
@@ -19,9 +22,10 @@ use mongodb::bson::doc;
 use souk_inventory::domain::{ReservationStatus, ReserveError};
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{InternalError, Order, OrderStatus, StockEffect, Transition};
+use crate::domain::{InternalError, Order, OrderError, OrderStatus, StockEffect, Transition};
 use crate::service::{reservation, saga_scope, MongoOrders};
 use crate::store::orders::{self, from_document};
+use crate::store::steps;
 
 /// What one sweep repaired.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +35,8 @@ pub struct Repairs {
     pub released: usize,
     pub committed: usize,
     pub expired: usize,
+    /// Interrupted payments and shipments finished (or dropped when refused).
+    pub steps: usize,
 }
 
 const BATCH: i64 = 200;
@@ -110,28 +116,46 @@ pub async fn repair(
             .await
             .map_err(|e| InternalError(Box::new(e)))?;
         if held.is_some_and(|r| r.status == ReservationStatus::Expired) {
-            let step = Transition {
-                at: Utc::now(),
-                by: "system:reconciler".into(),
-                from: Some(OrderStatus::Pending),
-                to: OrderStatus::Expired,
-                note: Some("the reservation timed out".into()),
-            };
-            if orders::transition(
-                &orders.scoped(order.tenant),
-                order.id.0,
-                OrderStatus::Pending,
-                order.version,
-                &step,
-            )
-            .await?
-            {
-                orders::set_reserved(&orders.scoped(order.tenant), order.id.0, false).await?;
-                repairs.expired += 1;
+            orders.expire(&order).await?;
+            repairs.expired += 1;
+        }
+    }
+    repairs.steps = finish_steps(orders, before).await?;
+    Ok(repairs)
+}
+
+/// Finishes the stock steps that began before `before` and never ended.
+async fn finish_steps(
+    orders: &MongoOrders,
+    before: chrono::DateTime<Utc>,
+) -> Result<usize, InternalError> {
+    let mut finished = 0;
+    for (order, step) in steps::stalled(&orders.collection(), before, BATCH).await? {
+        let Some(to) = order
+            .status
+            .allowed()
+            .into_iter()
+            .find(|to| order.status.step(*to) == Some(step))
+        else {
+            continue;
+        };
+        let transition = Transition {
+            at: Utc::now(),
+            by: "system:reconciler".into(),
+            from: Some(order.status),
+            to,
+            note: Some(format!("{} finished after an interruption", step.as_str())),
+        };
+        match orders.complete_step(&order, step, transition).await {
+            Ok(_) => finished += 1,
+            Err(OrderError::Internal(err)) => return Err(err),
+            Err(refused) => {
+                tracing::warn!(order_id = %order.id, error = %refused, "an interrupted stock step was refused");
+                finished += 1;
             }
         }
     }
-    Ok(repairs)
+    Ok(finished)
 }
 
 /// Repairs every `every` until `stop` is cancelled.

@@ -12,8 +12,7 @@ use sha2::{Digest, Sha256};
 use souk_catalog::domain::ObjectKey;
 use souk_catalog::Catalog;
 use souk_inventory::domain::{
-    Adjustment, OrderId, Quantity, Reason, ReservationLine, ReservationRequest, ReserveError,
-    Scope, SettleError, Shortage, StockDelta, Ttl,
+    OrderId, Quantity, ReservationLine, ReservationRequest, ReserveError, Scope, Shortage, Ttl,
 };
 use souk_inventory::Inventory;
 use souk_tenants::mongo::TenantCollection;
@@ -22,10 +21,12 @@ use tracing::instrument;
 
 use crate::domain::{
     CartLine, CheckoutError, InternalError, Order, OrderError, OrderLine, OrderStatus,
-    ShippingAddress, StockEffect, Transition, MAX_LINES, MAX_QUANTITY,
+    ShippingAddress, Transition, MAX_LINES, MAX_QUANTITY,
 };
 use crate::store::checkouts::{self, Earlier};
 use crate::store::orders::{self, ListFilter};
+
+mod stock;
 
 /// A customer's checkout.
 #[derive(Debug, Clone)]
@@ -421,76 +422,32 @@ impl MongoOrders {
         }
     }
 
-    /// Gives a failed checkout's order back: releases whatever it holds (idempotent)
-    /// and cancels it.
-    pub(crate) async fn undo(&self, order: &Order, note: &str) -> Result<(), InternalError> {
-        // Cancel first: once the order is not pending, the reconciler leaves it be,
-        // so nothing reserves it again after the release below.
-        let step = Transition {
-            at: Utc::now(),
-            by: "system:checkout".into(),
-            from: Some(OrderStatus::Pending),
-            to: OrderStatus::Cancelled,
-            note: Some(note.to_string()),
-        };
-        orders::transition(
-            &self.scoped(order.tenant),
-            order.id.0,
-            OrderStatus::Pending,
-            order.version,
-            &step,
-        )
-        .await?;
-        match self
-            .inventory
-            .release(&saga_scope(order), &order_id(order)?)
-            .await
-        {
-            Ok(_) | Err(SettleError::NotFound(_)) | Err(SettleError::Closed(_)) => {}
-            Err(SettleError::Internal(err)) => return Err(InternalError(Box::new(err))),
+    /// The saga: orders first, then stock, then the orders are marked reserved.
+    async fn place(&self, placed: &[Order]) -> Result<(), CheckoutError> {
+        for order in placed {
+            orders::insert(&self.scoped(order.tenant), order).await?;
         }
-        orders::set_reserved(&self.scoped(order.tenant), order.id.0, false).await
-    }
-
-    /// Applies a transition's effect on stock; afterwards the order holds no stock.
-    pub(crate) async fn apply_effect(
-        &self,
-        order: &Order,
-        effect: StockEffect,
-    ) -> Result<(), InternalError> {
-        let scope = saga_scope(order);
-        let id = order_id(order)?;
-        let settled = match effect {
-            StockEffect::None => return Ok(()),
-            StockEffect::Release => self.inventory.release(&scope, &id).await.map(|_| ()),
-            StockEffect::Commit => self.inventory.commit(&scope, &id).await.map(|_| ()),
-            StockEffect::Restock => {
-                for line in &order.lines {
-                    let adjustment = Adjustment {
-                        sku: line.sku.clone(),
-                        delta: StockDelta::parse(line.quantity)
-                            .map_err(|e| InternalError::msg(e.0))?,
-                        reason: Reason::parse("refund: goods returned")
-                            .map_err(|e| InternalError::msg(e.0))?,
-                        reference: souk_inventory::domain::Reference::parse(&order.id.to_string())
-                            .ok(),
-                    };
-                    self.inventory
-                        .adjust(&scope, adjustment)
-                        .await
-                        .map_err(|e| InternalError(Box::new(e)))?;
-                }
-                Ok(())
-            }
-        };
-        match settled {
-            Ok(()) | Err(SettleError::NotFound(_)) | Err(SettleError::Closed(_)) => {}
-            Err(SettleError::Internal(err)) => return Err(InternalError(Box::new(err))),
-        }
-        if matches!(effect, StockEffect::Release | StockEffect::Commit) {
-            orders::set_reserved(&self.scoped(order.tenant), order.id.0, false).await?;
+        self.reserve_all(placed).await?;
+        for order in placed {
+            orders::set_reserved(&self.scoped(order.tenant), order.id.0, true).await?;
         }
         Ok(())
+    }
+
+    /// After a checkout failed for a reason other than stock: cancels whatever
+    /// of it was written, releases what it holds, and frees its idempotency key,
+    /// so a retry with the key gets a real answer. When that fails too, the
+    /// claim stays and a later retry settles it from the orders.
+    async fn give_back(&self, placed: &[Order], customer: &str, key: &str) {
+        for order in placed {
+            if let Err(err) = self.undo(order, "checkout failed").await {
+                tracing::warn!(order_id = %order.id, error = %err, "could not give back a failed checkout's order");
+                return;
+            }
+        }
+        if let Err(err) = checkouts::forget(&self.checkouts(), customer, key).await {
+            tracing::warn!(error = %err, "could not free a failed checkout's key");
+        }
     }
 
     async fn load(&self, actor: &Actor, id: ObjectKey) -> Result<Option<Order>, InternalError> {
@@ -553,24 +510,17 @@ impl Orders for MongoOrders {
                 return Err(err);
             }
         };
-        // The saga: orders first, then stock, then the orders are marked reserved.
-        for order in &placed {
-            orders::insert(&self.scoped(order.tenant), order).await?;
-        }
-        if let Err(err) = self.reserve_all(&placed).await {
-            if let CheckoutError::Insufficient(shortages) = &err {
-                checkouts::fail(
-                    &self.checkouts(),
-                    &request.customer,
-                    key,
-                    &shortages_json(shortages),
-                )
-                .await?;
+        match self.place(&placed).await {
+            Ok(()) => {}
+            Err(CheckoutError::Insufficient(shortages)) => {
+                let failure = shortages_json(&shortages);
+                checkouts::fail(&self.checkouts(), &request.customer, key, &failure).await?;
+                return Err(CheckoutError::Insufficient(shortages));
             }
-            return Err(err);
-        }
-        for order in &placed {
-            orders::set_reserved(&self.scoped(order.tenant), order.id.0, true).await?;
+            Err(err) => {
+                self.give_back(&placed, &request.customer, key).await;
+                return Err(err);
+            }
         }
         let ids: Vec<String> = placed.iter().map(|o| o.id.to_string()).collect();
         checkouts::complete(&self.checkouts(), &request.customer, key, &ids).await?;
@@ -612,6 +562,9 @@ impl Orders for MongoOrders {
             to: change.to,
             note: change.note.clone(),
         };
+        if let Some(stock_step) = order.status.step(change.to) {
+            return self.change_with_step(&order, stock_step, step).await;
+        }
         if !orders::transition(
             &self.scoped(order.tenant),
             order.id.0,

@@ -65,6 +65,12 @@ fn order_error(err: OrderError) -> ApiError {
         }
         OrderError::Conflict => ApiError::new("CONFLICT", err.to_string()),
         OrderError::Forbidden => ApiError::new("FORBIDDEN", err.to_string()),
+        OrderError::ReservationExpired => ApiError::new("RESERVATION_EXPIRED", err.to_string())
+            .with("status", OrderStatus::Expired.as_str().to_uppercase()),
+        OrderError::StockNotHeld { status } => {
+            ApiError::new("RESERVATION_NOT_HELD", err.to_string())
+                .with("reservation", status.to_uppercase())
+        }
         OrderError::Internal(inner) => ApiError::failure(&inner),
     }
 }

@@ -61,6 +61,14 @@ pub enum OrderError {
     Conflict,
     #[error("your role may not do this")]
     Forbidden,
+    /// The order's hold expired before it was paid: the order expired and its
+    /// stock went back.
+    #[error("the order's stock reservation expired; the order expired")]
+    ReservationExpired,
+    /// Inventory holds no stock for the order (its reservation is missing or
+    /// already released or committed), so it cannot be paid or shipped.
+    #[error("no stock is held for this order (reservation {status})")]
+    StockNotHeld { status: &'static str },
     #[error(transparent)]
     Internal(#[from] InternalError),
 }

@@ -4,7 +4,7 @@ mod errors;
 mod status;
 
 pub use errors::{CheckoutError, InternalError, OrderError};
-pub use status::{OrderStatus, StockEffect};
+pub use status::{OrderStatus, StockEffect, StockStep};
 
 use chrono::{DateTime, Utc};
 use souk_catalog::domain::ObjectKey;

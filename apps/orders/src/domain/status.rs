@@ -24,6 +24,33 @@ pub enum StockEffect {
     Restock,
 }
 
+/// A stock step that must succeed before a transition is written: the order
+/// records it first (so nothing else changes the order meanwhile and the
+/// reconciler can finish it after a crash), then inventory does it, then the
+/// transition is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockStep {
+    /// Payment: the hold is confirmed and no longer expires.
+    Confirm,
+    /// Shipment: the held stock leaves.
+    Commit,
+}
+
+impl StockStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockStep::Confirm => "confirm",
+            StockStep::Commit => "commit",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [StockStep::Confirm, StockStep::Commit]
+            .into_iter()
+            .find(|step| step.as_str() == raw)
+    }
+}
+
 const ALL: [OrderStatus; 8] = [
     OrderStatus::Pending,
     OrderStatus::Paid,
@@ -83,6 +110,16 @@ impl OrderStatus {
             (Paid | Processing, Refunded) => StockEffect::Release,
             (Shipped | Delivered, Refunded) if goods_returned => StockEffect::Restock,
             _ => StockEffect::None,
+        }
+    }
+
+    /// The stock step `self → to` must complete before it is written, if any.
+    pub fn step(self, to: OrderStatus) -> Option<StockStep> {
+        use OrderStatus::*;
+        match (self, to) {
+            (Pending, Paid) => Some(StockStep::Confirm),
+            (Processing, Shipped) => Some(StockStep::Commit),
+            _ => None,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod checkouts;
 pub mod events;
 pub mod orders;
+pub mod steps;
 
 pub use souk_tenants::mongo::{to_bson, to_chrono};
 
@@ -36,6 +37,7 @@ pub async fn create_indexes(db: &mongodb::Database) -> Result<(), mongodb::error
                 doc! { "status": 1, "reserved": 1, "created_at": 1 },
                 "saga_repair",
             ),
+            index(doc! { "step_at": 1 }, "stock_steps"),
         ])
         .await?;
     db.collection::<Document>(events::COLLECTION)

@@ -13,7 +13,9 @@ use souk_tenants::TenantId;
 
 use super::events::{self, OrderEvent};
 use super::{to_bson, to_chrono};
-use crate::domain::{InternalError, Order, OrderLine, OrderStatus, ShippingAddress, Transition};
+use crate::domain::{
+    InternalError, Order, OrderLine, OrderStatus, ShippingAddress, StockStep, Transition,
+};
 
 pub const COLLECTION: &str = "orders";
 
@@ -154,6 +156,8 @@ pub async fn get(orders: &TenantCollection, id: ObjectId) -> Result<Option<Order
 /// Moves an order from `from` at `version` to `to`, recording `step` and its
 /// `order.status_changed` event in one transaction; `false` when the order is no
 /// longer there (another change won).
+/// A transition is refused while a stock step is in flight (see
+/// [`super::steps`]).
 pub async fn transition(
     orders: &TenantCollection,
     id: ObjectId,
@@ -161,6 +165,34 @@ pub async fn transition(
     version: i64,
     step: &Transition,
 ) -> Result<bool, InternalError> {
+    transition_where(orders, id, from, version, step, None).await
+}
+
+/// Writes the transition that a stock step begun with [`super::steps::begin`]
+/// leads to, ending the step; `false` when the order no longer holds that step.
+pub async fn finish_step(
+    orders: &TenantCollection,
+    id: ObjectId,
+    from: OrderStatus,
+    version: i64,
+    step: &Transition,
+    pending: StockStep,
+) -> Result<bool, InternalError> {
+    transition_where(orders, id, from, version, step, Some(pending)).await
+}
+
+async fn transition_where(
+    orders: &TenantCollection,
+    id: ObjectId,
+    from: OrderStatus,
+    version: i64,
+    step: &Transition,
+    pending: Option<StockStep>,
+) -> Result<bool, InternalError> {
+    let in_flight = match pending {
+        None => Bson::Document(doc! { "$exists": false }),
+        Some(pending) => Bson::String(pending.as_str().to_string()),
+    };
     let event = OrderEvent {
         order: id,
         seq: version + 1,
@@ -181,9 +213,10 @@ pub async fn transition(
         let done = orders
             .update_one_in(
                 &mut session,
-                doc! { "_id": id, "status": from.as_str(), "version": version },
+                doc! { "_id": id, "status": from.as_str(), "version": version, "step": in_flight.clone() },
                 doc! {
                     "$set": { "status": step.to.as_str(), "updated_at": to_bson(step.at) },
+                    "$unset": { "step": "", "step_at": "" },
                     "$inc": { "version": 1_i64 },
                     "$push": { "history": transition_doc(step) },
                 },
