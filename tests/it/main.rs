@@ -10,6 +10,7 @@ mod emails;
 mod events;
 mod faults;
 mod hardening;
+mod holds;
 mod hostile_input;
 mod identity;
 mod in_stock;

@@ -21,9 +21,14 @@ pub(crate) struct Shop {
 
 /// Two vendors, each with one published product (`SKU-A`, `SKU-B`) and `stock` units.
 pub(crate) async fn shop(stock: i64) -> Shop {
-    let app = TestApp::spawn_with(
-        "order_repair_interval_secs = 3600\nlogins_per_minute_per_ip = 100000\nlogins_per_minute_per_account = 100000",
-    )
+    shop_with(stock, "").await
+}
+
+/// [`shop`] with extra settings (TOML lines).
+pub(crate) async fn shop_with(stock: i64, extra: &str) -> Shop {
+    let app = TestApp::spawn_with(&format!(
+        "order_repair_interval_secs = 3600\nlogins_per_minute_per_ip = 100000\nlogins_per_minute_per_account = 100000\n{extra}",
+    ))
     .await;
     let mut vendors = Vec::new();
     for (sku, price) in [("SKU-A", 1500), ("SKU-B", 900)] {
@@ -71,7 +76,7 @@ pub(crate) async fn customer(app: &TestApp, email: &str) -> String {
     login(app, email).await.0
 }
 
-async fn stock(shop: &Shop, vendor: usize, sku: &str) -> Value {
+pub(crate) async fn stock(shop: &Shop, vendor: usize, sku: &str) -> Value {
     let (_, body) = shop
         .app
         .gql(

@@ -190,9 +190,15 @@ pub async fn ledger_rows(app: &TestApp) -> i64 {
 pub fn settings(database_url: &str, extra: &str) -> (Settings, TokenIssuer) {
     let (private, _) = generate_keypair().expect("keys");
     let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
+    // A quick expiry sweep unless the test sets its own interval.
+    let sweep = if extra.contains("reservation_expiry_interval_ms") {
+        ""
+    } else {
+        "reservation_expiry_interval_ms = 200\n"
+    };
     let toml = format!(
         "database_url = '{database_url}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
-         reservation_expiry_interval_ms = 200\nshutdown_timeout_secs = 10\n\
+         {sweep}shutdown_timeout_secs = 10\n\
          jwt_private_key = '''\n{}'''\n{extra}\n",
         private.expose_secret()
     );
