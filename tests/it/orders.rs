@@ -314,6 +314,11 @@ async fn the_state_machine_moves_stock_and_refuses_what_it_must() {
         stock(&shop, 0, "SKU-A").await,
         json!({ "onHand": 10, "reserved": 4, "available": 6 })
     );
+    assert_eq!(
+        code(&change(&buyer, "CANCELLED").await),
+        Some("INVALID_TRANSITION"),
+        "a customer cannot cancel once the vendor is at work, and is told so"
+    );
     let body = change(vendor, "SHIPPED").await;
     assert_eq!(body["data"]["changeOrderStatus"]["stockReserved"], false);
     assert_eq!(

@@ -542,10 +542,17 @@ impl Orders for MongoOrders {
     ) -> Result<Order, OrderError> {
         let order = self.load(actor, id).await?.ok_or(OrderError::NotFound)?;
         if let Actor::Customer(_) = actor {
-            let own_cancel = change.to == OrderStatus::Cancelled
-                && matches!(order.status, OrderStatus::Pending | OrderStatus::Paid);
-            if !own_cancel {
+            // A customer may only cancel, and only before the vendor starts work; an
+            // order past that (or already closed, e.g. expired) says so.
+            if change.to != OrderStatus::Cancelled {
                 return Err(OrderError::Forbidden);
+            }
+            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Paid) {
+                return Err(OrderError::InvalidTransition {
+                    from: order.status.as_str(),
+                    to: change.to.as_str(),
+                    allowed: Vec::new(),
+                });
             }
         }
         if !order.status.can_become(change.to) {

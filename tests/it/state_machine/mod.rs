@@ -56,7 +56,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 #[tokio::test]
-#[ignore = "paid orders lose their holds until issue 13 item 1 lands; run with --run-ignored all"]
 async fn random_holds_orders_and_adjustments_keep_the_stock_books() {
     let seed = env_or("SOUK_STATE_MACHINE_SEED", DEFAULT_SEED);
     let steps = env_or("SOUK_STATE_MACHINE_STEPS", DEFAULT_STEPS);
