@@ -266,6 +266,11 @@ async fn the_tenant_role_cannot_take_another_role_or_loosen_the_rules() {
         "CREATE POLICY open ON audit.entries USING (true)",
         "DROP POLICY tenant_isolation ON souk.outbox",
         "ALTER FUNCTION souk.current_tenant() OWNER TO souk_app",
+        // Platform authority and vendor status are the platform role's to change.
+        "UPDATE identity.users SET platform_admin = true",
+        "INSERT INTO identity.users (id, email, password_hash, first_name, last_name, platform_admin)
+         VALUES (gen_random_uuid(), 'root@evil.example', 'x', 'a', 'b', true)",
+        "UPDATE tenancy.tenants SET status = 'active'",
     ] {
         let code = refused(&mut conn, statement).await;
         assert!(

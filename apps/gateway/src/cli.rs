@@ -298,7 +298,8 @@ fn identity(settings: &Settings, pool: &sqlx::PgPool) -> anyhow::Result<PgIdenti
         PasswordHasher::default(),
         issuer(settings)?.map(std::sync::Arc::new),
         TokenLifetimes::default(),
-    ))
+    )
+    .with_platform(platform_pool(settings)?.pool().clone()))
 }
 
 async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {

@@ -118,6 +118,8 @@ pub struct PgIdentity {
     pub(crate) lifetimes: TokenLifetimes,
     /// Recent answers to "is this session live?".
     pub(crate) live: Arc<Recent<Uuid, bool>>,
+    /// The platform role's pool, for making platform admins (the app role cannot).
+    platform: Option<PgPool>,
 }
 
 /// How many sessions' liveness is remembered.
@@ -155,7 +157,14 @@ impl PgIdentity {
             issuer,
             lifetimes,
             live: Arc::new(Recent::new(AUTHORITY_TTL, LIVE_SESSIONS_CACHED)),
+            platform: None,
         }
+    }
+
+    /// Lets this service make platform admins, through the platform role's pool.
+    pub fn with_platform(mut self, platform: PgPool) -> Self {
+        self.platform = Some(platform);
+        self
     }
 
     /// Creates an account directly (the first platform admin is made this way).
@@ -174,15 +183,20 @@ impl PgIdentity {
                 first_name: &registration.first_name.into_inner(),
                 last_name: &registration.last_name.into_inner(),
                 phone: registration.phone.map(|p| p.into_inner()).as_deref(),
-                platform_admin,
             },
         )
         .await;
-        match inserted {
-            Ok(user) => Ok(user),
-            Err(err) if violates(&err, "users_email_key") => Err(RegisterError::EmailTaken),
-            Err(err) => Err(internal(err).into()),
+        let user = match inserted {
+            Ok(user) => user,
+            Err(err) if violates(&err, "users_email_key") => return Err(RegisterError::EmailTaken),
+            Err(err) => return Err(internal(err).into()),
+        };
+        if !platform_admin {
+            return Ok(user);
         }
+        self.promote_to_admin(&user.email).await?.ok_or_else(|| {
+            InternalError::new(std::io::Error::other("the new account vanished")).into()
+        })
     }
 
     /// Runs `work` in a transaction holding the owner's account lock.
@@ -331,7 +345,12 @@ impl Identity for PgIdentity {
     }
 
     async fn promote_to_admin(&self, email: &Email) -> Result<Option<User>, InternalError> {
-        users::make_platform_admin(&self.pool, email)
+        let platform = self.platform.as_ref().ok_or_else(|| {
+            InternalError::new(std::io::Error::other(
+                "making a platform admin needs the platform database role",
+            ))
+        })?;
+        users::make_platform_admin(platform, email)
             .await
             .map_err(internal)
     }

@@ -46,14 +46,14 @@ pub struct NewUser<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub phone: Option<&'a str>,
-    pub platform_admin: bool,
 }
 
-/// Inserts an account; the unique index `users_email_key` refuses a taken email.
+/// Inserts an account (never a platform admin: only the platform role may make
+/// one); the unique index `users_email_key` refuses a taken email.
 pub async fn insert(pool: &PgPool, user: NewUser<'_>) -> Result<User, sqlx::Error> {
     let row: UserRow = sqlx::query_as(&format!(
-        "INSERT INTO identity.users (id, email, password_hash, first_name, last_name, phone, platform_admin)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO identity.users (id, email, password_hash, first_name, last_name, phone)
+         VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING {COLUMNS}"
     ))
     .bind(user.id.0)
@@ -62,7 +62,6 @@ pub async fn insert(pool: &PgPool, user: NewUser<'_>) -> Result<User, sqlx::Erro
     .bind(user.first_name)
     .bind(user.last_name)
     .bind(user.phone)
-    .bind(user.platform_admin)
     .fetch_one(pool)
     .await?;
     Ok(row.into())
