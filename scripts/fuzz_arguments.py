@@ -21,7 +21,7 @@ import urllib.request
 
 import graphql
 
-from fuzz_known import known_failures, report
+from fuzz_known import bad_error, known_failures, report
 
 
 def cursor(text):
@@ -156,13 +156,7 @@ def problem(status, raw):
         return "not JSON"
     if not isinstance(body, dict) or not ({"data", "errors"} & body.keys()):
         return "not a GraphQL answer"
-    for error in body.get("errors") or []:
-        code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
-        if not isinstance(code, str) or not code:
-            return "an error without extensions.code"
-        if code == "INTERNAL":
-            return "INTERNAL"
-    return None
+    return bad_error(body.get("errors") or [])
 
 
 def main():

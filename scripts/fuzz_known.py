@@ -15,6 +15,18 @@ def known_failures():
         return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
+def bad_error(errors):
+    """What is wrong with a GraphQL answer's errors: one without an
+    `extensions.code`, or one that is INTERNAL; None when each is typed."""
+    for error in errors:
+        code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
+        if not isinstance(code, str) or not code:
+            return "an error without extensions.code"
+        if code == "INTERNAL":
+            return "INTERNAL"
+    return None
+
+
 def report(prefix, failed, known):
     """Prints known failures and known entries that passed; returns the new failures."""
     new = {label: text for label, text in failed.items() if f"{prefix} {label}" not in known}

@@ -14,7 +14,7 @@ import json
 import sys
 import urllib.parse
 
-from fuzz_known import known_failures, report
+from fuzz_known import bad_error, known_failures, report
 
 JSON = "application/json"
 BIG = 3 * 1024 * 1024
@@ -79,13 +79,7 @@ def problem(status, raw):
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors:
         return "not the JSON error shape" if status >= 400 else None
-    for error in errors:
-        code = (error.get("extensions") or {}).get("code") if isinstance(error, dict) else None
-        if not isinstance(code, str) or not code:
-            return "an error without extensions.code"
-        if code == "INTERNAL":
-            return "INTERNAL"
-    return None
+    return bad_error(errors)
 
 
 def main():
