@@ -159,6 +159,7 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
             db,
             inventory,
             tenancy.clone(),
+            souk_catalog::listings::PgListings::new(app.db.app.clone(), app.platform()),
         ))),
         tenancy,
     };

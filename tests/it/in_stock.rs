@@ -1,5 +1,6 @@
 //! `products(inStock: true)`: exact whatever the mix of sold-out and in-stock
-//! products, and current as soon as stock changes.
+//! products, and current within the read model's lag (well under a second) of a
+//! stock change.
 
 use serde_json::{json, Value};
 use souk_tenants::Role;
@@ -65,6 +66,28 @@ async fn page_through(app: &TestApp, first: i64) -> (Vec<String>, usize) {
     }
 }
 
+/// How long a stock change may take to reach the storefront in these tests (the
+/// projector looks every 100 ms; the bound is generous for a busy machine).
+const FRESHNESS: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Pages through the in-stock list until it is `expected`; panics after
+/// [`FRESHNESS`].
+async fn listed_soon(app: &TestApp, expected: &[String], what: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let (listed, _) = page_through(app, 2).await;
+        if listed == expected {
+            println!("{what}: {} ms", started.elapsed().as_millis());
+            return;
+        }
+        assert!(
+            started.elapsed() < FRESHNESS,
+            "{what}: still {listed:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn in_stock_products_behind_many_newer_sold_out_ones_are_all_listed() {
     let app = TestApp::spawn().await;
@@ -89,17 +112,12 @@ async fn in_stock_products_behind_many_newer_sold_out_ones_are_all_listed() {
         .gql(Some(&token), ADJUST, json!({ "sku": "STOCKED-2", "d": -3 }))
         .await;
     assert_eq!(body["data"]["adjustStock"]["available"], 0, "{body}");
-    let (_, body) = app.gql(None, LIST, json!({ "first": 10 })).await;
     expected.retain(|t| t != "STOCKED-2");
-    assert_eq!(titles(&body), expected, "a sold-out product leaves at once");
+    listed_soon(&app, &expected, "a sold-out product leaves").await;
     let (_, body) = app
         .gql(Some(&token), ADJUST, json!({ "sku": "STOCKED-2", "d": 1 }))
         .await;
     assert_eq!(body["data"]["adjustStock"]["available"], 1, "{body}");
-    let (listed, _) = page_through(&app, 2).await;
     let back: Vec<String> = (0..5).rev().map(|i| format!("STOCKED-{i}")).collect();
-    assert_eq!(
-        listed, back,
-        "it is listed again as soon as it is restocked"
-    );
+    listed_soon(&app, &back, "a restocked product is listed again").await;
 }

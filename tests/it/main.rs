@@ -20,5 +20,6 @@ mod orders;
 mod roles;
 mod sessions;
 mod state_machine;
+mod storefront;
 mod support;
 mod vendors;

@@ -549,6 +549,7 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
         db.clone(),
         inventory.clone(),
         tenancy,
+        souk_catalog::listings::PgListings::new(shop.app.db.app.clone(), shop.app.platform()),
     ));
     let ttl = souk_inventory::domain::Ttl::parse_seconds(900).expect("ttl");
     let repairer = souk_orders::MongoOrders::new(db.clone(), catalog, inventory, ttl);

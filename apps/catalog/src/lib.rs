@@ -7,11 +7,13 @@
 //!
 //! * [`domain`]: money, products, variants, categories and their rules.
 //! * [`store`]: the MongoDB documents, queries and indexes.
+//! * [`listings`]: the storefront's read model in PostgreSQL, and its projector.
 //! * [`service`]: the [`Catalog`] boundary.
 //! * [`api`]: GraphQL, with the availability DataLoader.
 
 pub mod api;
 pub mod domain;
+pub mod listings;
 pub mod service;
 pub mod store;
 

@@ -16,24 +16,18 @@ use crate::domain::{
     CatalogError, Category, InternalError, InvalidValue, ObjectKey, Product, ProductDraft,
     ProductStatus,
 };
+use crate::listings::{Facets, Listed, PgListings};
 use crate::store::products::{self, After, Order};
 use crate::store::{categories, indexes};
-
-/// Where search text must match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchIn {
-    /// Title or description.
-    Anywhere,
-    Title,
-    /// The description, and not the title.
-    DescriptionOnly,
-}
 
 /// A storefront listing request.
 #[derive(Debug, Clone)]
 pub struct Listing {
+    /// Full-text search: every word, as a prefix, in title or description;
+    /// titles close to the text (a small typo) match too.
     pub search: Option<String>,
-    pub search_in: SearchIn,
+    /// Only products with stock to sell.
+    pub in_stock: bool,
     pub category: Option<ObjectKey>,
     pub vendor: Option<TenantId>,
     pub min_price: Option<i64>,
@@ -85,8 +79,10 @@ pub trait Catalog: Send + Sync + 'static {
         after: Option<After>,
         limit: i64,
     ) -> Result<Vec<Product>, CatalogError>;
-    /// Active products of active vendors.
-    async fn storefront(&self, listing: Listing) -> Result<Vec<Product>, CatalogError>;
+    /// Active products of active vendors, from the storefront's read model.
+    async fn storefront(&self, listing: Listing) -> Result<Vec<Listed>, CatalogError>;
+    /// The facet counts of everything `listing` matches.
+    async fn storefront_facets(&self, listing: Listing) -> Result<Facets, CatalogError>;
     /// One active product of an active vendor.
     async fn public_product(&self, id: ObjectKey) -> Result<Option<Product>, CatalogError>;
     /// The products among `ids` that are for sale (active, of active vendors), in
@@ -120,6 +116,7 @@ pub struct MongoCatalog {
     db: Database,
     inventory: Arc<dyn Inventory>,
     tenancy: Arc<dyn Tenancy>,
+    listings: PgListings,
 }
 
 fn tenancy_error(err: souk_tenants::vendors::TenancyError) -> CatalogError {
@@ -149,11 +146,25 @@ fn category_name(raw: &str) -> Result<String, CatalogError> {
 }
 
 impl MongoCatalog {
-    pub fn new(db: Database, inventory: Arc<dyn Inventory>, tenancy: Arc<dyn Tenancy>) -> Self {
+    pub fn new(
+        db: Database,
+        inventory: Arc<dyn Inventory>,
+        tenancy: Arc<dyn Tenancy>,
+        listings: PgListings,
+    ) -> Self {
         Self {
             db,
             inventory,
             tenancy,
+            listings,
+        }
+    }
+
+    /// Brings the storefront's listing of `product` up to date. A failure only
+    /// delays it: the projector writes what this missed.
+    async fn list(&self, product: &Product) {
+        if let Err(err) = self.listings.project(product).await {
+            tracing::warn!(error = %err, product_id = %product.id, "listing not written; the projector will");
         }
     }
 
@@ -257,6 +268,9 @@ impl MongoCatalog {
             )
             .await?;
         let product = self.load(tenant, id).await?;
+        if done.matched_count == 1 {
+            self.list(&product).await;
+        }
         if done.matched_count == 0 && product.status != to {
             return Err(CatalogError::InvalidState(format!(
                 "a {} product cannot become {}",
@@ -330,7 +344,9 @@ impl Catalog for MongoCatalog {
             });
         }
         self.ensure_stock(scope, &draft).await?;
-        self.load(scope.tenant, id).await
+        let product = self.load(scope.tenant, id).await?;
+        self.list(&product).await;
+        Ok(product)
     }
 
     async fn publish(&self, tenant: TenantId, id: ObjectKey) -> Result<Product, CatalogError> {
@@ -418,41 +434,12 @@ impl Catalog for MongoCatalog {
         .await?)
     }
 
-    async fn storefront(&self, listing: Listing) -> Result<Vec<Product>, CatalogError> {
-        let excluded = self
-            .tenancy
-            .inactive_vendors()
-            .await
-            .map_err(tenancy_error)?;
-        let mut filters = Vec::new();
-        if let Some(search) = listing.search.as_deref() {
-            filters.push(match listing.search_in {
-                SearchIn::Anywhere => products::search_filter(search),
-                SearchIn::Title => products::title_filter(search),
-                SearchIn::DescriptionOnly => products::description_only_filter(search),
-            });
-        }
-        if let Some(category) = listing.category {
-            filters.push(doc! { "category_id": category.0 });
-        }
-        if let Some(vendor) = listing.vendor {
-            filters.push(doc! { "tenant_id": vendor.to_string() });
-        }
-        if let Some(min) = listing.min_price {
-            filters.push(doc! { "price.amount": { "$gte": min } });
-        }
-        if let Some(max) = listing.max_price {
-            filters.push(doc! { "price.amount": { "$lte": max } });
-        }
-        Ok(products::list_public(
-            &self.products(),
-            &excluded,
-            filters,
-            listing.order,
-            listing.after.as_ref(),
-            listing.limit,
-        )
-        .await?)
+    async fn storefront(&self, listing: Listing) -> Result<Vec<Listed>, CatalogError> {
+        Ok(self.listings.page(&listing).await?)
+    }
+
+    async fn storefront_facets(&self, listing: Listing) -> Result<Facets, CatalogError> {
+        Ok(self.listings.facets(&listing).await?)
     }
 
     async fn public_product(&self, id: ObjectKey) -> Result<Option<Product>, CatalogError> {
@@ -477,12 +464,7 @@ impl Catalog for MongoCatalog {
     }
 
     async fn categories(&self) -> Result<Vec<(Category, i64)>, CatalogError> {
-        let excluded = self
-            .tenancy
-            .inactive_vendors()
-            .await
-            .map_err(tenancy_error)?;
-        let counts = products::active_counts(&self.products(), &excluded).await?;
+        let counts = self.listings.category_counts().await?;
         let all = categories::all(&self.categories_collection()).await?;
         Ok(all
             .into_iter()

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use souk_catalog::listings::projector::Projector;
+use souk_catalog::listings::PgListings;
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
@@ -47,6 +49,7 @@ pub struct Application {
     meter: Arc<Meter>,
     gate: Option<Arc<Gate>>,
     billing: Arc<Billing>,
+    projector: Projector,
     settings: Settings,
 }
 
@@ -136,10 +139,17 @@ impl Application {
             logins_per_account: settings.logins_per_minute_per_account,
             lookups_per_ip: settings.lookups_per_minute_per_ip,
         }));
+        let listings = PgListings::new(pool.clone(), platform.clone());
+        let projector = Projector::new(
+            listings.clone(),
+            &mongo,
+            Duration::from_millis(settings.storefront_projector_interval_ms),
+        );
         let catalog: Arc<dyn Catalog> = Arc::new(MongoCatalog::new(
             mongo.clone(),
             inventory.clone(),
             tenancy.clone(),
+            listings,
         ));
         let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)
             .map_err(|e| ConfigError::invalid("reservation_ttl_secs", e))?;
@@ -222,6 +232,7 @@ impl Application {
             meter,
             gate,
             billing,
+            projector,
             settings,
         })
     }
@@ -249,6 +260,7 @@ impl Application {
             stop.clone(),
         ));
         let cleanup = tokio::spawn(self.throttle.clone().run_cleanup(stop.clone()));
+        let projection = tokio::spawn(self.projector.clone().run(stop.clone()));
         let repair = tokio::spawn(souk_orders::reconciler::run(
             self.orders.clone(),
             Duration::from_secs(self.settings.order_repair_interval_secs),
@@ -309,6 +321,7 @@ impl Application {
         let _ = expiry.await;
         let _ = cleanup.await;
         let _ = repair.await;
+        let _ = projection.await;
         self.pool.close().await;
         self.platform.close().await;
         tracing::info!("stopped");

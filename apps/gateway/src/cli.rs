@@ -9,6 +9,8 @@ use secrecy::ExposeSecret;
 use souk_tenants::{PlatformPool, Role, TenantId};
 use sqlx::postgres::PgPoolOptions;
 
+use souk_catalog::listings::projector::Projector;
+use souk_catalog::listings::PgListings;
 use souk_identity::domain::{Email, Password, PersonName, Registration};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
@@ -58,6 +60,11 @@ enum Command {
     },
     /// Seed the demo accounts, vendors and stock (idempotent); needs SOUK_DEMO_PASSWORD.
     DemoSeed,
+    /// The storefront's read model.
+    Storefront {
+        #[command(subcommand)]
+        command: StorefrontCommand,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
@@ -77,6 +84,13 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         minutes: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StorefrontCommand {
+    /// Write every product's listing again from the catalog and inventory (safe
+    /// while the platform serves).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +146,9 @@ pub async fn run() -> anyhow::Result<()> {
                 Command::Migrate => migrate(&settings).await,
                 Command::Worker => worker(&settings).await,
                 Command::DemoSeed => demo_seed(&settings).await,
+                Command::Storefront {
+                    command: StorefrontCommand::Rebuild,
+                } => rebuild_storefront(&settings).await,
                 Command::Admin {
                     command:
                         AdminCommand::CreateUser {
@@ -273,6 +290,7 @@ async fn recipients(
                 platform.clone(),
             )),
             tenancy.clone(),
+            PgListings::new(pool.clone(), platform.clone()),
         ))),
         Err(_) => None,
     };
@@ -302,6 +320,25 @@ fn identity(settings: &Settings, pool: &sqlx::PgPool) -> anyhow::Result<PgIdenti
     .with_platform(platform_pool(settings)?.pool().clone()))
 }
 
+async fn rebuild_storefront(settings: &Settings) -> anyhow::Result<()> {
+    let pool = connect(settings).await?;
+    let listings = PgListings::new(pool, platform_pool(settings)?);
+    let mongo = crate::app::mongo_database(settings.mongodb_url()?).await?;
+    let projector = Projector::new(listings, &mongo, Duration::from_secs(1));
+    let rebuilt = projector
+        .rebuild()
+        .await
+        .context("the storefront rebuild failed")?;
+    println!(
+        "storefront rebuilt: {} products written, {} listings unlisted, {} in-stock flags corrected, in {:.1} s",
+        rebuilt.products,
+        rebuilt.unlisted,
+        rebuilt.flags,
+        rebuilt.took.as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     let password = std::env::var("SOUK_DEMO_PASSWORD")
         .context("demo-seed gives every demo account the password in SOUK_DEMO_PASSWORD")?;
@@ -316,6 +353,7 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
         mongo.clone(),
         std::sync::Arc::new(inventory.clone()),
         std::sync::Arc::new(tenancy.clone()),
+        PgListings::new(pool.clone(), platform.clone()),
     );
     let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)?;
     let seeder = crate::demo::Seeder {

@@ -126,6 +126,10 @@ pub struct Settings {
     pub order_repair_interval_secs: u64,
     #[serde(default = "defaults::order_stalled_after_secs")]
     pub order_stalled_after_secs: u64,
+    /// How often the storefront projector looks for stock that sold out or came
+    /// back (the catalog's changes are read every second).
+    #[serde(default = "defaults::storefront_projector_interval_ms")]
+    pub storefront_projector_interval_ms: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     #[serde(default)]
     pub trust_forwarded_for: bool,
@@ -178,8 +182,9 @@ mod defaults {
     pub fn db_max_connections() -> u32 {
         20
     }
+    /// One of them is held by the storefront projector while it leads.
     pub fn platform_db_max_connections() -> u32 {
-        4
+        5
     }
     pub fn graphql_max_depth() -> usize {
         16
@@ -228,6 +233,9 @@ mod defaults {
     }
     pub fn order_stalled_after_secs() -> u64 {
         60
+    }
+    pub fn storefront_projector_interval_ms() -> u64 {
+        100
     }
     pub fn usage_flush_interval_ms() -> u64 {
         1000
@@ -294,6 +302,10 @@ impl Settings {
             (
                 "access_token_ttl_secs",
                 usize::try_from(self.access_token_ttl_secs).unwrap_or(usize::MAX),
+            ),
+            (
+                "storefront_projector_interval_ms",
+                usize::try_from(self.storefront_projector_interval_ms).unwrap_or(usize::MAX),
             ),
             (
                 "logins_per_minute_per_ip",
@@ -469,7 +481,7 @@ mod tests {
         .expect("valid settings");
         let url = settings.platform_database_url().expect("explicit");
         assert_eq!(url.expose_secret(), "postgres://jobs:s3cret@db/souk");
-        assert_eq!(settings.platform_db_max_connections, 4);
+        assert_eq!(settings.platform_db_max_connections, 5);
     }
 
     #[test]

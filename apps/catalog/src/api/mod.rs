@@ -2,10 +2,12 @@
 //! platform admins' category tree. Stock availability is loaded through one
 //! batched inventory call per tenant per request ([`AvailabilityLoader`]).
 
+mod cursor;
 mod errors;
 mod loader;
 mod objects;
 mod resolvers;
+mod storefront;
 
 pub use loader::{AvailabilityLoader, VendorNameLoader};
 pub use objects::MoneyView;

@@ -266,7 +266,8 @@ pub struct ProductInput {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductSort {
-    /// Title matches first, then description matches; newest first within each.
+    /// Best matches to the search text first (title words weigh more than
+    /// description words); newest first without search text.
     Relevance,
     Newest,
     PriceAsc,

@@ -2,10 +2,6 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result, ID};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::DateTime;
-use mongodb::bson::oid::ObjectId;
 use serde_json::json;
 use souk_inventory::domain::Scope;
 use souk_tenants::api::{page_size, platform_admin, service, trim_page, vendor, ApiError};
@@ -13,14 +9,14 @@ use souk_tenants::audit::{self, Entry};
 use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::vendors::TenantStatus;
 
+use super::cursor::{decode, encode, Cursor};
 use super::errors::invalid;
 use super::objects::{CategoryView, ProductInput, ProductSort, ProductView, StatusView};
+use super::storefront::{shelf, Filters, Shelf, DEFAULT_PAGE};
 use crate::domain::{Category, ObjectKey, Product, ProductDraft, RawDraft, RawVariant};
-use crate::service::{Listing, SearchIn};
-use crate::store::products::{position, After, Order};
+use crate::store::products::{position, Order};
 use crate::Catalog;
 
-const DEFAULT_PAGE: i32 = 20;
 const MAX_SEARCH: usize = 100;
 
 fn catalog<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Catalog>, ApiError> {
@@ -91,56 +87,6 @@ fn draft(input: ProductInput) -> Result<ProductDraft, ApiError> {
     .map_err(invalid)
 }
 
-/// Where a listing page ends: the order it follows and the last item's key.
-#[derive(Debug, Clone, PartialEq)]
-enum Cursor {
-    Plain(Order, After),
-    /// Relevance: phase 1 lists title matches, phase 2 the rest.
-    Relevance(u8, After),
-}
-
-fn encode(cursor: &Cursor) -> String {
-    let text = match cursor {
-        Cursor::Plain(_, After::Newest(at, id)) => format!("n|{}|{id}", at.timestamp_millis()),
-        Cursor::Plain(Order::PriceHighLow, After::Price(amount, id)) => format!("d|{amount}|{id}"),
-        Cursor::Plain(_, After::Price(amount, id)) => format!("a|{amount}|{id}"),
-        Cursor::Relevance(phase, After::Newest(at, id)) => {
-            format!("r{phase}|{}|{id}", at.timestamp_millis())
-        }
-        Cursor::Relevance(phase, After::Price(amount, id)) => format!("r{phase}|{amount}|{id}"),
-    };
-    URL_SAFE_NO_PAD.encode(text)
-}
-
-fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let bad = || ApiError::invalid_argument("after", "not a cursor returned by this list");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?)
-        .map_err(|_| bad())?;
-    let mut parts = text.split('|');
-    let (Some(kind), Some(key), Some(id), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let id = ObjectId::parse_str(id).map_err(|_| bad())?;
-    let key: i64 = key.parse().map_err(|_| bad())?;
-    let newest = || {
-        DateTime::from_timestamp_millis(key)
-            .filter(|at| souk_tenants::input::storable_time(*at))
-            .map(|at| After::Newest(at, id))
-            .ok_or_else(bad)
-    };
-    Ok(Some(match kind {
-        "n" => Cursor::Plain(Order::Newest, newest()?),
-        "a" => Cursor::Plain(Order::PriceLowHigh, After::Price(key, id)),
-        "d" => Cursor::Plain(Order::PriceHighLow, After::Price(key, id)),
-        "r1" => Cursor::Relevance(1, newest()?),
-        "r2" => Cursor::Relevance(2, newest()?),
-        _ => return Err(bad()),
-    }))
-}
-
 fn connection(
     products: Vec<(Cursor, Product)>,
     has_previous: bool,
@@ -153,192 +99,6 @@ fn connection(
             .map(|(cursor, product)| Edge::new(encode(&cursor), ProductView::new(product))),
     );
     connection
-}
-
-/// Storefront filters, as given.
-struct Filters {
-    search: Option<String>,
-    category: Option<ObjectKey>,
-    vendor: Option<souk_tenants::TenantId>,
-    min_price: Option<i64>,
-    max_price: Option<i64>,
-}
-
-/// One page of the storefront, following `sort` from `after`.
-async fn storefront_page(
-    catalog: &Arc<dyn Catalog>,
-    filters: &Filters,
-    sort: ProductSort,
-    after: Option<Cursor>,
-    limit: i64,
-) -> Result<Vec<(Cursor, Product)>, ApiError> {
-    let listing = |search: Option<String>, order: Order, after: Option<After>| Listing {
-        search,
-        search_in: SearchIn::Anywhere,
-        category: filters.category,
-        vendor: filters.vendor,
-        min_price: filters.min_price,
-        max_price: filters.max_price,
-        order,
-        after,
-        limit,
-    };
-    let plain = |order: Order, after: Option<Cursor>| -> Result<Option<After>, ApiError> {
-        match after {
-            None => Ok(None),
-            Some(Cursor::Plain(of, after)) if of == order => Ok(Some(after)),
-            Some(_) => Err(ApiError::invalid_argument(
-                "after",
-                "the cursor belongs to another sort order",
-            )),
-        }
-    };
-    let order = match sort {
-        ProductSort::Newest => Order::Newest,
-        ProductSort::PriceAsc => Order::PriceLowHigh,
-        ProductSort::PriceDesc => Order::PriceHighLow,
-        ProductSort::Relevance => {
-            let Some(search) = filters.search.clone() else {
-                // Without search text every product is equally relevant.
-                let after = plain(Order::Newest, after)?;
-                let found = catalog
-                    .storefront(listing(None, Order::Newest, after))
-                    .await?;
-                return Ok(found
-                    .into_iter()
-                    .map(|p| (Cursor::Plain(Order::Newest, position(Order::Newest, &p)), p))
-                    .collect());
-            };
-            let (phase, after) = match after {
-                None => (1, None),
-                Some(Cursor::Relevance(phase, after)) => (phase, Some(after)),
-                Some(_) => {
-                    return Err(ApiError::invalid_argument(
-                        "after",
-                        "the cursor belongs to another sort order",
-                    ))
-                }
-            };
-            let mut page = Vec::new();
-            if phase == 1 {
-                let mut titles = listing(Some(search.clone()), Order::Newest, after.clone());
-                titles.search_in = SearchIn::Title;
-                let titles = catalog.storefront(titles).await?;
-                page.extend(
-                    titles
-                        .into_iter()
-                        .map(|p| (Cursor::Relevance(1, position(Order::Newest, &p)), p)),
-                );
-            }
-            let room = limit - page.len() as i64;
-            if room > 0 {
-                let after = if phase == 2 { after } else { None };
-                let mut rest = listing(Some(search), Order::Newest, after);
-                rest.search_in = SearchIn::DescriptionOnly;
-                rest.limit = room;
-                let others = catalog.storefront(rest).await?;
-                page.extend(
-                    others
-                        .into_iter()
-                        .map(|p| (Cursor::Relevance(2, position(Order::Newest, &p)), p)),
-                );
-            }
-            return Ok(page);
-        }
-    };
-    let after = plain(order, after)?;
-    let found = catalog
-        .storefront(listing(filters.search.clone(), order, after))
-        .await?;
-    Ok(found
-        .into_iter()
-        .map(|p| (Cursor::Plain(order, position(order, &p)), p))
-        .collect())
-}
-
-/// How many candidates an `inStock` listing reads at a time.
-const STOCK_SCAN: i64 = 100;
-
-/// The products of `batch` with stock to sell: the availability of every
-/// variant of the whole batch in one batched load.
-async fn stocked(
-    ctx: &Context<'_>,
-    batch: Vec<(Cursor, Product)>,
-) -> Result<Vec<(Cursor, Product)>, ApiError> {
-    let loader = ctx
-        .data::<async_graphql::dataloader::DataLoader<super::AvailabilityLoader>>()
-        .map_err(|err| ApiError::internal(&err.message))?;
-    let keys: Vec<_> = batch
-        .iter()
-        .flat_map(|(_, product)| {
-            product
-                .variants
-                .iter()
-                .map(|v| (product.tenant, v.sku.clone()))
-        })
-        .collect();
-    let found = loader
-        .load_many(keys)
-        .await
-        .map_err(|err| ApiError::failure(&err))?;
-    Ok(batch
-        .into_iter()
-        .filter(|(_, product)| {
-            product.variants.iter().any(|v| {
-                found
-                    .get(&(product.tenant, v.sku.clone()))
-                    .is_some_and(|available| *available > 0)
-            })
-        })
-        .collect())
-}
-
-/// A page of the storefront for `filters`, ordered by `sort`. With `in_stock`,
-/// candidates are read in order, a batch at a time, and sold-out ones skipped
-/// until the page is full or the list ends: the filter is exact whatever the mix
-/// of sold-out and in-stock products; its cost grows with the sold-out products
-/// it passes over.
-async fn list_products(
-    ctx: &Context<'_>,
-    filters: Filters,
-    sort: Option<ProductSort>,
-    in_stock: bool,
-    limit: i64,
-    after: Option<String>,
-) -> Result<Connection<String, ProductView>, ApiError> {
-    let sort = sort.unwrap_or(if filters.search.is_some() {
-        ProductSort::Relevance
-    } else {
-        ProductSort::Newest
-    });
-    let catalog = catalog(ctx)?;
-    let had_cursor = after.is_some();
-    let mut cursor = decode(after)?;
-    let scan = if in_stock {
-        (limit + 1).max(STOCK_SCAN)
-    } else {
-        limit + 1
-    };
-    let mut page = Vec::new();
-    loop {
-        let batch = storefront_page(catalog, &filters, sort, cursor.clone(), scan).await?;
-        let exhausted = (batch.len() as i64) < scan;
-        if let Some((last, _)) = batch.last() {
-            cursor = Some(last.clone());
-        }
-        let kept = if in_stock {
-            stocked(ctx, batch).await?
-        } else {
-            batch
-        };
-        page.extend(kept);
-        if exhausted || page.len() as i64 > limit {
-            break;
-        }
-    }
-    page.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-    let (page, has_next) = trim_page(page, limit);
-    Ok(connection(page, had_cursor, has_next))
 }
 
 /// A vendor as the storefront shows it.
@@ -367,16 +127,12 @@ impl StorefrontVendor {
         sort: Option<ProductSort>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, ProductView>> {
-        let limit = page_size(first, DEFAULT_PAGE)?;
+    ) -> Result<Shelf> {
         let filters = Filters {
-            search: None,
-            category: None,
             vendor: Some(self.id),
-            min_price: None,
-            max_price: None,
+            ..Filters::default()
         };
-        Ok(list_products(ctx, filters, sort, false, limit, after).await?)
+        Ok(shelf(ctx, filters, sort, first, after).await?)
     }
 }
 
@@ -385,8 +141,11 @@ pub struct CatalogQuery;
 
 #[Object]
 impl CatalogQuery {
-    /// The storefront: active products of active vendors. Search matches title
-    /// and description literally, ignoring case; prices are in minor units.
+    /// The storefront: active products of active vendors, from its read model
+    /// (kept up to date within about a second of a change). Search is full
+    /// text: every word, as a prefix and stemmed (English), in title or
+    /// description, best matches first; a title close to the text (a small
+    /// typo) matches too. Prices are in minor units.
     #[allow(clippy::too_many_arguments)]
     async fn products(
         &self,
@@ -402,9 +161,7 @@ impl CatalogQuery {
         sort: Option<ProductSort>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, ProductView>> {
-        let limit = page_size(first, DEFAULT_PAGE)?;
-        let in_stock = in_stock.unwrap_or(false);
+    ) -> Result<Shelf> {
         let search = search_text(search)?;
         let vendor = match vendor {
             Some(slug) => match service::<dyn Tenancy>(ctx)?
@@ -413,7 +170,8 @@ impl CatalogQuery {
                 .map_err(ApiError::from)?
             {
                 Some(found) => Some(found.id),
-                None => return Ok(Connection::new(false, false)),
+                // No vendor has the nil id: an unknown slug lists nothing.
+                None => Some(souk_tenants::TenantId::from_uuid(uuid::Uuid::nil())),
             },
             None => None,
         };
@@ -423,8 +181,9 @@ impl CatalogQuery {
             vendor,
             min_price,
             max_price,
+            in_stock: in_stock.unwrap_or(false),
         };
-        Ok(list_products(ctx, filters, sort, in_stock, limit, after).await?)
+        Ok(shelf(ctx, filters, sort, first, after).await?)
     }
 
     /// One product of the storefront; null when it is not for sale.
@@ -473,7 +232,7 @@ impl CatalogQuery {
         let had_cursor = after.is_some();
         let after = match decode(after)? {
             None => None,
-            Some(Cursor::Plain(Order::Newest, after)) => Some(after),
+            Some(Cursor(Order::Newest, after)) => Some(after),
             Some(_) => {
                 return Err(ApiError::invalid_argument(
                     "after",
@@ -495,7 +254,7 @@ impl CatalogQuery {
         let (found, has_next) = trim_page(found, limit);
         let page = found
             .into_iter()
-            .map(|p| (Cursor::Plain(Order::Newest, position(Order::Newest, &p)), p))
+            .map(|p| (Cursor(Order::Newest, position(Order::Newest, &p)), p))
             .collect();
         Ok(connection(page, had_cursor, has_next))
     }

@@ -44,6 +44,9 @@ pub async fn create(db: &Database) -> Result<(), mongodb::error::Error> {
                 "tenant_category",
                 false,
             ),
+            // The storefront projector reads the changes of every tenant in
+            // order (on a sharded cluster, from every shard).
+            index(doc! { "updated_at": 1, "_id": 1 }, "updated", false),
         ])
         .await?;
     let categories = db.collection::<Document>(categories::COLLECTION);

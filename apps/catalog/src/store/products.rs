@@ -36,28 +36,73 @@ fn map_doc(map: &BTreeMap<String, String>) -> Document {
         .collect()
 }
 
+fn variant_doc(variant: &Variant) -> Bson {
+    Bson::Document(doc! {
+        "sku": variant.sku.as_str(),
+        "options": map_doc(&variant.options),
+        "price_amount": variant.price.as_ref().map(Money::amount),
+    })
+}
+
+/// The content fields of a product or draft.
+struct Content<'a, V> {
+    title: &'a str,
+    description: &'a str,
+    category: Option<ObjectKey>,
+    price: &'a Money,
+    variants: V,
+    images: &'a [String],
+    attributes: &'a BTreeMap<String, String>,
+}
+
+impl<'a, V: Iterator<Item = &'a Variant>> Content<'a, V> {
+    fn document(self) -> Document {
+        doc! {
+            "title": self.title,
+            "description": self.description,
+            "category_id": self.category.map(|c| c.0),
+            "price": { "amount": self.price.amount(), "currency": self.price.currency() },
+            "variants": self.variants.map(variant_doc).collect::<Vec<_>>(),
+            "images": self.images,
+            "attributes": map_doc(self.attributes),
+        }
+    }
+}
+
 /// The document fields a draft sets (everything but identity, status and times).
 pub fn draft_fields(draft: &ProductDraft) -> Document {
-    let variants: Vec<Bson> = draft
-        .variants
-        .iter()
-        .map(|v| {
-            Bson::Document(doc! {
-                "sku": v.variant.sku.as_str(),
-                "options": map_doc(&v.variant.options),
-                "price_amount": v.variant.price.as_ref().map(Money::amount),
-            })
-        })
-        .collect();
-    doc! {
-        "title": &draft.title,
-        "description": &draft.description,
-        "category_id": draft.category.map(|c| c.0),
-        "price": { "amount": draft.price.amount(), "currency": draft.price.currency() },
-        "variants": variants,
-        "images": &draft.images,
-        "attributes": map_doc(&draft.attributes),
+    Content {
+        title: &draft.title,
+        description: &draft.description,
+        category: draft.category,
+        price: &draft.price,
+        variants: draft.variants.iter().map(|v| &v.variant),
+        images: &draft.images,
+        attributes: &draft.attributes,
     }
+    .document()
+}
+
+/// The whole document of `product`: what [`from_document`] reads back.
+pub fn to_document(product: &Product) -> Document {
+    let mut document = Content {
+        title: &product.title,
+        description: &product.description,
+        category: product.category,
+        price: &product.price,
+        variants: product.variants.iter(),
+        images: &product.images,
+        attributes: &product.attributes,
+    }
+    .document();
+    document.insert("_id", product.id.0);
+    document.insert("tenant_id", product.tenant.to_string());
+    document.insert("status", product.status.as_str());
+    document.insert("sold", product.sold);
+    document.insert("version", product.version);
+    document.insert("created_at", to_bson(product.created_at));
+    document.insert("updated_at", to_bson(product.updated_at));
+    document
 }
 
 /// A stored document as a product.
@@ -164,8 +209,8 @@ pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     }
 }
 
-/// The filter for a storefront or vendor listing's search text, matched
-/// literally and case-insensitively against title and description.
+/// The filter for a vendor listing's search text, matched literally and
+/// case-insensitively against title and description.
 pub fn search_filter(search: &str) -> Document {
     let pattern = super::escape_regex(search);
     doc! { "$or": [
@@ -174,26 +219,15 @@ pub fn search_filter(search: &str) -> Document {
     ] }
 }
 
-/// Search text in the title.
-pub fn title_filter(search: &str) -> Document {
-    doc! { "title": { "$regex": super::escape_regex(search), "$options": "i" } }
-}
-
-/// Search text in the description but not in the title.
-pub fn description_only_filter(search: &str) -> Document {
-    let pattern = super::escape_regex(search);
-    doc! {
-        "title": { "$not": { "$regex": &pattern, "$options": "i" } },
-        "description": { "$regex": &pattern, "$options": "i" },
-    }
-}
-
 /// How a listing is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     Newest,
     PriceLowHigh,
     PriceHighLow,
+    /// Best match to the search text first (the storefront's read model only;
+    /// MongoDB listings treat it as newest first).
+    Relevance,
 }
 
 /// A position in a listing: the sort key and id of the last product seen.
@@ -201,11 +235,13 @@ pub enum Order {
 pub enum After {
     Newest(DateTime<Utc>, ObjectId),
     Price(i64, ObjectId),
+    /// A search match's rank.
+    Rank(f32, ObjectId),
 }
 
 fn order_spec(order: Order) -> Document {
     match order {
-        Order::Newest => doc! { "created_at": -1, "_id": -1 },
+        Order::Newest | Order::Relevance => doc! { "created_at": -1, "_id": -1 },
         Order::PriceLowHigh => doc! { "price.amount": 1, "_id": 1 },
         Order::PriceHighLow => doc! { "price.amount": -1, "_id": -1 },
     }
@@ -213,7 +249,7 @@ fn order_spec(order: Order) -> Document {
 
 fn after_filter(order: Order, after: &After) -> Option<Document> {
     match (order, after) {
-        (Order::Newest, After::Newest(at, id)) => {
+        (Order::Newest | Order::Relevance, After::Newest(at, id)) => {
             let at = to_bson(*at);
             Some(
                 doc! { "$or": [ { "created_at": { "$lt": at } }, { "created_at": at, "_id": { "$lt": id } } ] },
@@ -232,7 +268,7 @@ fn after_filter(order: Order, after: &After) -> Option<Document> {
 /// The position of `product` in a listing ordered by `order`.
 pub fn position(order: Order, product: &Product) -> After {
     match order {
-        Order::Newest => After::Newest(product.created_at, product.id.0),
+        Order::Newest | Order::Relevance => After::Newest(product.created_at, product.id.0),
         Order::PriceLowHigh | Order::PriceHighLow => {
             After::Price(product.price.amount(), product.id.0)
         }
@@ -267,35 +303,6 @@ pub async fn list_scoped(
     docs.iter().map(from_document).collect()
 }
 
-/// Active products of every tenant but `excluded` (suspended or pending ones):
-/// the storefront, the one read that spans tenants, and only of public data.
-pub async fn list_public(
-    products: &Collection<Document>,
-    excluded: &[TenantId],
-    mut filters: Vec<Document>,
-    order: Order,
-    after: Option<&After>,
-    limit: i64,
-) -> Result<Vec<Product>, InternalError> {
-    let excluded: Vec<String> = excluded.iter().map(ToString::to_string).collect();
-    filters
-        .push(doc! { "status": ProductStatus::Active.as_str(), "tenant_id": { "$nin": excluded } });
-    if let Some(after) = after.and_then(|a| after_filter(order, a)) {
-        filters.push(after);
-    }
-    let (products, filter) = (products.clone(), all_of(filters));
-    let docs = super::detached::to_completion(async move {
-        let cursor = products
-            .find(filter)
-            .sort(order_spec(order))
-            .limit(limit)
-            .await?;
-        Ok(cursor.try_collect::<Vec<Document>>().await?)
-    })
-    .await?;
-    docs.iter().map(from_document).collect()
-}
-
 /// The active products among `ids`, whatever their tenant (the storefront's
 /// product page, a checkout's cart).
 pub async fn find_public(
@@ -312,33 +319,6 @@ pub async fn find_public(
     })
     .await?;
     docs.iter().map(from_document).collect()
-}
-
-/// Counts of active products per category, for tenants not in `excluded`.
-pub async fn active_counts(
-    products: &Collection<Document>,
-    excluded: &[TenantId],
-) -> Result<Vec<(ObjectId, i64)>, InternalError> {
-    let excluded: Vec<String> = excluded.iter().map(ToString::to_string).collect();
-    let cursor = products
-        .aggregate(vec![
-            doc! { "$match": { "status": "active", "category_id": { "$ne": Bson::Null }, "tenant_id": { "$nin": excluded } } },
-            doc! { "$group": { "_id": "$category_id", "count": { "$sum": 1 } } },
-        ])
-        .await?;
-    let rows: Vec<Document> = cursor.try_collect().await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            let id = row.get_object_id("_id").ok()?;
-            let count = row
-                .get_i32("count")
-                .map(i64::from)
-                .or_else(|_| row.get_i64("count"))
-                .ok()?;
-            Some((id, count))
-        })
-        .collect())
 }
 
 /// Whether any product of any tenant is in `category`.
