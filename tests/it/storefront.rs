@@ -501,3 +501,86 @@ async fn concurrent_reservations_of_the_last_units_leave_the_flag_exact() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn best_sellers_come_first_counting_each_shipped_unit_once() {
+    let app = TestApp::spawn().await;
+    let token = app.new_vendor().await;
+    for (title, sku) in [
+        ("Slow seller", "SLOW"),
+        ("Best seller", "BEST"),
+        ("Unsold", "NONE"),
+    ] {
+        let mut product = item(title, sku, 1000);
+        product.stock = 20;
+        publish(&app, &token, product).await;
+    }
+    let ship = |order: String, sku: &'static str, quantity: i64| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let (_, body) = app
+                .gql(
+                    Some(&token),
+                    "mutation($o: String!, $s: String!, $q: Int!) {
+                        reserveStock(orderId: $o, lines: [{ sku: $s, quantity: $q }], ttlSeconds: 600) { status } }",
+                    json!({ "o": order, "s": sku, "q": quantity }),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+            let (_, body) = app
+                .gql(
+                    Some(&token),
+                    "mutation($o: String!) { commitReservation(orderId: $o) { status } }",
+                    json!({ "o": order }),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+        }
+    };
+    let shipments: Vec<_> = (0..6)
+        .map(|i| ship(format!("best-{i}"), "BEST", 2))
+        .chain((0..3).map(|i| ship(format!("slow-{i}"), "SLOW", 1)))
+        .collect();
+    futures::future::join_all(shipments).await;
+    soon(
+        &app,
+        json!({ "sort": "POPULAR", "first": 2 }),
+        "best sellers",
+        |page| titles(page) == ["Best seller", "Slow seller"],
+    )
+    .await;
+    let first = shelf(&app, json!({ "sort": "POPULAR", "first": 2 })).await;
+    let rest = shelf(
+        &app,
+        json!({ "sort": "POPULAR", "first": 2, "after": first["pageInfo"]["endCursor"] }),
+    )
+    .await;
+    assert_eq!(titles(&rest), vec!["Unsold"]);
+    let counts = || async {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT title, popularity FROM storefront.listings ORDER BY popularity DESC",
+        )
+        .fetch_all(&app.db.owner)
+        .await
+        .expect("counts")
+    };
+    let expected = vec![
+        ("Best seller".to_string(), 12),
+        ("Slow seller".to_string(), 3),
+        ("Unsold".to_string(), 0),
+    ];
+    assert_eq!(counts().await, expected, "every unit once");
+    let db = souk_gateway::app::mongo_database(&app.mongo.url)
+        .await
+        .expect("mongo");
+    let listings = souk_catalog::listings::PgListings::new(app.db.app.clone(), app.platform());
+    souk_catalog::listings::projector::Projector::new(listings, &db, Duration::from_secs(1))
+        .rebuild()
+        .await
+        .expect("rebuild");
+    assert_eq!(
+        counts().await,
+        expected,
+        "a rebuild counts the same from the ledger"
+    );
+}

@@ -19,6 +19,7 @@ pub fn encode(cursor: &Cursor) -> String {
         Cursor(Order::PriceHighLow, After::Price(amount, id)) => format!("d|{amount}|{id}"),
         Cursor(_, After::Price(amount, id)) => format!("a|{amount}|{id}"),
         Cursor(_, After::Rank(rank, id)) => format!("s|{}|{id}", rank.to_bits()),
+        Cursor(_, After::Sold(units, id)) => format!("p|{units}|{id}"),
     };
     URL_SAFE_NO_PAD.encode(text)
 }
@@ -49,6 +50,7 @@ pub fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
         ),
         "a" => Cursor(Order::PriceLowHigh, After::Price(key, id)),
         "d" => Cursor(Order::PriceHighLow, After::Price(key, id)),
+        "p" => Cursor(Order::Popular, After::Sold(key, id)),
         "s" => {
             let rank = f32::from_bits(u32::try_from(key).map_err(|_| bad())?);
             if !rank.is_finite() {
@@ -87,6 +89,7 @@ mod tests {
             Cursor(Order::PriceLowHigh, After::Price(-5, id)),
             Cursor(Order::PriceHighLow, After::Price(i64::MAX, id)),
             Cursor(Order::Relevance, After::Rank(0.607_927_1, id)),
+            Cursor(Order::Popular, After::Sold(12, id)),
         ] {
             let back = decode(Some(encode(&cursor))).expect("decodes");
             assert_eq!(back, Some(cursor));

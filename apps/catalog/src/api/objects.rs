@@ -272,4 +272,6 @@ pub enum ProductSort {
     Newest,
     PriceAsc,
     PriceDesc,
+    /// Best sellers first: most units shipped.
+    Popular,
 }

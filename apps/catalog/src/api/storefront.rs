@@ -50,6 +50,7 @@ fn order_of(sort: Option<ProductSort>, searching: bool) -> Order {
         None | Some(ProductSort::Relevance | ProductSort::Newest) => Order::Newest,
         Some(ProductSort::PriceAsc) => Order::PriceLowHigh,
         Some(ProductSort::PriceDesc) => Order::PriceHighLow,
+        Some(ProductSort::Popular) => Order::Popular,
     }
 }
 

@@ -166,6 +166,7 @@ fn push_after(q: &mut QueryBuilder<'_, Postgres>, order: Order, after: &After) {
         (Order::Relevance, After::Rank(rank, id)) => {
             push_key(q, "rank", "<", *rank, "::float4", id)
         }
+        (Order::Popular, After::Sold(units, id)) => push_key(q, "popularity", "<", *units, "", id),
         // A cursor of another order is refused before it gets here.
         _ => {}
     }
@@ -177,6 +178,7 @@ fn order_by(order: Order, searching: bool) -> &'static str {
         Order::Newest | Order::Relevance => " ORDER BY m.created_at DESC, m.product_id DESC",
         Order::PriceLowHigh => " ORDER BY m.price, m.product_id",
         Order::PriceHighLow => " ORDER BY m.price DESC, m.product_id DESC",
+        Order::Popular => " ORDER BY m.popularity DESC, m.product_id DESC",
     }
 }
 
@@ -184,7 +186,8 @@ fn order_by(order: Order, searching: bool) -> &'static str {
 pub fn page(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
     let search = search(listing)?;
     let mut q = QueryBuilder::new(
-        "SELECT m.product, m.rank FROM (SELECT l.product, l.product_id, l.created_at, l.price, ",
+        "SELECT m.product, m.rank, m.popularity FROM (SELECT l.product, l.product_id, l.created_at,
+                l.price, l.popularity, ",
     );
     match &search {
         Some(search) => search.push_rank(&mut q),

@@ -30,11 +30,13 @@ fn internal(err: impl std::error::Error + Send + Sync + 'static) -> InternalErro
     InternalError(Box::new(err))
 }
 
-/// A page entry: the product and its search rank (0 without search text).
+/// A page entry: the product, its search rank (0 without search text) and the
+/// units it shipped.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub product: Product,
     pub rank: f32,
+    pub sold: i64,
 }
 
 impl Listed {
@@ -42,6 +44,7 @@ impl Listed {
     pub fn position(&self, order: Order) -> After {
         match order {
             Order::Relevance => After::Rank(self.rank, self.product.id.0),
+            Order::Popular => After::Sold(self.sold, self.product.id.0),
             other => crate::store::products::position(other, &self.product),
         }
     }
@@ -111,7 +114,12 @@ impl PgListings {
             .map(|row| {
                 let product = document::decode(row.try_get("product").map_err(internal)?)?;
                 let rank: f32 = row.try_get("rank").map_err(internal)?;
-                Ok(Listed { product, rank })
+                let sold: i64 = row.try_get("popularity").map_err(internal)?;
+                Ok(Listed {
+                    product,
+                    rank,
+                    sold,
+                })
             })
             .collect()
     }

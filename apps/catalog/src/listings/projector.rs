@@ -116,6 +116,7 @@ impl Projector {
         let mut catalog_due = Instant::now();
         loop {
             while write::drain_stale(conn, BATCH).await.map_err(internal)? == BATCH {}
+            while write::drain_sold(conn, BATCH).await.map_err(internal)? == BATCH {}
             write::recheck_recent(conn, RECHECK_SECONDS)
                 .await
                 .map_err(internal)?;
@@ -212,6 +213,7 @@ impl Projector {
         .map_err(internal)?
         .rows_affected();
         let flags = write::recheck_all(&mut conn).await.map_err(internal)?;
+        write::recount_sold(&mut conn).await.map_err(internal)?;
         save_checkpoint(&mut conn, began).await?;
         Ok(Rebuilt {
             products,

@@ -80,6 +80,51 @@ pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx:
     sqlx::query_scalar(&sql).bind(max).fetch_one(conn).await
 }
 
+/// Adds up to `max` SKUs' newly shipped units to their listings' popularity, in
+/// one statement (a unit is counted once); returns how many SKUs it took.
+pub async fn drain_sold(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "WITH taken AS (
+             DELETE FROM storefront.sold_units
+             WHERE (tenant_id, sku) IN (
+                 SELECT tenant_id, sku FROM storefront.sold_units LIMIT $1 FOR UPDATE SKIP LOCKED)
+             RETURNING tenant_id, sku, units
+         ), per_product AS (
+             SELECT l.product_id, sum(t.units)::bigint AS units FROM storefront.listings l
+             JOIN taken t ON l.tenant_id = t.tenant_id AND l.skus @> ARRAY[t.sku]
+             GROUP BY l.product_id
+         ), counted AS (
+             UPDATE storefront.listings l SET popularity = l.popularity + p.units
+             FROM per_product p WHERE l.product_id = p.product_id
+             RETURNING 1
+         )
+         SELECT count(*) FROM taken",
+    )
+    .bind(max)
+    .fetch_one(conn)
+    .await
+}
+
+/// Counts every listing's shipped units again from the ledger (a rebuild).
+pub async fn recount_sold(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("DELETE FROM storefront.sold_units")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE storefront.listings l SET popularity = s.units
+         FROM (SELECT l2.product_id, COALESCE(-sum(g.on_hand_change), 0)::bigint AS units
+               FROM storefront.listings l2
+               LEFT JOIN inventory.ledger g ON g.tenant_id = l2.tenant_id
+                    AND g.sku = ANY(l2.skus) AND g.kind = 'committed'
+               GROUP BY l2.product_id) s
+         WHERE l.product_id = s.product_id AND l.popularity IS DISTINCT FROM s.units",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 /// Checks the in-stock flag of the listings written in the last `seconds`
 /// again: a listing written while a SKU of it crossed zero may have read the
 /// stock just before. Returns how many flags it corrected.

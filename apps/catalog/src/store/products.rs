@@ -228,6 +228,8 @@ pub enum Order {
     /// Best match to the search text first (the storefront's read model only;
     /// MongoDB listings treat it as newest first).
     Relevance,
+    /// Most units shipped first (the storefront's read model only).
+    Popular,
 }
 
 /// A position in a listing: the sort key and id of the last product seen.
@@ -237,11 +239,13 @@ pub enum After {
     Price(i64, ObjectId),
     /// A search match's rank.
     Rank(f32, ObjectId),
+    /// Units shipped.
+    Sold(i64, ObjectId),
 }
 
 fn order_spec(order: Order) -> Document {
     match order {
-        Order::Newest | Order::Relevance => doc! { "created_at": -1, "_id": -1 },
+        Order::Newest | Order::Relevance | Order::Popular => doc! { "created_at": -1, "_id": -1 },
         Order::PriceLowHigh => doc! { "price.amount": 1, "_id": 1 },
         Order::PriceHighLow => doc! { "price.amount": -1, "_id": -1 },
     }
@@ -249,7 +253,7 @@ fn order_spec(order: Order) -> Document {
 
 fn after_filter(order: Order, after: &After) -> Option<Document> {
     match (order, after) {
-        (Order::Newest | Order::Relevance, After::Newest(at, id)) => {
+        (Order::Newest | Order::Relevance | Order::Popular, After::Newest(at, id)) => {
             let at = to_bson(*at);
             Some(
                 doc! { "$or": [ { "created_at": { "$lt": at } }, { "created_at": at, "_id": { "$lt": id } } ] },
@@ -268,7 +272,9 @@ fn after_filter(order: Order, after: &After) -> Option<Document> {
 /// The position of `product` in a listing ordered by `order`.
 pub fn position(order: Order, product: &Product) -> After {
     match order {
-        Order::Newest | Order::Relevance => After::Newest(product.created_at, product.id.0),
+        Order::Newest | Order::Relevance | Order::Popular => {
+            After::Newest(product.created_at, product.id.0)
+        }
         Order::PriceLowHigh | Order::PriceHighLow => {
             After::Price(product.price.amount(), product.id.0)
         }

@@ -7,8 +7,9 @@ import { money } from "../lib/money";
 import { useCart } from "../App";
 
 const Products = graphql(`
-  query Products($search: String, $category: ID, $vendor: String, $minPrice: Int, $maxPrice: Int, $inStock: Boolean, $after: String) {
-    products(search: $search, category: $category, vendor: $vendor, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, first: 12, after: $after) {
+  query Products($search: String, $category: ID, $vendor: String, $minPrice: Int, $maxPrice: Int, $inStock: Boolean, $sort: ProductSort, $after: String) {
+    products(search: $search, category: $category, vendor: $vendor, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, sort: $sort, first: 12, after: $after) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes { id vendorId vendorName title price { amount currency } availability }
     }
@@ -41,6 +42,7 @@ export function Storefront() {
   const [minPrice, setMinPrice] = useState("");
   const [maxPrice, setMaxPrice] = useState("");
   const [inStock, setInStock] = useState(false);
+  const [sort, setSort] = useState("");
   const [pages, setPages] = useState<(string | null)[]>([null]);
   const filters = {
     search: search.trim() || undefined,
@@ -49,6 +51,7 @@ export function Storefront() {
     minPrice: cents(minPrice),
     maxPrice: cents(maxPrice),
     inStock: inStock || undefined,
+    sort: sort || undefined,
   };
   const reset = () => setPages([null]);
   return (
@@ -75,6 +78,16 @@ export function Storefront() {
         <label className="inline">
           <input type="checkbox" checked={inStock} onChange={(e) => { setInStock(e.target.checked); reset(); }} />
           In stock only
+        </label>
+        <label>
+          Sort
+          <select value={sort} onChange={(e) => { setSort(e.target.value); reset(); }}>
+            <option value="">Best match</option>
+            <option value="NEWEST">Newest</option>
+            <option value="POPULAR">Best sellers</option>
+            <option value="PRICE_ASC">Price, low to high</option>
+            <option value="PRICE_DESC">Price, high to low</option>
+          </select>
         </label>
       </form>
       <ul className="grid" aria-label="Products">
@@ -120,6 +133,9 @@ function ProductPage({ variables, last, onMore }: PageProps) {
   return (
     <>
       {connection?.nodes.length === 0 && <li>No products match.</li>}
+      {!variables.after && connection && connection.totalCount > 0 && (
+        <li className="count muted" aria-live="polite">{connection.totalCount} {connection.totalCount === 1 ? "product" : "products"}</li>
+      )}
       {connection?.nodes.map((p) => (
         <li key={p.id} className="card">
           <h2><Link to={`/product/${p.id}`}>{p.title}</Link></h2>
