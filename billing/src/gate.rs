@@ -2,25 +2,20 @@
 //! tenant's requests, a per-client limit for everyone else, and the `throttle`
 //! figures every response carries.
 //!
-//! Rate limits are governor keyed limiters, one per (rate, burst) pair, keyed by
-//! tenant; visitors (anonymous storefront traffic and signed-in customers) share
-//! one limiter keyed by client. Idle keys are forgotten every minute, so memory
-//! stays bounded. Limits are per gateway process: with N replicas behind a load
-//! balancer a tenant gets up to N times its rate. Quotas are checked against the
-//! month's total from PostgreSQL (refreshed by every flush and at least every few
-//! seconds) plus what this process counted since: across replicas a tenant can
-//! overshoot its quota by at most what the others served since their last flush.
+//! Rate limits are GCRA buckets ([`souk_limits`]), one per tenant at its plan's
+//! rate and one per visitor (anonymous storefront traffic by client address,
+//! signed-in customers by person): in Redis, shared by every gateway, when one is
+//! configured, in this process otherwise. Quotas are checked against the month's
+//! total from PostgreSQL (refreshed by every flush and at least every few seconds)
+//! plus what this process counted since: across replicas a tenant can overshoot
+//! its quota by at most what the others served since their last flush.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use souk_limits::{Decision, Limits, Rate};
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::{OverQuota, Period};
@@ -28,12 +23,6 @@ use crate::meter::Meter;
 use crate::store;
 use souk_tenants::{TenantId, TenantTx};
 use sqlx::PgPool;
-
-type Limiter<K> =
-    RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
-
-/// One limiter per plan rate: (requests per second, burst).
-type PlanLimiters = HashMap<(u32, u32), Arc<Limiter<TenantId>>>;
 
 /// How long a tenant's plan and usage are trusted before they are read again.
 const REFRESH: Duration = Duration::from_secs(5);
@@ -97,62 +86,53 @@ pub struct Gate {
     meter: Arc<Meter>,
     settings: GateSettings,
     tenants: Mutex<HashMap<TenantId, TenantState>>,
-    limiters: Mutex<PlanLimiters>,
-    visitors: Limiter<String>,
-    visitor_limit: VisitorLimit,
+    limits: Arc<Limits>,
 }
 
-fn quota(per_second: u32, burst: u32) -> Quota {
-    let nz = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
-    Quota::per_second(nz(per_second)).allow_burst(nz(burst))
-}
-
-fn throttle_from(quota: Quota, remaining: u32) -> Throttle {
-    let limit = quota.burst_size().get();
-    let missing = limit.saturating_sub(remaining);
-    let refill = quota.replenish_interval() * missing;
+/// The `throttle` figures of `decision`.
+fn throttle_of(decision: &Decision) -> Throttle {
     Throttle {
-        limit,
-        remaining,
-        reset_at: Utc::now() + chrono::Duration::from_std(refill).unwrap_or_default(),
+        limit: decision.limit,
+        remaining: decision.remaining,
+        reset_at: Utc::now() + chrono::Duration::from_std(decision.reset_after).unwrap_or_default(),
     }
 }
 
-fn check<K: std::hash::Hash + Eq + Clone>(
-    limiter: &Limiter<K>,
-    key: &K,
-    quota: Quota,
-) -> Admission {
-    match limiter.check_key(key) {
-        Ok(snapshot) => Admission::Allowed(throttle_from(
-            snapshot.quota(),
-            snapshot.remaining_burst_capacity(),
-        )),
-        Err(not_until) => {
-            let retry_after = not_until.wait_time_from(DefaultClock::default().now());
-            let mut throttle = throttle_from(quota, 0);
-            throttle.reset_at = Utc::now()
-                + chrono::Duration::from_std(quota.burst_size_replenished_in()).unwrap_or_default();
-            Admission::RateLimited {
-                retry_after,
-                throttle,
-            }
+fn admission(decision: &Decision) -> Admission {
+    let throttle = throttle_of(decision);
+    if decision.allowed {
+        Admission::Allowed(throttle)
+    } else {
+        Admission::RateLimited {
+            retry_after: decision.retry_after,
+            throttle,
         }
     }
 }
 
+/// The figures of a full bucket, when rate limits are off.
+fn unlimited(rate: Rate) -> Admission {
+    Admission::Allowed(Throttle {
+        limit: rate.burst(),
+        remaining: rate.burst(),
+        reset_at: Utc::now(),
+    })
+}
+
 impl Gate {
-    pub fn new(pool: PgPool, meter: Arc<Meter>, settings: GateSettings) -> Self {
-        let visitor_limit = settings.visitors;
+    /// A gate that keeps its rate limits in `limits`.
+    pub fn new(
+        pool: PgPool,
+        meter: Arc<Meter>,
+        settings: GateSettings,
+        limits: Arc<Limits>,
+    ) -> Self {
         Self {
             pool,
             meter,
             settings,
             tenants: Mutex::new(HashMap::new()),
-            limiters: Mutex::new(HashMap::new()),
-            visitors: RateLimiter::keyed(quota(visitor_limit.per_second, visitor_limit.burst))
-                .with_middleware::<StateInformationMiddleware>(),
-            visitor_limit,
+            limits,
         }
     }
 
@@ -208,33 +188,17 @@ impl Gate {
         }
     }
 
-    fn limiter(&self, rate: u32, burst: u32) -> Arc<Limiter<TenantId>> {
-        let mut limiters = match self.limiters.lock() {
-            Ok(limiters) => limiters,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        limiters
-            .entry((rate, burst))
-            .or_insert_with(|| {
-                Arc::new(
-                    RateLimiter::keyed(quota(rate, burst))
-                        .with_middleware::<StateInformationMiddleware>(),
-                )
-            })
-            .clone()
-    }
-
     /// Admits (and, when admitted, counts) one request in `tenant`'s scope.
     pub async fn admit_tenant(&self, tenant: TenantId) -> Result<Admission, sqlx::Error> {
         let Some(state) = self.state(tenant).await? else {
             // No subscription (cannot happen after registration): the free limits.
-            return Ok(self.admit_visitor(&format!("tenant:{tenant}")));
+            return Ok(self.admit_visitor(&format!("tenant:{tenant}")).await);
         };
-        let plan_quota = quota(state.rate, state.burst);
+        let rate = Rate::per_second(state.rate, state.burst);
         let admission = if self.settings.rate_limits {
-            check(&self.limiter(state.rate, state.burst), &tenant, plan_quota)
+            admission(&self.limits.check("tenant", &tenant.to_string(), rate).await)
         } else {
-            Admission::Allowed(throttle_from(plan_quota, state.burst))
+            unlimited(rate)
         };
         let Admission::Allowed(throttle) = admission else {
             return Ok(admission);
@@ -256,27 +220,17 @@ impl Gate {
     }
 
     /// Admits one request of a visitor (a client address or a signed-in person).
-    pub fn admit_visitor(&self, key: &str) -> Admission {
-        let limit = quota(self.visitor_limit.per_second, self.visitor_limit.burst);
+    pub async fn admit_visitor(&self, key: &str) -> Admission {
+        let visitors = self.settings.visitors;
+        let rate = Rate::per_second(visitors.per_second, visitors.burst);
         if !self.settings.rate_limits {
-            return Admission::Allowed(throttle_from(limit, self.visitor_limit.burst));
+            return unlimited(rate);
         }
-        let key: String = key.chars().take(128).collect();
-        check(&self.visitors, &key, limit)
+        admission(&self.limits.check("visitor", key, rate).await)
     }
 
+    /// Forgets the cached plans of tenants not seen for ten minutes.
     fn forget_idle(&self) {
-        self.visitors.retain_recent();
-        self.visitors.shrink_to_fit();
-        let limiters: Vec<_> = self
-            .limiters
-            .lock()
-            .map(|l| l.values().cloned().collect())
-            .unwrap_or_default();
-        for limiter in limiters {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
-        }
         if let Ok(mut states) = self.tenants.lock() {
             states.retain(|_, state| state.loaded.elapsed() < Duration::from_secs(600));
         }
@@ -299,32 +253,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_burst_is_admitted_then_refused_with_a_wait() {
-        let limiter: Limiter<String> =
-            RateLimiter::keyed(quota(1, 3)).with_middleware::<StateInformationMiddleware>();
-        let key = "a".to_string();
-        let mut remaining = Vec::new();
-        for _ in 0..3 {
-            match check(&limiter, &key, quota(1, 3)) {
-                Admission::Allowed(t) => remaining.push(t.remaining),
-                other => panic!("{other:?}"),
-            }
-        }
-        assert_eq!(remaining, [2, 1, 0]);
-        match check(&limiter, &key, quota(1, 3)) {
-            Admission::RateLimited {
-                retry_after,
-                throttle,
-            } => {
-                assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(1));
-                assert_eq!(throttle.remaining, 0);
-                assert_eq!(throttle.limit, 3);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            check(&limiter, &"b".to_string(), quota(1, 3)),
-            Admission::Allowed(_)
-        ));
+    fn a_refusal_carries_its_wait_and_when_the_bucket_is_full() {
+        let decision = Decision {
+            allowed: false,
+            limit: 3,
+            remaining: 0,
+            retry_after: Duration::from_millis(300),
+            reset_after: Duration::from_millis(2300),
+        };
+        let Admission::RateLimited {
+            retry_after,
+            throttle,
+        } = admission(&decision)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(retry_after, Duration::from_millis(300));
+        assert_eq!((throttle.limit, throttle.remaining), (3, 0));
+        let until = throttle.reset_at - Utc::now();
+        assert!(
+            until > chrono::Duration::seconds(2) && until <= chrono::Duration::milliseconds(2300)
+        );
     }
 }

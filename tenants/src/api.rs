@@ -114,8 +114,9 @@ pub struct ClientIp(pub std::net::IpAddr);
 
 /// Rate limits the GraphQL layer consults (per IP, per account, …). The gateway
 /// provides them; `Err` carries how long to wait.
+#[async_trait::async_trait]
 pub trait Throttle: Send + Sync + 'static {
-    fn check(&self, bucket: Bucket, key: &str) -> Result<(), std::time::Duration>;
+    async fn check(&self, bucket: Bucket, key: &str) -> Result<(), std::time::Duration>;
 }
 
 /// What a limit counts.
@@ -137,7 +138,7 @@ impl std::fmt::Debug for dyn Throttle {
 }
 
 /// Applies `bucket`'s limit to `key`, from the request's context.
-pub fn throttle(
+pub async fn throttle(
     ctx: &async_graphql::Context<'_>,
     bucket: Bucket,
     key: &str,
@@ -145,7 +146,7 @@ pub fn throttle(
     let Ok(throttle) = ctx.data::<std::sync::Arc<dyn Throttle>>() else {
         return Ok(());
     };
-    throttle.check(bucket, key).map_err(|wait| {
+    throttle.check(bucket, key).await.map_err(|wait| {
         let seconds = wait.as_secs().max(1);
         ApiError::new(
             "RATE_LIMITED",

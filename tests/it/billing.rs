@@ -19,7 +19,7 @@ const PLAN: &str =
 const CHANGE: &str =
     "mutation($p: String!, $t: ID) { changePlan(plan: $p, tenant: $t) { plan { code } status } }";
 
-fn admin(app: &TestApp) -> String {
+pub fn admin(app: &TestApp) -> String {
     app.issuer
         .issue(
             &Uuid::now_v7().to_string(),
@@ -30,19 +30,19 @@ fn admin(app: &TestApp) -> String {
         .expect("token")
 }
 
-fn plan_input(rate: i32, burst: i32, included: i64, over: &str) -> Value {
+pub fn plan_input(rate: i32, burst: i32, included: i64, over: &str) -> Value {
     json!({ "name": "Test plan", "price": 1000, "currency": "EUR", "includedRequests": included,
             "overagePerThousand": 40, "ratePerSecond": rate, "burst": burst, "overQuota": over })
 }
 
-async fn create_plan(app: &TestApp, code: &str, input: Value) {
+pub async fn create_plan(app: &TestApp, code: &str, input: Value) {
     let (_, body) = app
         .gql(Some(&admin(app)), PLAN, json!({ "code": code, "i": input }))
         .await;
     assert_eq!(body["data"]["createPlan"]["code"], code, "{body}");
 }
 
-async fn move_to(app: &TestApp, tenant: TenantId, plan: &str) {
+pub async fn move_to(app: &TestApp, tenant: TenantId, plan: &str) {
     let (_, body) = app
         .gql(
             Some(&admin(app)),

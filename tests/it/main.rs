@@ -19,6 +19,7 @@ mod operations;
 mod orders;
 mod roles;
 mod sessions;
+mod shared_limits;
 mod state_machine;
 mod storefront;
 mod support;

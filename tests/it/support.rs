@@ -20,8 +20,42 @@ pub struct TestApp {
     pub mongo: TestMongo,
     pub issuer: TokenIssuer,
     pub client: reqwest::Client,
+    /// The signing key, for replicas that accept the same tokens.
+    key: String,
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Another gateway on a [`TestApp`]'s databases, accepting its tokens; it stops
+/// when dropped.
+pub struct Replica {
+    pub addr: SocketAddr,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// `extra` with rate limits off unless it sets them (the tests of other
+/// behaviour send faster than the free plan allows).
+fn with_limits(extra: &str) -> String {
+    if extra.contains("rate_limits") {
+        extra.to_string()
+    } else {
+        format!("rate_limits = false\n{extra}")
+    }
+}
+
+/// Serves `app` until the sender is used or dropped.
+fn serve(app: Application) -> (oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>) {
+    let (tx, rx) = oneshot::channel();
+    let served = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    (tx, served)
 }
 
 impl TestApp {
@@ -35,8 +69,7 @@ impl TestApp {
         Self::spawn_on(db, extra).await
     }
 
-    /// Rate limits are off unless `extra` sets `rate_limits` (the tests of other
-    /// behaviour send faster than the free plan allows).
+    /// Rate limits are off unless `extra` sets `rate_limits`.
     pub async fn spawn_on(db: TestDatabase, extra: &str) -> Self {
         let url = db.app_url.clone();
         Self::spawn_at(db, &url, extra).await
@@ -45,16 +78,13 @@ impl TestApp {
     /// Spawns on `db`, the app reaching PostgreSQL at `database_url` (a proxy).
     pub async fn spawn_at(db: TestDatabase, database_url: &str, extra: &str) -> Self {
         let mongo = TestMongo::create();
-        let limits = if extra.contains("rate_limits") {
-            ""
-        } else {
-            "rate_limits = false\n"
-        };
-        let extra = format!("{limits}{extra}");
-        let extra = extra.as_str();
-        let (settings, issuer) = settings(
+        let (private, _) = generate_keypair().expect("keys");
+        let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
+        let key = private.expose_secret().to_string();
+        let settings = signed_settings(
             database_url,
-            &format!("mongodb_url = '{}'\n{extra}", mongo.url),
+            &format!("mongodb_url = '{}'\n{}", mongo.url, with_limits(extra)),
+            &key,
         );
         let database = souk_gateway::app::mongo_database(&mongo.url)
             .await
@@ -67,18 +97,33 @@ impl TestApp {
             .expect("indexes");
         let app = Application::build(settings).await.expect("build");
         let addr = app.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel();
-        let served = tokio::spawn(app.run_until(async move {
-            let _ = rx.await;
-        }));
+        let (tx, served) = serve(app);
         Self {
             addr,
             db,
             mongo,
             issuer,
             client: reqwest::Client::new(),
+            key,
             shutdown: Some(tx),
             served: Some(served),
+        }
+    }
+
+    /// A second gateway on the same databases, with the same signing key and
+    /// `extra` settings.
+    pub async fn replica(&self, extra: &str) -> Replica {
+        let settings = signed_settings(
+            &self.db.app_url,
+            &format!("mongodb_url = '{}'\n{}", self.mongo.url, with_limits(extra)),
+            &self.key,
+        );
+        let app = Application::build(settings).await.expect("build");
+        let addr = app.local_addr().expect("addr");
+        let (tx, _served) = serve(app);
+        Replica {
+            addr,
+            _shutdown: tx,
         }
     }
 
@@ -139,16 +184,7 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("send");
-        let status = response.status();
-        (status, response.json().await.expect("json body"))
+        post_gql(&self.client, &self.url("/graphql"), token, query, variables).await
     }
 
     /// Starts a graceful shutdown without waiting for it.
@@ -158,6 +194,25 @@ impl TestApp {
         }
         self.served.take().expect("still serving")
     }
+}
+
+/// Posts a GraphQL request to `url`; the HTTP status and the JSON body.
+pub async fn post_gql(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (StatusCode, Value) {
+    let mut request = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status();
+    (status, response.json().await.expect("json body"))
 }
 
 /// The `extensions.code` of the first error, if any.
@@ -190,6 +245,12 @@ pub async fn ledger_rows(app: &TestApp) -> i64 {
 pub fn settings(database_url: &str, extra: &str) -> (Settings, TokenIssuer) {
     let (private, _) = generate_keypair().expect("keys");
     let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk").expect("issuer");
+    let settings = signed_settings(database_url, extra, private.expose_secret());
+    (settings, issuer)
+}
+
+/// Settings for a test app on `database_url` that signs with `private_pem`.
+fn signed_settings(database_url: &str, extra: &str, private_pem: &str) -> Settings {
     // A quick expiry sweep unless the test sets its own interval.
     let sweep = if extra.contains("reservation_expiry_interval_ms") {
         ""
@@ -199,9 +260,7 @@ pub fn settings(database_url: &str, extra: &str) -> (Settings, TokenIssuer) {
     let toml = format!(
         "database_url = '{database_url}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
          {sweep}shutdown_timeout_secs = 10\n\
-         jwt_private_key = '''\n{}'''\n{extra}\n",
-        private.expose_secret()
+         jwt_private_key = '''\n{private_pem}'''\n{extra}\n"
     );
-    let settings = Settings::extract(Figment::from(Toml::string(&toml))).expect("settings");
-    (settings, issuer)
+    Settings::extract(Figment::from(Toml::string(&toml))).expect("settings")
 }

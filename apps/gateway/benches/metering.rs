@@ -1,10 +1,14 @@
 //! The cost of metering and rate limiting: a cheap tenant-scoped query through
-//! two gateways in the same run, one counting every request and checking its
-//! tenant's plan rate and quota, one with both off. Runs alternate between the
-//! two so that drift on the machine affects both alike. Prints requests/s, p50
-//! and p99 of each and the overhead.
+//! three gateways in the same run: one counting every request and checking its
+//! tenant's plan rate in process (governor) and its quota, one doing the same with
+//! the rate checked in Redis (one script call per request, shared by every
+//! gateway), and one with both off. Runs alternate between them so that drift on
+//! the machine affects all alike. Prints requests/s, p50 and p99 of each and the
+//! overhead against the one with both off.
 //!
-//! `scripts/bench metering` runs it (`BENCH_SECONDS` per run, default 5).
+//! `scripts/bench metering` (or `scripts/bench limits`) runs it (`BENCH_SECONDS`
+//! per run, default 5; Redis at `SOUK_TEST_REDIS_URL`, default
+//! `redis://127.0.0.1:6379`).
 
 mod support;
 
@@ -32,13 +36,39 @@ async fn vendor_on_a_wide_plan(served: &Served) -> anyhow::Result<String> {
     Ok(token)
 }
 
+const GATEWAYS: [(&str, &str); 3] = [
+    (
+        "metering + rate limits in process",
+        "metering = true\nrate_limits = true",
+    ),
+    (
+        "metering + rate limits in Redis  ",
+        "metering = true\nrate_limits = true",
+    ),
+    (
+        "metering + rate limits off       ",
+        "metering = false\nrate_limits = false",
+    ),
+];
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let length = run_length(5);
-    let on = serve("metering = true\nrate_limits = true").await?;
-    let off = serve("metering = false\nrate_limits = false").await?;
-    let on_token = vendor_on_a_wide_plan(&on).await?;
-    let off_token = vendor_on_a_wide_plan(&off).await?;
+    let mut gateways = Vec::new();
+    for (i, (label, settings)) in GATEWAYS.into_iter().enumerate() {
+        let settings = if i == 1 {
+            let (url, prefix) = (
+                souk_limits::testing::redis_url(),
+                souk_limits::testing::prefix(),
+            );
+            format!("{settings}\nredis_url = '{url}'\nredis_prefix = '{prefix}'")
+        } else {
+            settings.to_string()
+        };
+        let served = serve(&settings).await?;
+        let token = vendor_on_a_wide_plan(&served).await?;
+        gateways.push((label, served, token, Vec::new()));
+    }
     let query = json!({ "query": "{ __typename }" });
     println!(
         "a cheap tenant-scoped query (vendor token, `{{ __typename }}`), {CLIENTS} connections, \
@@ -46,53 +76,40 @@ async fn main() -> anyhow::Result<()> {
         length.as_secs(),
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    let (mut with, mut without) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        with.extend(
-            load_as(
-                &on.url,
-                Some(&on_token),
+        for (_, served, token, latencies) in &mut gateways {
+            let round = load_as(
+                &served.url,
+                Some(token),
                 CLIENTS,
                 length,
                 query.clone(),
                 "__typename",
-            )
-            .await?,
-        );
-        without.extend(
-            load_as(
-                &off.url,
-                Some(&off_token),
-                CLIENTS,
-                length,
-                query.clone(),
-                "__typename",
-            )
-            .await?,
-        );
+            );
+            latencies.extend(round.await?);
+        }
     }
     let total = length * u32::try_from(ROUNDS).unwrap_or(1);
-    let served = with.len();
-    let (with, without) = (figures(with, total), figures(without, total));
-    for (label, f) in [
-        ("metering + rate limits on ", &with),
-        ("metering + rate limits off", &without),
-    ] {
+    let served = gateways[0].3.len();
+    let mut rows = Vec::new();
+    for (label, _, _, latencies) in &mut gateways {
+        rows.push((*label, figures(std::mem::take(latencies), total)));
+    }
+    let off = rows[2].1.per_second;
+    for (label, f) in &rows {
         println!(
-            "{label}: {:>8.1} requests/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
-            f.per_second, f.p50_ms, f.p99_ms
+            "{label}: {:>8.1} requests/s   p50 {:>6.2} ms   p99 {:>6.2} ms   {:+6.1} % throughput",
+            f.per_second,
+            f.p50_ms,
+            f.p99_ms,
+            (f.per_second / off - 1.0) * 100.0
         );
     }
-    println!(
-        "\noverhead: {:.1} % throughput, {:+.2} ms p99",
-        (1.0 - with.per_second / without.per_second) * 100.0,
-        with.p99_ms - without.p99_ms
-    );
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let counted: i64 =
         sqlx::query_scalar("SELECT coalesce(sum(requests), 0)::bigint FROM billing.usage")
-            .fetch_one(&on.db.owner)
+            .fetch_one(&gateways[0].1.db.owner)
             .await?;
-    println!("the metered gateway served {served} requests and counted {counted}");
+    println!("\nthe in-process metered gateway served {served} requests and counted {counted}");
     Ok(())
 }

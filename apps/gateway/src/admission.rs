@@ -95,11 +95,17 @@ pub async fn admit(
                 return Verdict::Proceed(None);
             }
         },
-        Some(person) => gate.admit_visitor(&format!("person:{}", person.subject)),
-        None => gate.admit_visitor(&format!(
-            "ip:{}",
-            ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
-        )),
+        Some(person) => {
+            gate.admit_visitor(&format!("person:{}", person.subject))
+                .await
+        }
+        None => {
+            gate.admit_visitor(&format!(
+                "ip:{}",
+                ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+            ))
+            .await
+        }
     };
     match admission {
         Admission::Allowed(throttle) => Verdict::Proceed(Some(throttle)),

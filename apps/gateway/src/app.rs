@@ -26,7 +26,7 @@ use crate::directory::IdentityDirectory;
 use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};
 use crate::telemetry::{self, OperationLabels};
-use crate::throttle::{GovernorThrottle, Limits};
+use crate::throttle::{Allowances, SignInThrottle};
 use secrecy::ExposeSecret;
 use souk_billing::gate::{Gate, GateSettings, VisitorLimit};
 use souk_billing::meter::Meter;
@@ -44,7 +44,7 @@ pub struct Application {
     pool: PgPool,
     platform: PlatformPool,
     inventory: Arc<dyn Inventory>,
-    throttle: Arc<GovernorThrottle>,
+    limits: Arc<souk_limits::Limits>,
     orders: MongoOrders,
     meter: Arc<Meter>,
     gate: Option<Arc<Gate>>,
@@ -134,11 +134,15 @@ impl Application {
             platform.clone(),
             settings.vendor_approval_required,
         ));
-        let throttle = Arc::new(GovernorThrottle::new(Limits {
-            logins_per_ip: settings.logins_per_minute_per_ip,
-            logins_per_account: settings.logins_per_minute_per_account,
-            lookups_per_ip: settings.lookups_per_minute_per_ip,
-        }));
+        let rate_limits = crate::throttle::limits(&settings)?;
+        let throttle = Arc::new(SignInThrottle::new(
+            rate_limits.clone(),
+            Allowances {
+                logins_per_ip: settings.logins_per_minute_per_ip,
+                logins_per_account: settings.logins_per_minute_per_account,
+                lookups_per_ip: settings.lookups_per_minute_per_ip,
+            },
+        ));
         let listings = PgListings::new(pool.clone(), platform.clone());
         let projector = Projector::new(
             listings.clone(),
@@ -178,6 +182,7 @@ impl Application {
                         burst: settings.visitor_burst,
                     },
                 },
+                rate_limits.clone(),
             ))
         });
         let billing = Arc::new(
@@ -191,7 +196,7 @@ impl Application {
             directory: Arc::new(IdentityDirectory(identity.clone())),
             identity: identity.clone(),
             tenancy: tenancy.clone(),
-            throttle: throttle.clone(),
+            throttle,
             audit: Arc::new(AuditLog::new(pool.clone(), platform.clone())),
             billing: billing.clone(),
             tokens: issuer.map(|issuer| AccessTokens {
@@ -227,7 +232,7 @@ impl Application {
             pool,
             platform,
             inventory,
-            throttle,
+            limits: rate_limits,
             orders,
             meter,
             gate,
@@ -259,7 +264,7 @@ impl Application {
             Duration::from_millis(self.settings.reservation_expiry_interval_ms),
             stop.clone(),
         ));
-        let cleanup = tokio::spawn(self.throttle.clone().run_cleanup(stop.clone()));
+        let cleanup = tokio::spawn(self.limits.clone().run_cleanup(stop.clone()));
         let projection = tokio::spawn(self.projector.clone().run(stop.clone()));
         let repair = tokio::spawn(souk_orders::reconciler::run(
             self.orders.clone(),

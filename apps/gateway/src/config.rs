@@ -148,6 +148,19 @@ pub struct Settings {
     pub visitor_rate_per_second: u32,
     #[serde(default = "defaults::visitor_burst")]
     pub visitor_burst: u32,
+    /// Redis (e.g. `redis://redis:6379`), where every rate limit is kept for all
+    /// gateways together. Without it each process limits on its own.
+    pub redis_url: Option<SecretString>,
+    /// What this deployment's Redis keys start with.
+    #[serde(default = "defaults::redis_prefix")]
+    pub redis_prefix: String,
+    /// How long a rate-limit check waits for Redis before this process decides.
+    #[serde(default = "defaults::redis_timeout_ms")]
+    pub redis_timeout_ms: u64,
+    /// How many gateways serve together: each admits `rate / replicas` while
+    /// Redis is unreachable; without Redis, more than one is warned about.
+    #[serde(default = "defaults::replicas")]
+    pub replicas: u32,
     /// Stripe's secret API key; without it billing runs on Souk's own data alone.
     pub stripe_secret_key: Option<SecretString>,
     /// Another server speaking Stripe's API (a test double, a proxy).
@@ -246,6 +259,15 @@ mod defaults {
     pub fn visitor_burst() -> u32 {
         100
     }
+    pub fn redis_prefix() -> String {
+        "souk:".into()
+    }
+    pub fn redis_timeout_ms() -> u64 {
+        100
+    }
+    pub fn replicas() -> u32 {
+        1
+    }
     pub fn stripe_meter_event() -> String {
         "souk_api_requests".into()
     }
@@ -328,6 +350,11 @@ impl Settings {
                 self.visitor_rate_per_second as usize,
             ),
             ("visitor_burst", self.visitor_burst as usize),
+            ("replicas", self.replicas as usize),
+            (
+                "redis_timeout_ms",
+                usize::try_from(self.redis_timeout_ms).unwrap_or(usize::MAX),
+            ),
             (
                 "platform_db_max_connections",
                 self.platform_db_max_connections as usize,
@@ -337,6 +364,9 @@ impl Settings {
                 usize::try_from(self.usage_report_interval_secs).unwrap_or(usize::MAX),
             ),
         ];
+        if self.redis_prefix.len() > 64 {
+            return Err(ConfigError::invalid("redis_prefix", "at most 64 bytes"));
+        }
         if self.usage_flush_interval_ms > 1000 {
             return Err(ConfigError::invalid(
                 "usage_flush_interval_ms",
@@ -482,6 +512,20 @@ mod tests {
         let url = settings.platform_database_url().expect("explicit");
         assert_eq!(url.expose_secret(), "postgres://jobs:s3cret@db/souk");
         assert_eq!(settings.platform_db_max_connections, 5);
+    }
+
+    #[test]
+    fn redis_settings_default_to_one_process_and_hide_the_url() {
+        let settings = from_toml("").expect("valid");
+        assert!(settings.redis_url.is_none());
+        assert_eq!((settings.replicas, settings.redis_timeout_ms), (1, 100));
+        let settings =
+            from_toml("redis_url = 'redis://:hunter2@redis:6379'\nreplicas = 3").expect("valid");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        let err = from_toml("replicas = 0").expect_err("invalid");
+        assert!(err.to_string().contains("SOUK_REPLICAS"), "{err}");
+        let err = from_toml(&format!("redis_prefix = '{}'", "p".repeat(65))).expect_err("long");
+        assert!(err.to_string().contains("SOUK_REDIS_PREFIX"), "{err}");
     }
 
     #[test]

@@ -1,76 +1,83 @@
-//! Rate limits for sign-in and account look-ups, with governor's keyed limiters.
-//!
-//! Keys are client addresses and account emails; idle keys are forgotten every
-//! minute (`retain_recent`), so the limiters' memory stays bounded. Limits are per
-//! gateway process.
+//! Rate limits for sign-in and account look-ups: per-minute GCRA buckets in the
+//! process's [`Limits`] (shared by every gateway through Redis when it is
+//! configured), keyed by client address or account email.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use secrecy::ExposeSecret;
+use souk_limits::{Limits, Rate};
 use souk_tenants::api::{Bucket, Throttle};
-use tokio_util::sync::CancellationToken;
+
+use crate::config::{ConfigError, Settings};
+
+/// The process's rate limits: in Redis with `redis_url`, in process otherwise
+/// (with a warning when `replicas` says several gateways serve together).
+pub fn limits(settings: &Settings) -> Result<Arc<Limits>, ConfigError> {
+    let redis_url = settings.redis_url.as_ref().map(|url| url.expose_secret());
+    if redis_url.is_none() && settings.replicas > 1 {
+        tracing::warn!(
+            replicas = settings.replicas,
+            "rate limits are kept in each process: with {} gateways a tenant gets up to \
+             {} times its plan's rate and sign-in attempts; set SOUK_REDIS_URL to share them",
+            settings.replicas,
+            settings.replicas
+        );
+    }
+    // The recorder first, so that the limits' gauge is recorded from the start.
+    let _ = crate::telemetry::metrics();
+    let limits = Limits::new(&souk_limits::Settings {
+        redis_url: redis_url.map(str::to_string),
+        prefix: settings.redis_prefix.clone(),
+        timeout: Duration::from_millis(settings.redis_timeout_ms),
+        replicas: settings.replicas,
+    })
+    .map_err(|_| ConfigError::invalid("redis_url", "not a Redis URL"))?;
+    Ok(Arc::new(limits))
+}
 
 /// Per-minute allowances.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct Allowances {
     pub logins_per_ip: u32,
     pub logins_per_account: u32,
     pub lookups_per_ip: u32,
 }
 
 #[derive(Debug)]
-pub struct GovernorThrottle {
-    login_ip: DefaultKeyedRateLimiter<String>,
-    login_account: DefaultKeyedRateLimiter<String>,
-    lookup_ip: DefaultKeyedRateLimiter<String>,
+pub struct SignInThrottle {
+    limits: Arc<Limits>,
+    allowances: Allowances,
 }
 
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
-}
-
-impl GovernorThrottle {
-    pub fn new(limits: Limits) -> Self {
-        Self {
-            login_ip: RateLimiter::keyed(per_minute(limits.logins_per_ip)),
-            login_account: RateLimiter::keyed(per_minute(limits.logins_per_account)),
-            lookup_ip: RateLimiter::keyed(per_minute(limits.lookups_per_ip)),
-        }
+impl SignInThrottle {
+    pub fn new(limits: Arc<Limits>, allowances: Allowances) -> Self {
+        Self { limits, allowances }
     }
 
-    fn forget_idle(&self) {
-        for limiter in [&self.login_ip, &self.login_account, &self.lookup_ip] {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
-        }
-    }
-
-    /// Forgets idle keys every minute until `stop`.
-    pub async fn run_cleanup(self: Arc<Self>, stop: CancellationToken) {
-        let mut ticks = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                _ = ticks.tick() => self.forget_idle(),
-            }
+    fn rule(&self, bucket: Bucket) -> (&'static str, Rate) {
+        let allowances = self.allowances;
+        match bucket {
+            Bucket::LoginPerIp => ("login-ip", Rate::per_minute(allowances.logins_per_ip)),
+            Bucket::LoginPerAccount => (
+                "login-account",
+                Rate::per_minute(allowances.logins_per_account),
+            ),
+            Bucket::LookupPerIp => ("lookup-ip", Rate::per_minute(allowances.lookups_per_ip)),
         }
     }
 }
 
-impl Throttle for GovernorThrottle {
-    fn check(&self, bucket: Bucket, key: &str) -> Result<(), Duration> {
-        let limiter = match bucket {
-            Bucket::LoginPerIp => &self.login_ip,
-            Bucket::LoginPerAccount => &self.login_account,
-            Bucket::LookupPerIp => &self.lookup_ip,
-        };
-        let key: String = key.chars().take(254).collect();
-        limiter
-            .check_key(&key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+#[async_trait::async_trait]
+impl Throttle for SignInThrottle {
+    async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Duration> {
+        let (space, rate) = self.rule(bucket);
+        let decision = self.limits.check(space, key, rate).await;
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(decision.retry_after)
+        }
     }
 }
 
@@ -78,19 +85,26 @@ impl Throttle for GovernorThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn limits_apply_per_key() {
-        let throttle = GovernorThrottle::new(Limits {
-            logins_per_ip: 2,
-            logins_per_account: 5,
-            lookups_per_ip: 1,
-        });
-        assert!(throttle.check(Bucket::LoginPerIp, "10.0.0.1").is_ok());
-        assert!(throttle.check(Bucket::LoginPerIp, "10.0.0.1").is_ok());
-        assert!(throttle.check(Bucket::LoginPerIp, "10.0.0.1").is_err());
-        assert!(throttle.check(Bucket::LoginPerIp, "10.0.0.2").is_ok());
-        assert!(throttle.check(Bucket::LookupPerIp, "10.0.0.1").is_ok());
-        assert!(throttle.check(Bucket::LookupPerIp, "10.0.0.1").is_err());
-        throttle.forget_idle();
+    #[tokio::test]
+    async fn limits_apply_per_bucket_and_key() {
+        let throttle = SignInThrottle::new(
+            Arc::new(Limits::in_process()),
+            Allowances {
+                logins_per_ip: 2,
+                logins_per_account: 5,
+                lookups_per_ip: 1,
+            },
+        );
+        let check = |bucket, key| throttle.check(bucket, key);
+        assert!(check(Bucket::LoginPerIp, "10.0.0.1").await.is_ok());
+        assert!(check(Bucket::LoginPerIp, "10.0.0.1").await.is_ok());
+        let wait = check(Bucket::LoginPerIp, "10.0.0.1")
+            .await
+            .expect_err("over");
+        assert!(wait > Duration::from_secs(29) && wait <= Duration::from_secs(30));
+        assert!(check(Bucket::LoginPerIp, "10.0.0.2").await.is_ok());
+        assert!(check(Bucket::LookupPerIp, "10.0.0.1").await.is_ok());
+        assert!(check(Bucket::LookupPerIp, "10.0.0.1").await.is_err());
+        assert!(check(Bucket::LoginPerAccount, "10.0.0.1").await.is_ok());
     }
 }

@@ -43,3 +43,29 @@ app.kubernetes.io/component: gateway
       name: {{ .Values.secrets.jwtPrivateKey.name }}
       key: {{ .Values.secrets.jwtPrivateKey.key }}
 {{- end -}}
+
+{{- define "souk.redisSelector" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end -}}
+
+{{/* The Redis the gateways share their rate limits through: the chart's own, or
+     `redis.url`; empty when neither (each gateway then limits on its own). */}}
+{{- define "souk.redisUrl" -}}
+{{- if .Values.redis.enabled -}}
+redis://{{ include "souk.fullname" . }}-redis:6379
+{{- else -}}
+{{ .Values.redis.url }}
+{{- end -}}
+{{- end -}}
+
+{{/* How many gateways may serve at once: their share of each rate is what each
+     admits while Redis is unreachable. */}}
+{{- define "souk.replicas" -}}
+{{- if .Values.gateway.autoscaling.enabled -}}
+{{ .Values.gateway.autoscaling.maxReplicas }}
+{{- else -}}
+{{ .Values.gateway.replicas }}
+{{- end -}}
+{{- end -}}

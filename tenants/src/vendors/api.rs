@@ -366,7 +366,7 @@ impl TenancyMutation {
         role: RoleView,
     ) -> Result<MemberView> {
         let actor = vendor(ctx)?;
-        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
+        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx)).await?;
         let directory = service::<dyn Directory>(ctx)?;
         let user = directory
             .user_id_by_email(&email)

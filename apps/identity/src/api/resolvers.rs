@@ -79,7 +79,7 @@ impl IdentityQuery {
     /// Rate limited per client address, in one budget with every other answer
     /// that tells whether an email has an account (`register`, `addVendorMember`).
     async fn account_exists(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
-        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
+        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx)).await?;
         let email = Email::parse(&email).map_err(invalid("INVALID_EMAIL", "email"))?;
         Ok(identity(ctx)?
             .account_exists(&email)
@@ -127,7 +127,7 @@ impl IdentityMutation {
     /// Creates a customer account. `EMAIL_TAKEN` tells whether an email has an
     /// account, so attempts share `accountExists`'s per-address budget.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<UserView> {
-        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx))?;
+        throttle(ctx, Bucket::LookupPerIp, &client_ip(ctx)).await?;
         let email = Email::parse(&input.email).map_err(invalid("INVALID_EMAIL", "email"))?;
         let registration = Registration {
             password: Password::parse(&input.password, &email)
@@ -160,12 +160,13 @@ impl IdentityMutation {
         email: String,
         password: String,
     ) -> Result<AuthPayload> {
-        throttle(ctx, Bucket::LoginPerIp, &client_ip(ctx))?;
+        throttle(ctx, Bucket::LoginPerIp, &client_ip(ctx)).await?;
         throttle(
             ctx,
             Bucket::LoginPerAccount,
             &email.trim().to_ascii_lowercase(),
-        )?;
+        )
+        .await?;
         let session = identity(ctx)?
             .login(&email, &password)
             .await
