@@ -1,10 +1,10 @@
 -- Best sellers: the storefront's read model counts the units each product has
 -- shipped, for the POPULAR sort.
 --
--- A committed (shipped) ledger row adds its units to storefront.sold_units in
--- the same transaction; the projector moves them onto the listings, one
--- statement per batch, so a unit is counted once. A rebuild counts again from
--- the ledger.
+-- A committed (shipped) ledger row notes its SKU in storefront.sold_skus in the
+-- same transaction; the projector counts those SKUs' shipped units again from
+-- the ledger (an index of committed rows only keeps that cheap), so a unit is
+-- counted once however often a SKU is noted, and a rebuild needs no notes.
 ALTER TABLE storefront.listings ADD COLUMN popularity bigint NOT NULL DEFAULT 0;
 CREATE INDEX listings_popular ON storefront.listings (popularity DESC, product_id DESC) WHERE listed;
 
@@ -14,20 +14,22 @@ CREATE OR REPLACE VIEW storefront.shelf AS
     FROM storefront.listings
     WHERE listed;
 
-CREATE TABLE storefront.sold_units (
-    tenant_id uuid   NOT NULL,
-    sku       text   NOT NULL,
-    units     bigint NOT NULL CHECK (units > 0),
+CREATE INDEX ledger_committed ON inventory.ledger (tenant_id, sku) INCLUDE (on_hand_change)
+    WHERE kind = 'committed';
+
+CREATE TABLE storefront.sold_skus (
+    tenant_id uuid        NOT NULL,
+    sku       text        NOT NULL,
+    noted_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, sku)
 );
-ALTER TABLE storefront.sold_units ENABLE ROW LEVEL SECURITY;
-ALTER TABLE storefront.sold_units FORCE ROW LEVEL SECURITY;
-GRANT SELECT, UPDATE, DELETE ON storefront.sold_units TO souk_platform_job;
-CREATE POLICY projector ON storefront.sold_units FOR ALL TO souk_platform_job
+ALTER TABLE storefront.sold_skus ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storefront.sold_skus FORCE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE, DELETE ON storefront.sold_skus TO souk_platform_job;
+CREATE POLICY projector ON storefront.sold_skus FOR ALL TO souk_platform_job
     USING (true) WITH CHECK (true);
-GRANT SELECT, INSERT, UPDATE ON storefront.sold_units TO souk_platform;
-CREATE POLICY note ON storefront.sold_units FOR ALL TO souk_platform
-    USING (true) WITH CHECK (true);
+GRANT INSERT ON storefront.sold_skus TO souk_platform;
+CREATE POLICY note ON storefront.sold_skus FOR INSERT TO souk_platform WITH CHECK (true);
 
 -- With its owner's rights (souk_platform), like storefront.note_stock_change.
 CREATE FUNCTION storefront.note_units_sold()
@@ -37,10 +39,8 @@ CREATE FUNCTION storefront.note_units_sold()
     SET search_path = pg_catalog, pg_temp
     AS $$
     BEGIN
-        INSERT INTO storefront.sold_units (tenant_id, sku, units)
-            VALUES (NEW.tenant_id, NEW.sku, -NEW.on_hand_change)
-            ON CONFLICT (tenant_id, sku)
-            DO UPDATE SET units = storefront.sold_units.units + EXCLUDED.units;
+        INSERT INTO storefront.sold_skus (tenant_id, sku) VALUES (NEW.tenant_id, NEW.sku)
+            ON CONFLICT DO NOTHING;
         RETURN NULL;
     END
     $$;
@@ -53,7 +53,7 @@ CREATE TRIGGER storefront_units_shipped
     WHEN (NEW.kind = 'committed' AND NEW.on_hand_change < 0)
     EXECUTE FUNCTION storefront.note_units_sold();
 
--- A rebuild counts shipped units from the ledger: these columns only.
+-- The projector counts shipped units across tenants: these columns only.
 GRANT USAGE ON SCHEMA inventory TO souk_platform_job;
 GRANT SELECT (tenant_id, sku, kind, on_hand_change) ON inventory.ledger TO souk_platform_job;
 CREATE POLICY storefront_projector ON inventory.ledger FOR SELECT TO souk_platform_job

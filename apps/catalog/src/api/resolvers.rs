@@ -121,6 +121,7 @@ impl StorefrontVendor {
         &self.slug
     }
     /// The vendor's active products.
+    #[graphql(complexity = "super::storefront::SHELF_COST + child_complexity")]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -147,6 +148,7 @@ impl CatalogQuery {
     /// description, best matches first; a title close to the text (a small
     /// typo) matches too. Prices are in minor units.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::storefront::SHELF_COST + child_complexity")]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -165,7 +167,7 @@ impl CatalogQuery {
         let search = search_text(search)?;
         let vendor = match vendor {
             Some(slug) => match service::<dyn Tenancy>(ctx)?
-                .vendor_by_slug(slug.trim())
+                .vendor_by_slug(&slug.trim().to_lowercase())
                 .await
                 .map_err(ApiError::from)?
             {
@@ -199,7 +201,7 @@ impl CatalogQuery {
     /// A vendor's storefront page; null unless the vendor is active.
     async fn vendor(&self, ctx: &Context<'_>, slug: String) -> Result<Option<StorefrontVendor>> {
         let found = service::<dyn Tenancy>(ctx)?
-            .vendor_by_slug(slug.trim())
+            .vendor_by_slug(&slug.trim().to_lowercase())
             .await
             .map_err(ApiError::from)?;
         Ok(found

@@ -19,6 +19,14 @@ use crate::Catalog;
 
 pub const DEFAULT_PAGE: i32 = 20;
 
+/// What one storefront list costs against the query complexity limit: each is
+/// a database query, so a request holds a handful, not hundreds (with the
+/// default limit of 1000, at most 19 lists with a few fields each).
+pub const SHELF_COST: usize = 50;
+
+/// What the counts over every page cost on top: one grouped scan.
+pub const FACETS_COST: usize = 100;
+
 /// Names the storefront's connection apart from the vendor's product list.
 #[derive(Debug)]
 pub struct ShelfName;
@@ -127,11 +135,13 @@ impl ListingSummary {
 #[Object]
 impl ListingSummary {
     /// How many products match, all pages together.
+    #[graphql(complexity = "FACETS_COST")]
     async fn total_count(&self) -> Result<i64> {
         Ok(self.counts().await?.total)
     }
 
     /// Counts of the matching products per category, vendor and price band.
+    #[graphql(complexity = "FACETS_COST + child_complexity")]
     async fn facets(&self) -> Result<FacetsView> {
         Ok(FacetsView::from(self.counts().await?))
     }

@@ -187,15 +187,7 @@ impl Projector {
         loop {
             let filter = after.map_or_else(Document::new, |id| doc! { "_id": { "$gt": id } });
             let batch = self.read(filter, doc! { "_id": 1 }).await?;
-            let mut tx = sqlx::Connection::begin(&mut *conn)
-                .await
-                .map_err(internal)?;
-            for product in &batch {
-                write::upsert(&mut tx, product, true)
-                    .await
-                    .map_err(internal)?;
-            }
-            tx.commit().await.map_err(internal)?;
+            retry_deadlock!(write_batch(&mut conn, &batch).await).map_err(internal)?;
             products += batch.len();
             let Some(last) = batch.last() else { break };
             after = Some(last.id.0);
@@ -203,17 +195,19 @@ impl Projector {
                 break;
             }
         }
-        let unlisted = sqlx::query(
-            "UPDATE storefront.listings SET listed = false, projected_at = now()
+        let unlisted = retry_deadlock!(
+            sqlx::query(
+                "UPDATE storefront.listings SET listed = false, projected_at = now()
              WHERE listed AND projected_at < $1",
+            )
+            .bind(began)
+            .execute(&mut *conn)
+            .await
         )
-        .bind(began)
-        .execute(&mut *conn)
-        .await
         .map_err(internal)?
         .rows_affected();
-        let flags = write::recheck_all(&mut conn).await.map_err(internal)?;
-        write::recount_sold(&mut conn).await.map_err(internal)?;
+        let flags = retry_deadlock!(write::recheck_all(&mut conn).await).map_err(internal)?;
+        retry_deadlock!(write::recount_sold(&mut conn).await).map_err(internal)?;
         save_checkpoint(&mut conn, began).await?;
         Ok(Rebuilt {
             products,
@@ -222,6 +216,36 @@ impl Projector {
             took: started.elapsed(),
         })
     }
+}
+
+/// Evaluates `$step` again while PostgreSQL picks it as a deadlock's victim (a
+/// rebuild's bulk updates and the leading projector's drains lock the same
+/// listings in different orders; either may be picked, and both can repeat).
+macro_rules! retry_deadlock {
+    ($step:expr) => {{
+        let mut tries = 0;
+        loop {
+            match $step {
+                Err(sqlx::Error::Database(err))
+                    if err.code().as_deref() == Some("40P01") && tries < 10 =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * tries)).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+use retry_deadlock;
+
+/// Writes a batch of listings in one transaction.
+async fn write_batch(conn: &mut PgConnection, batch: &[Product]) -> Result<(), sqlx::Error> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for product in batch {
+        write::upsert(&mut tx, product, true).await?;
+    }
+    tx.commit().await
 }
 
 /// What a rebuild did.

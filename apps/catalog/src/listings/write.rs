@@ -5,6 +5,10 @@ use sqlx::PgConnection;
 use super::document;
 use crate::domain::{Product, ProductStatus};
 
+/// The units a listing's SKUs have shipped, as of the statement.
+const SOLD: &str = "COALESCE((SELECT -sum(g.on_hand_change) FROM inventory.ledger g
+    WHERE g.tenant_id = l.tenant_id AND g.sku = ANY(l.skus) AND g.kind = 'committed'), 0)::bigint";
+
 /// Whether any of a listing's SKUs has stock to sell, as of the statement.
 const IN_STOCK: &str = "EXISTS (SELECT 1 FROM inventory.stock_items s
     WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)";
@@ -46,8 +50,9 @@ pub async fn upsert(
         .execute(&mut *conn)
         .await?;
     let sql = format!(
-        "UPDATE storefront.listings l SET in_stock = {IN_STOCK}
-         WHERE l.product_id = $1 AND l.in_stock IS DISTINCT FROM {IN_STOCK}"
+        "UPDATE storefront.listings l SET in_stock = {IN_STOCK}, popularity = {SOLD}
+         WHERE l.product_id = $1
+           AND (l.in_stock IS DISTINCT FROM {IN_STOCK} OR l.popularity IS DISTINCT FROM {SOLD})"
     );
     sqlx::query(&sql)
         .bind(product.id.0.to_hex())
@@ -80,49 +85,37 @@ pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx:
     sqlx::query_scalar(&sql).bind(max).fetch_one(conn).await
 }
 
-/// Adds up to `max` SKUs' newly shipped units to their listings' popularity, in
-/// one statement (a unit is counted once); returns how many SKUs it took.
+/// Counts up to `max` noted SKUs' shipped units again into their listings'
+/// popularity; returns how many SKUs it took.
 pub async fn drain_sold(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let sql = format!(
         "WITH taken AS (
-             DELETE FROM storefront.sold_units
+             DELETE FROM storefront.sold_skus
              WHERE (tenant_id, sku) IN (
-                 SELECT tenant_id, sku FROM storefront.sold_units LIMIT $1 FOR UPDATE SKIP LOCKED)
-             RETURNING tenant_id, sku, units
-         ), per_product AS (
-             SELECT l.product_id, sum(t.units)::bigint AS units FROM storefront.listings l
+                 SELECT tenant_id, sku FROM storefront.sold_skus
+                 ORDER BY noted_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+             RETURNING tenant_id, sku
+         ), touched AS (
+             SELECT DISTINCT l.product_id FROM storefront.listings l
              JOIN taken t ON l.tenant_id = t.tenant_id AND l.skus @> ARRAY[t.sku]
-             GROUP BY l.product_id
          ), counted AS (
-             UPDATE storefront.listings l SET popularity = l.popularity + p.units
-             FROM per_product p WHERE l.product_id = p.product_id
+             UPDATE storefront.listings l SET popularity = {SOLD}
+             FROM touched WHERE l.product_id = touched.product_id
+               AND l.popularity IS DISTINCT FROM {SOLD}
              RETURNING 1
          )
-         SELECT count(*) FROM taken",
-    )
-    .bind(max)
-    .fetch_one(conn)
-    .await
+         SELECT count(*) FROM taken"
+    );
+    sqlx::query_scalar(&sql).bind(max).fetch_one(conn).await
 }
 
 /// Counts every listing's shipped units again from the ledger (a rebuild).
-pub async fn recount_sold(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("DELETE FROM storefront.sold_units")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE storefront.listings l SET popularity = s.units
-         FROM (SELECT l2.product_id, COALESCE(-sum(g.on_hand_change), 0)::bigint AS units
-               FROM storefront.listings l2
-               LEFT JOIN inventory.ledger g ON g.tenant_id = l2.tenant_id
-                    AND g.sku = ANY(l2.skus) AND g.kind = 'committed'
-               GROUP BY l2.product_id) s
-         WHERE l.product_id = s.product_id AND l.popularity IS DISTINCT FROM s.units",
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+pub async fn recount_sold(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "UPDATE storefront.listings l SET popularity = {SOLD}
+         WHERE l.popularity IS DISTINCT FROM {SOLD}"
+    );
+    Ok(sqlx::query(&sql).execute(conn).await?.rows_affected())
 }
 
 /// Checks the in-stock flag of the listings written in the last `seconds`
