@@ -15,6 +15,7 @@ mod hostile_input;
 mod identity;
 mod in_stock;
 mod inventory;
+mod marketplace;
 mod operations;
 mod orders;
 mod roles;

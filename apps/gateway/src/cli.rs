@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: StorefrontCommand,
     },
+    /// Generate data from a seed (not committed data).
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
@@ -91,6 +96,13 @@ enum StorefrontCommand {
     /// Write every product's listing again from the catalog and inventory (safe
     /// while the platform serves).
     Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedCommand {
+    /// Active vendors with published products and stock, through the services;
+    /// vendors already there with all their products are skipped.
+    Marketplace(crate::marketplace::MarketplaceArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +161,9 @@ pub async fn run() -> anyhow::Result<()> {
                 Command::Storefront {
                     command: StorefrontCommand::Rebuild,
                 } => rebuild_storefront(&settings).await,
+                Command::Seed {
+                    command: SeedCommand::Marketplace(args),
+                } => crate::marketplace::run(&settings, args).await,
                 Command::Admin {
                     command:
                         AdminCommand::CreateUser {

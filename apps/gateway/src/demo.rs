@@ -149,29 +149,14 @@ impl Seeder {
         password: &str,
         platform_admin: bool,
     ) -> anyhow::Result<uuid::Uuid> {
-        let email = Email::parse(email)?;
-        let registration = Registration {
-            password: Password::parse(password, &email)?,
-            email: email.clone(),
-            first_name: PersonName::parse(first)?,
-            last_name: PersonName::parse(last)?,
-            phone: None,
-        };
-        match self
-            .identity
-            .create_account(registration, platform_admin)
-            .await
-        {
-            Ok(user) => Ok(user.id.0),
-            Err(RegisterError::EmailTaken) => Ok(self
-                .identity
-                .user_by_email(&email)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("{email} vanished"))?
-                .id
-                .0),
-            Err(err) => Err(err.into()),
-        }
+        ensure_account(
+            &self.identity,
+            email,
+            (first, last),
+            password,
+            platform_admin,
+        )
+        .await
     }
 
     async fn stock(&self, tenant: TenantId, stock: &[(&str, i64, i64)]) -> anyhow::Result<()> {
@@ -246,6 +231,34 @@ impl Seeder {
             return Ok(category.id);
         }
         Ok(self.catalog.create_category(name, None).await?.id)
+    }
+}
+
+/// The id of the account with `email`, created (with `password`) when missing.
+pub(crate) async fn ensure_account(
+    identity: &PgIdentity,
+    email: &str,
+    (first, last): (&str, &str),
+    password: &str,
+    platform_admin: bool,
+) -> anyhow::Result<uuid::Uuid> {
+    let email = Email::parse(email)?;
+    let registration = Registration {
+        password: Password::parse(password, &email)?,
+        email: email.clone(),
+        first_name: PersonName::parse(first)?,
+        last_name: PersonName::parse(last)?,
+        phone: None,
+    };
+    match identity.create_account(registration, platform_admin).await {
+        Ok(user) => Ok(user.id.0),
+        Err(RegisterError::EmailTaken) => Ok(identity
+            .user_by_email(&email)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{email} vanished"))?
+            .id
+            .0),
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod execution;
 pub mod graphql;
 pub mod intake;
+pub mod marketplace;
 pub mod routes;
 pub mod telemetry;
 pub mod throttle;

@@ -75,7 +75,7 @@ pub async fn post(
 }
 
 /// `clients` closed loops of `body` until `length` has passed; every latency.
-/// Each answer must carry `data.<expect>`.
+/// Each answer must carry `data.<expect>` and no errors.
 pub async fn load(
     url: &str,
     clients: usize,
@@ -95,7 +95,37 @@ pub async fn load_as(
     body: serde_json::Value,
     expect: &'static str,
 ) -> anyhow::Result<Vec<Duration>> {
-    let deadline = Instant::now() + length;
+    let tally = tally(url, token, clients, length, body, expect).await?;
+    if let Some(first) = tally.first_error {
+        anyhow::bail!("{} failed answers, the first: {first}", tally.errors);
+    }
+    Ok(tally.latencies)
+}
+
+/// What closed loops saw: the latency of every good answer, and how many
+/// answers failed (GraphQL errors, no `data.<expect>`, or no answer at all),
+/// with the first failure; and how long they took, from the start until the last
+/// answer after the deadline came back.
+#[derive(Default)]
+pub struct Tally {
+    pub latencies: Vec<Duration>,
+    pub elapsed: Duration,
+    pub errors: usize,
+    pub first_error: Option<String>,
+}
+
+/// `clients` closed loops of `body` (with `token`, if any) until `length` has
+/// passed; a failed answer is counted and the loop goes on.
+pub async fn tally(
+    url: &str,
+    token: Option<&str>,
+    clients: usize,
+    length: Duration,
+    body: serde_json::Value,
+    expect: &'static str,
+) -> anyhow::Result<Tally> {
+    let started = Instant::now();
+    let deadline = started + length;
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let url = url.to_string();
@@ -103,21 +133,40 @@ pub async fn load_as(
         let token = token.map(str::to_string);
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
-            let mut latencies = Vec::new();
+            let mut seen = Tally::default();
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let answer = post(&client, &url, token.as_deref(), &body).await?;
-                anyhow::ensure!(!answer["data"][expect].is_null(), "{answer}");
-                latencies.push(started.elapsed());
+                match post(&client, &url, token.as_deref(), &body).await {
+                    Ok(answer) if answer_ok(&answer, expect) => {
+                        seen.latencies.push(started.elapsed());
+                    }
+                    failed => {
+                        seen.errors += 1;
+                        let text = failed.map_or_else(|e| format!("{e:#}"), |a| a.to_string());
+                        seen.first_error.get_or_insert(text);
+                    }
+                }
             }
-            Ok::<_, anyhow::Error>(latencies)
+            seen
         }));
     }
-    let mut all = Vec::new();
+    let mut all = Tally::default();
     for task in tasks {
-        all.extend(task.await??);
+        let seen = task.await?;
+        all.latencies.extend(seen.latencies);
+        all.errors += seen.errors;
+        if all.first_error.is_none() {
+            all.first_error = seen.first_error;
+        }
     }
+    all.elapsed = started.elapsed();
     Ok(all)
+}
+
+/// Whether `answer` has `data.<expect>` and no GraphQL errors.
+pub fn answer_ok(answer: &serde_json::Value, expect: &str) -> bool {
+    let no_errors = answer["errors"].as_array().is_none_or(Vec::is_empty);
+    no_errors && !answer["data"][expect].is_null()
 }
 
 /// Throughput and latency percentiles of one run.
