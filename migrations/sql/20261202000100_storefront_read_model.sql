@@ -100,12 +100,14 @@ ALTER TABLE storefront.stale_stock FORCE ROW LEVEL SECURITY;
 GRANT SELECT, UPDATE, DELETE ON storefront.stale_stock TO souk_platform_job;
 CREATE POLICY projector ON storefront.stale_stock FOR ALL TO souk_platform_job
     USING (true) WITH CHECK (true);
-GRANT INSERT ON storefront.stale_stock TO souk_platform;
-CREATE POLICY note ON storefront.stale_stock FOR INSERT TO souk_platform WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE ON storefront.stale_stock TO souk_platform;
+CREATE POLICY note ON storefront.stale_stock FOR ALL TO souk_platform USING (true) WITH CHECK (true);
 
 -- Runs with its owner's rights (souk_platform): the app role cannot read or
 -- write stale_stock itself, only note a SKU of the stock it changes. A SKU
--- already noted is left as it is, so a busy SKU costs one index probe per flip.
+-- already noted is noted again (DO UPDATE), so the note stays locked until the
+-- change commits: the projector skips locked notes, and so never takes a note
+-- and reads the stock before the change it stands for is visible.
 CREATE FUNCTION storefront.note_stock_change()
     RETURNS trigger
     LANGUAGE plpgsql
@@ -115,10 +117,10 @@ CREATE FUNCTION storefront.note_stock_change()
     BEGIN
         IF TG_OP = 'DELETE' THEN
             INSERT INTO storefront.stale_stock (tenant_id, sku) VALUES (OLD.tenant_id, OLD.sku)
-                ON CONFLICT DO NOTHING;
+                ON CONFLICT (tenant_id, sku) DO UPDATE SET noted_at = EXCLUDED.noted_at;
         ELSE
             INSERT INTO storefront.stale_stock (tenant_id, sku) VALUES (NEW.tenant_id, NEW.sku)
-                ON CONFLICT DO NOTHING;
+                ON CONFLICT (tenant_id, sku) DO UPDATE SET noted_at = EXCLUDED.noted_at;
         END IF;
         RETURN NULL;
     END

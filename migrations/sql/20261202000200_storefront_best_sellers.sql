@@ -28,8 +28,8 @@ ALTER TABLE storefront.sold_skus FORCE ROW LEVEL SECURITY;
 GRANT SELECT, UPDATE, DELETE ON storefront.sold_skus TO souk_platform_job;
 CREATE POLICY projector ON storefront.sold_skus FOR ALL TO souk_platform_job
     USING (true) WITH CHECK (true);
-GRANT INSERT ON storefront.sold_skus TO souk_platform;
-CREATE POLICY note ON storefront.sold_skus FOR INSERT TO souk_platform WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE ON storefront.sold_skus TO souk_platform;
+CREATE POLICY note ON storefront.sold_skus FOR ALL TO souk_platform USING (true) WITH CHECK (true);
 
 -- With its owner's rights (souk_platform), like storefront.note_stock_change.
 CREATE FUNCTION storefront.note_units_sold()
@@ -39,8 +39,9 @@ CREATE FUNCTION storefront.note_units_sold()
     SET search_path = pg_catalog, pg_temp
     AS $$
     BEGIN
+        -- Noted again when noted already: see storefront.note_stock_change.
         INSERT INTO storefront.sold_skus (tenant_id, sku) VALUES (NEW.tenant_id, NEW.sku)
-            ON CONFLICT DO NOTHING;
+            ON CONFLICT (tenant_id, sku) DO UPDATE SET noted_at = EXCLUDED.noted_at;
         RETURN NULL;
     END
     $$;
