@@ -185,9 +185,11 @@ fn order_by(order: Order, searching: bool) -> &'static str {
 /// The query of one page, or `None` when nothing can match.
 pub fn page(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
     let search = search(listing)?;
+    // The page is chosen on keys only; the products (large documents) are read
+    // for its rows alone, not for every match a search ranks.
     let mut q = QueryBuilder::new(
-        "SELECT m.product, m.rank, m.popularity FROM (SELECT l.product, l.product_id, l.created_at,
-                l.price, l.popularity, ",
+        "SELECT s.product, m.rank, m.popularity FROM (SELECT m.* FROM (
+             SELECT l.product_id, l.created_at, l.price, l.popularity, ",
     );
     match &search {
         Some(search) => search.push_rank(&mut q),
@@ -206,9 +208,12 @@ pub fn page(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
     if let Some(after) = &listing.after {
         push_after(&mut q, order, after);
     }
-    q.push(order_by(order, search.is_some()));
+    let order_by = order_by(order, search.is_some());
+    q.push(order_by);
     q.push(" LIMIT ");
     q.push_bind(listing.limit);
+    q.push(") m JOIN storefront.shelf s ON s.product_id = m.product_id");
+    q.push(order_by);
     Some(q)
 }
 
