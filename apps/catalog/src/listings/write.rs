@@ -61,23 +61,31 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Takes up to `max` noted SKUs and sets the in-stock flag of every listing
-/// that sells one of them; returns how many SKUs it took.
-pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx::Error> {
+/// Takes up to `max` SKUs noted in `notes` and, on every listing that sells one
+/// of them, sets `column` to `value` where it differs (with `also` set too);
+/// returns how many SKUs it took.
+async fn drain(
+    conn: &mut PgConnection,
+    notes: &str,
+    column: &str,
+    value: &str,
+    also: &str,
+    max: i64,
+) -> Result<i64, sqlx::Error> {
     let sql = format!(
         "WITH taken AS (
-             DELETE FROM storefront.stale_stock
+             DELETE FROM {notes}
              WHERE (tenant_id, sku) IN (
-                 SELECT tenant_id, sku FROM storefront.stale_stock
+                 SELECT tenant_id, sku FROM {notes}
                  ORDER BY noted_at LIMIT $1 FOR UPDATE SKIP LOCKED)
              RETURNING tenant_id, sku
          ), touched AS (
              SELECT DISTINCT l.product_id FROM storefront.listings l
              JOIN taken t ON l.tenant_id = t.tenant_id AND l.skus @> ARRAY[t.sku]
-         ), flipped AS (
-             UPDATE storefront.listings l SET in_stock = {IN_STOCK}, projected_at = now()
+         ), changed AS (
+             UPDATE storefront.listings l SET {column} = {value}{also}
              FROM touched WHERE l.product_id = touched.product_id
-               AND l.in_stock IS DISTINCT FROM {IN_STOCK}
+               AND l.{column} IS DISTINCT FROM {value}
              RETURNING 1
          )
          SELECT count(*) FROM taken"
@@ -85,28 +93,26 @@ pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx:
     sqlx::query_scalar(&sql).bind(max).fetch_one(conn).await
 }
 
+/// Takes up to `max` SKUs whose availability crossed zero and sets the
+/// in-stock flag of every listing that sells one of them (marking it written
+/// now, so it is checked again); returns how many SKUs it took.
+pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx::Error> {
+    let also = ", projected_at = now()";
+    drain(
+        conn,
+        "storefront.stale_stock",
+        "in_stock",
+        IN_STOCK,
+        also,
+        max,
+    )
+    .await
+}
+
 /// Counts up to `max` noted SKUs' shipped units again into their listings'
 /// popularity; returns how many SKUs it took.
 pub async fn drain_sold(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "WITH taken AS (
-             DELETE FROM storefront.sold_skus
-             WHERE (tenant_id, sku) IN (
-                 SELECT tenant_id, sku FROM storefront.sold_skus
-                 ORDER BY noted_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-             RETURNING tenant_id, sku
-         ), touched AS (
-             SELECT DISTINCT l.product_id FROM storefront.listings l
-             JOIN taken t ON l.tenant_id = t.tenant_id AND l.skus @> ARRAY[t.sku]
-         ), counted AS (
-             UPDATE storefront.listings l SET popularity = {SOLD}
-             FROM touched WHERE l.product_id = touched.product_id
-               AND l.popularity IS DISTINCT FROM {SOLD}
-             RETURNING 1
-         )
-         SELECT count(*) FROM taken"
-    );
-    sqlx::query_scalar(&sql).bind(max).fetch_one(conn).await
+    drain(conn, "storefront.sold_skus", "popularity", SOLD, "", max).await
 }
 
 /// Counts every listing's shipped units again from the ledger (a rebuild).
