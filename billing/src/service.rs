@@ -18,8 +18,8 @@ use crate::store::{self, SubscriptionUpdate};
 use crate::stripe::StripeBilling;
 use crate::webhook::StripeEvent;
 use souk_tenants::audit::{self, Entry};
-use souk_tenants::vendors::service::Tenancy;
 use souk_tenants::{PlatformPool, PlatformTx, TenantId, TenantTx};
+use souk_vendors::service::Tenancy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {

@@ -3,21 +3,22 @@
 //! This crate owns [`TenantId`], the caller's [`Principal`] (built only from verified
 //! credentials by the gateway), and [`TenantTx`]: the one way to open a PostgreSQL
 //! transaction in a tenant's scope, so that row-level security sees the tenant.
-//! The [`api`] module holds what every service's GraphQL layer shares: the stable
-//! error codes and the request id that internal errors point to.
+//! It also holds what every service needs below its API: the one [`InternalError`],
+//! database fault classification ([`fault`]), the MongoDB tenant scope ([`mongo`]),
+//! token signing ([`token`]), short-lived authority answers ([`recent`]) and audit
+//! recording ([`audit`]). It has no GraphQL: the shared edge is `souk-edge`.
 
-pub mod api;
 pub mod audit;
+mod error;
 pub mod fault;
 mod id;
-pub mod input;
 pub mod mongo;
 mod principal;
 pub mod recent;
 mod scope;
 pub mod token;
-pub mod vendors;
 
+pub use error::{IntErr, InternalError};
 pub use id::{ParseTenantIdError, TenantId};
-pub use principal::{require_vendor, AccessError, Principal, Role, VendorActor};
-pub use scope::{PlatformPool, PlatformTx, TenantTx, UserTx};
+pub use principal::{require_vendor, AccessError, Principal, Role, Scope, VendorActor};
+pub use scope::{escape_like, PlatformPool, PlatformTx, TenantTx, UserTx};

@@ -170,6 +170,20 @@ fn refuse_tenant_update(update: &Document) -> Result<(), ScopeError> {
     }
 }
 
+/// Whether a MongoDB error is a duplicate-key error.
+pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
+        ErrorKind::Command(e) => e.code == 11000,
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .as_ref()
+            .is_some_and(|w| w.iter().any(|e| e.code == 11000)),
+        _ => err.to_string().contains("E11000"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,14 @@ pub struct Principal {
     pub session: Option<String>,
 }
 
+/// Who acts, in which tenant: what every tenant-scoped operation takes. `actor`
+/// names the caller in ledgers and audit entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub tenant: TenantId,
+    pub actor: String,
+}
+
 /// A vendor-side caller acting inside one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorActor {

@@ -155,3 +155,10 @@ impl DerefMut for PlatformTx {
         &mut self.tx
     }
 }
+
+/// `raw` with LIKE's wildcards and escape character taken literally.
+pub fn escape_like(raw: &str) -> String {
+    raw.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

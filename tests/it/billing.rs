@@ -859,7 +859,7 @@ async fn a_stripe_subscription_that_failed_to_be_created_is_created_later_with_t
     assert_eq!(linked().await, None);
 
     // A later pass (any replica's background task) brings Stripe in step.
-    let tenancy = Arc::new(souk_tenants::vendors::service::PgTenancy::new(
+    let tenancy = Arc::new(souk_vendors::service::PgTenancy::new(
         app.db.app.clone(),
         app.platform(),
         false,

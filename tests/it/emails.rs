@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use souk_gateway::directory::ServiceRecipients;
 use souk_worker::notify::{notify_once, Mailer};
+use souk_worker::ServiceRecipients;
 
 use crate::identity::{login, register};
 use crate::support::{code, TestApp};
@@ -145,8 +145,8 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
         app.db.app.clone(),
         app.platform(),
     ));
-    let tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy> = Arc::new(
-        souk_tenants::vendors::service::PgTenancy::new(app.db.app.clone(), app.platform(), false),
+    let tenancy: Arc<dyn souk_vendors::service::Tenancy> = Arc::new(
+        souk_vendors::service::PgTenancy::new(app.db.app.clone(), app.platform(), false),
     );
     let recipients = ServiceRecipients {
         identity: Arc::new(souk_identity::PgIdentity::new(

@@ -539,12 +539,9 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
         shop.app.db.app.clone(),
         shop.app.platform(),
     ));
-    let tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy> =
-        Arc::new(souk_tenants::vendors::service::PgTenancy::new(
-            shop.app.db.app.clone(),
-            shop.app.platform(),
-            false,
-        ));
+    let tenancy: Arc<dyn souk_vendors::service::Tenancy> = Arc::new(
+        souk_vendors::service::PgTenancy::new(shop.app.db.app.clone(), shop.app.platform(), false),
+    );
     let catalog: Arc<dyn souk_catalog::Catalog> = Arc::new(souk_catalog::MongoCatalog::new(
         db.clone(),
         inventory.clone(),
@@ -676,7 +673,7 @@ async fn a_checkout_that_stopped_half_way_is_settled_by_a_later_retry_of_its_key
     let db = souk_gateway::app::mongo_database(&shop.app.mongo.url)
         .await
         .expect("mongo");
-    let claims = db.collection::<Document>(souk_orders::store::checkouts::COLLECTION);
+    let claims = db.collection::<Document>("checkouts");
     let ids = |body: &Value| -> Vec<String> {
         let mut ids: Vec<String> = body["data"]["checkout"]["orders"]
             .as_array()

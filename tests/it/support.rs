@@ -92,7 +92,7 @@ impl TestApp {
         souk_catalog::MongoCatalog::create_indexes(&database)
             .await
             .expect("indexes");
-        souk_orders::store::create_indexes(&database)
+        souk_orders::create_indexes(&database)
             .await
             .expect("indexes");
         let app = Application::build(settings).await.expect("build");

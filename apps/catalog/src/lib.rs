@@ -15,6 +15,6 @@ pub mod api;
 pub mod domain;
 pub mod listings;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 pub use service::{Catalog, MongoCatalog};

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mongodb::bson::{doc, Document};
 use mongodb::{Collection, Database};
-use souk_inventory::domain::{CreateError, NewStockItem, Scope, Threshold};
+use souk_inventory::domain::{CreateError, NewStockItem, Threshold};
 use souk_inventory::Inventory;
 use souk_tenants::mongo::TenantCollection;
-use souk_tenants::vendors::service::Tenancy;
+use souk_tenants::Scope;
 use souk_tenants::TenantId;
+use souk_vendors::service::Tenancy;
 use tracing::instrument;
 
 use crate::domain::{
@@ -119,13 +120,13 @@ pub struct MongoCatalog {
     listings: PgListings,
 }
 
-fn tenancy_error(err: souk_tenants::vendors::TenancyError) -> CatalogError {
-    CatalogError::Internal(InternalError(Box::new(err)))
+fn tenancy_error(err: souk_vendors::TenancyError) -> CatalogError {
+    CatalogError::Internal(InternalError::new(err))
 }
 
 /// A duplicate-key error on the category index as the sibling clash it means.
 fn sibling_clash(err: mongodb::error::Error, message: impl Into<String>) -> CatalogError {
-    if products::is_duplicate_key(&err) {
+    if souk_tenants::mongo::is_duplicate_key(&err) {
         CatalogError::InvalidState(message.into())
     } else {
         err.into()
@@ -240,12 +241,12 @@ impl MongoCatalog {
                 on_hand: Threshold::parse(variant.initial_stock).map_err(|e| {
                     InvalidValue::new("INVALID_QUANTITY", "variants.initialStock", e.0)
                 })?,
-                reorder_threshold: Threshold::parse(0).map_err(|e| InternalError(e.0.into()))?,
+                reorder_threshold: Threshold::parse(0).map_err(|e| InternalError::msg(e.0))?,
             };
             match self.inventory.create_item(scope, item).await {
                 Ok(_) | Err(CreateError::DuplicateSku(_)) => {}
                 Err(CreateError::Internal(err)) => {
-                    return Err(CatalogError::Internal(InternalError(Box::new(err))))
+                    return Err(CatalogError::Internal(InternalError::new(err)))
                 }
             }
         }
@@ -293,7 +294,7 @@ impl Catalog for MongoCatalog {
         self.require_category(draft.category).await?;
         let id = match products::insert(&self.scoped(scope.tenant), &draft).await {
             Ok(id) => ObjectKey(id),
-            Err(err) if products::is_duplicate_key(&err) => {
+            Err(err) if souk_tenants::mongo::is_duplicate_key(&err) => {
                 return Err(self.taken_sku(scope.tenant, None, &draft).await?)
             }
             Err(err) => return Err(err.into()),
@@ -330,7 +331,7 @@ impl Catalog for MongoCatalog {
         let done = match updated {
             Ok(done) => done,
             Err(souk_tenants::mongo::ScopeError::Mongo(err))
-                if products::is_duplicate_key(&err) =>
+                if souk_tenants::mongo::is_duplicate_key(&err) =>
             {
                 return Err(self.taken_sku(scope.tenant, Some(id), &draft).await?)
             }

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use souk_billing::gate::{Admission, Gate, Throttle};
-use souk_tenants::api::RequestId;
+use souk_edge::RequestId;
 use souk_tenants::Principal;
 
 /// The limits a request was admitted under, or its refusal.

@@ -14,8 +14,8 @@ use async_graphql::parser::types::{
 use async_graphql::parser::{Pos, Positioned};
 use async_graphql::{Name, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
-use souk_tenants::api::ApiError;
-use souk_tenants::input::{check_text, Kind};
+use souk_edge::input::{check_text, Kind};
+use souk_edge::ApiError;
 
 /// The extension that runs the check on every request.
 #[derive(Debug, Clone, Copy, Default)]

@@ -9,10 +9,10 @@
 use axum::http::{header, HeaderMap};
 use souk_identity::Identity;
 use souk_tenants::token::TokenVerifier;
-use souk_tenants::vendors::keys;
-use souk_tenants::vendors::service::Tenancy;
-use souk_tenants::vendors::{rank, TenantStatus};
 use souk_tenants::Principal;
+use souk_vendors::keys;
+use souk_vendors::service::Tenancy;
+use souk_vendors::{rank, TenantStatus};
 use uuid::Uuid;
 
 /// Why a request was refused before it ran.

@@ -15,7 +15,7 @@ use souk_identity::domain::{Email, Password, PersonName, Registration};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
 use souk_identity::{Identity, PgIdentity};
-use souk_tenants::vendors::service::PgTenancy;
+use souk_vendors::service::PgTenancy;
 
 use crate::app::{issuer, Application};
 use crate::config::Settings;
@@ -205,7 +205,7 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
             souk_catalog::MongoCatalog::create_indexes(&db)
                 .await
                 .context("cannot create the MongoDB indexes")?;
-            souk_orders::store::create_indexes(&db)
+            souk_orders::create_indexes(&db)
                 .await
                 .context("cannot create the MongoDB indexes")?;
             tracing::info!("MongoDB indexes created");
@@ -291,7 +291,7 @@ async fn recipients(
     pool: &sqlx::PgPool,
     platform: &PlatformPool,
 ) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
-    let tenancy: std::sync::Arc<dyn souk_tenants::vendors::service::Tenancy> =
+    let tenancy: std::sync::Arc<dyn souk_vendors::service::Tenancy> =
         std::sync::Arc::new(PgTenancy::new(
             pool.clone(),
             platform.clone(),
@@ -309,7 +309,7 @@ async fn recipients(
         ))),
         Err(_) => None,
     };
-    Ok(std::sync::Arc::new(crate::directory::ServiceRecipients {
+    Ok(std::sync::Arc::new(souk_worker::ServiceRecipients {
         identity: std::sync::Arc::new(identity(settings, pool)?),
         tenancy,
         catalog,
@@ -363,7 +363,7 @@ async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     souk_catalog::MongoCatalog::create_indexes(&mongo).await?;
     let tenancy = PgTenancy::new(pool.clone(), platform.clone(), false);
     let inventory = souk_inventory::PgInventory::new(pool.clone(), platform.clone());
-    souk_orders::store::create_indexes(&mongo).await?;
+    souk_orders::create_indexes(&mongo).await?;
     let catalog = souk_catalog::MongoCatalog::new(
         mongo.clone(),
         std::sync::Arc::new(inventory.clone()),

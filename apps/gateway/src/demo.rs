@@ -7,15 +7,16 @@ use souk_catalog::domain::{ObjectKey, ProductDraft, ProductStatus, RawDraft, Raw
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
-use souk_inventory::domain::{CreateError, NewStockItem, Scope, Sku, Threshold};
+use souk_inventory::domain::{CreateError, NewStockItem, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
 use souk_orders::domain::{CartLine, OrderStatus, ShippingAddress};
 use souk_orders::service::{Actor, Change, CheckoutRequest};
 use souk_orders::{MongoOrders, Orders};
 use souk_tenants::token::TokenIssuer;
-use souk_tenants::vendors::service::{PgTenancy, Tenancy};
-use souk_tenants::vendors::{Slug, VendorName};
+use souk_tenants::Scope;
 use souk_tenants::{Role, TenantId};
+use souk_vendors::service::{PgTenancy, Tenancy};
+use souk_vendors::{Slug, VendorName};
 
 /// A demo vendor: name, slug, owner email, stock (SKU, on hand, threshold) and
 /// products (title, category, price in cents, the SKUs of its variants).

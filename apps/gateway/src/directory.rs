@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use souk_identity::domain::{Email, UserId};
 use souk_identity::Identity;
 use souk_tenants::fault::Failure;
-use souk_tenants::vendors::api::Directory;
+use souk_vendors::api::Directory;
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -33,57 +33,5 @@ impl Directory for IdentityDirectory {
             .await
             .map_err(|e| Failure::of(&e))?;
         Ok(user.map(|user| user.email.as_str().to_string()))
-    }
-}
-
-/// The services as the worker's low-stock email sees them.
-#[derive(Debug)]
-pub struct ServiceRecipients {
-    pub identity: Arc<dyn Identity>,
-    pub tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy>,
-    /// Absent when the worker has no MongoDB: emails then name the SKU only.
-    pub catalog: Option<Arc<dyn souk_catalog::Catalog>>,
-}
-
-#[async_trait]
-impl souk_worker::notify::Recipients for ServiceRecipients {
-    async fn owner_emails(&self, tenant: Uuid) -> Result<Vec<String>, String> {
-        let owners = self
-            .tenancy
-            .owners(souk_tenants::TenantId::from_uuid(tenant))
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut emails = Vec::with_capacity(owners.len());
-        for owner in owners {
-            let user = self
-                .identity
-                .user(UserId(owner))
-                .await
-                .map_err(|e| e.to_string())?;
-            if let Some(user) = user {
-                emails.push(user.email.as_str().to_string());
-            }
-        }
-        Ok(emails)
-    }
-
-    async fn vendor_name(&self, tenant: Uuid) -> Result<String, String> {
-        let vendor = self
-            .tenancy
-            .vendor(souk_tenants::TenantId::from_uuid(tenant))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(vendor.map_or_else(|| "your store".to_string(), |v| v.name))
-    }
-
-    async fn product_title(&self, tenant: Uuid, sku: &str) -> Result<Option<String>, String> {
-        let Some(catalog) = &self.catalog else {
-            return Ok(None);
-        };
-        let product = catalog
-            .product_by_sku(souk_tenants::TenantId::from_uuid(tenant), sku)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(product.map(|p| p.title))
     }
 }

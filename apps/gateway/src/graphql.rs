@@ -12,16 +12,17 @@ use souk_billing::api::{BillingMutation, BillingQuery};
 use souk_billing::Billing;
 use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery, VendorNameLoader};
 use souk_catalog::Catalog;
+use souk_edge::audit::AuditQuery;
+use souk_edge::Throttle;
 use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
 use souk_inventory::api::{InventoryMutation, InventoryQuery};
 use souk_inventory::Inventory;
 use souk_orders::api::{OrdersMutation, OrdersQuery};
 use souk_orders::Orders;
-use souk_tenants::api::Throttle;
-use souk_tenants::audit::api::{AuditLog, AuditQuery};
-use souk_tenants::vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
-use souk_tenants::vendors::service::Tenancy;
+use souk_tenants::audit::AuditLog;
+use souk_vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
+use souk_vendors::service::Tenancy;
 
 /// Every query of every service.
 #[derive(MergedObject, Default, Debug)]

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http_body_util::LengthLimitError;
-use souk_tenants::api::RequestId;
+use souk_edge::RequestId;
 
 /// Why a request body is not a GraphQL request.
 #[derive(Debug, thiserror::Error)]

@@ -15,12 +15,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
-use souk_tenants::api::{ClientIp, RequestId};
+use souk_edge::{ClientIp, RequestId};
 use souk_tenants::audit;
 
 use crate::{admission, intake};
 use souk_tenants::token::TokenVerifier;
-use souk_tenants::vendors::service::Tenancy;
+use souk_vendors::service::Tenancy;
 use sqlx::PgPool;
 use tracing::Instrument;
 
@@ -166,7 +166,7 @@ const UNAVAILABLE_MESSAGE: &str = "the service is briefly unavailable; retry in 
 fn retry_after(response: &mut Response) {
     response.headers_mut().insert(
         http::header::RETRY_AFTER,
-        HeaderValue::from(souk_tenants::api::RETRY_AFTER_SECONDS),
+        HeaderValue::from(souk_edge::RETRY_AFTER_SECONDS),
     );
 }
 

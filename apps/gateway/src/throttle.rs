@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
+use souk_edge::{Bucket, Throttle};
 use souk_limits::{Limits, Rate};
-use souk_tenants::api::{Bucket, Throttle};
 
 use crate::config::{ConfigError, Settings};
 

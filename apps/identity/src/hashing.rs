@@ -5,6 +5,7 @@
 //! every core from the requests that do not hash. Unknown accounts are checked
 //! against a dummy hash, so an answer takes as long whether the account exists.
 
+use souk_tenants::IntErr;
 use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -16,7 +17,7 @@ use crate::domain::{InternalError, Password};
 
 fn argon2() -> Result<Argon2<'static>, InternalError> {
     let params =
-        Params::new(19 * 1024, 2, 1, None).map_err(|e| InternalError(e.to_string().into()))?;
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| InternalError::msg(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -48,7 +49,7 @@ impl PasswordHasher {
             argon2()?
                 .hash_password(password.expose().as_bytes(), &salt)
                 .map(|hash| hash.to_string())
-                .map_err(|e| InternalError(e.to_string().into()))
+                .map_err(|e| InternalError::msg(e.to_string()))
         })
         .await
     }
@@ -68,7 +69,7 @@ impl PasswordHasher {
         };
         self.blocking(move || {
             let parsed =
-                PasswordHash::new(&stored).map_err(|e| InternalError(e.to_string().into()))?;
+                PasswordHash::new(&stored).map_err(|e| InternalError::msg(e.to_string()))?;
             let matches = argon2()?
                 .verify_password(password.expose().as_bytes(), &parsed)
                 .is_ok();
@@ -84,18 +85,13 @@ impl PasswordHasher {
         // The permit moves into the blocking work, so it is held until the hash is
         // done even if the request that asked is dropped (its client hung up):
         // hang-ups cannot run more hashes at once than the bound.
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(InternalError::new)?;
+        let permit = self.permits.clone().acquire_owned().await.int_err()?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()
         })
         .await
-        .map_err(InternalError::new)?
+        .int_err()?
     }
 }
 
@@ -107,7 +103,7 @@ fn dummy_hash() -> Result<&'static str, InternalError> {
     let salt = SaltString::generate(&mut OsRng);
     let hash = argon2()?
         .hash_password(b"souk dummy password for unknown accounts", &salt)
-        .map_err(|e| InternalError(e.to_string().into()))?
+        .map_err(|e| InternalError::msg(e.to_string()))?
         .to_string();
     Ok(DUMMY.get_or_init(|| hash))
 }

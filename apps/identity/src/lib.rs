@@ -13,6 +13,6 @@ pub mod domain;
 pub mod hashing;
 pub mod service;
 mod signin;
-pub mod store;
+pub(crate) mod store;
 
 pub use service::{Identity, PgIdentity};

@@ -1,5 +1,6 @@
 //! The identity boundary and its PostgreSQL implementation.
 
+use souk_tenants::IntErr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,10 +126,6 @@ pub struct PgIdentity {
 /// How many sessions' liveness is remembered.
 const LIVE_SESSIONS_CACHED: usize = 100_000;
 
-pub(crate) fn internal(err: sqlx::Error) -> InternalError {
-    InternalError::new(err)
-}
-
 pub(crate) fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -189,7 +186,7 @@ impl PgIdentity {
         let user = match inserted {
             Ok(user) => user,
             Err(err) if violates(&err, "users_email_key") => return Err(RegisterError::EmailTaken),
-            Err(err) => return Err(internal(err).into()),
+            Err(err) => return Err(InternalError::new(err).into()),
         };
         if !platform_admin {
             return Ok(user);
@@ -205,15 +202,12 @@ impl PgIdentity {
         user: UserId,
         work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, AddressError>,
     ) -> Result<T, AddressError> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        if !addresses::lock_owner(&mut tx, user)
-            .await
-            .map_err(internal)?
-        {
+        let mut tx = self.pool.begin().await.int_err()?;
+        if !addresses::lock_owner(&mut tx, user).await.int_err()? {
             return Err(AddressError::NotFound);
         }
         let value = work(&mut tx).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.int_err()?;
         Ok(value)
     }
 }
@@ -229,9 +223,7 @@ impl Identity for PgIdentity {
     async fn login(&self, email: &str, password: &str) -> Result<Session, LoginError> {
         let candidate = Password::candidate(password);
         let account = match Email::parse(email) {
-            Ok(email) => users::credentials(&self.pool, &email)
-                .await
-                .map_err(internal)?,
+            Ok(email) => users::credentials(&self.pool, &email).await.int_err()?,
             Err(_) => None,
         };
         let (user, hash) = match account {
@@ -243,7 +235,7 @@ impl Identity for PgIdentity {
             Err(_) => {
                 // Same work as a real check, so the answer's timing says nothing.
                 let filler = Password::candidate("wrong password for timing")
-                    .map_err(|e| InternalError(e.0.into()))?;
+                    .map_err(|e| InternalError::msg(e.0))?;
                 self.hasher.verify(&filler, None).await?
             }
         };
@@ -268,13 +260,13 @@ impl Identity for PgIdentity {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, InternalError> {
-        users::get(&self.pool, id).await.map_err(internal)
+        users::get(&self.pool, id).await.int_err()
     }
 
     async fn user_by_email(&self, email: &Email) -> Result<Option<User>, InternalError> {
         Ok(users::credentials(&self.pool, email)
             .await
-            .map_err(internal)?
+            .int_err()?
             .map(|(user, _)| user))
     }
 
@@ -295,7 +287,7 @@ impl Identity for PgIdentity {
             phone.as_ref().map(|p| p.as_deref()),
         )
         .await
-        .map_err(internal)?
+        .int_err()?
         .ok_or(IdentityError::NotFound)
     }
 
@@ -309,28 +301,26 @@ impl Identity for PgIdentity {
     ) -> Result<(), IdentityError> {
         let user = users::get(&self.pool, id)
             .await
-            .map_err(internal)?
+            .int_err()?
             .ok_or(IdentityError::NotFound)?;
         let new =
             Password::parse(new, &user.email).map_err(|e| IdentityError::WeakPassword(e.0))?;
         let current = Password::candidate(current).map_err(|_| IdentityError::WrongPassword)?;
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        let stored = users::password_hash(&mut tx, id).await.map_err(internal)?;
+        let mut tx = self.pool.begin().await.int_err()?;
+        let stored = users::password_hash(&mut tx, id).await.int_err()?;
         if !self.hasher.verify(&current, stored).await? {
             return Err(IdentityError::WrongPassword);
         }
         let hash = self.hasher.hash(&new).await?;
-        users::set_password(&mut tx, id, &hash)
-            .await
-            .map_err(internal)?;
+        users::set_password(&mut tx, id, &hash).await.int_err()?;
         let ended = self.end_other_sessions(&mut tx, id, keep).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.int_err()?;
         self.forget_sessions(&ended);
         Ok(())
     }
 
     async fn account_exists(&self, email: &Email) -> Result<bool, InternalError> {
-        users::exists(&self.pool, email).await.map_err(internal)
+        users::exists(&self.pool, email).await.int_err()
     }
 
     async fn users(
@@ -341,7 +331,7 @@ impl Identity for PgIdentity {
     ) -> Result<Vec<User>, InternalError> {
         users::search(&self.pool, search, after, limit)
             .await
-            .map_err(internal)
+            .int_err()
     }
 
     async fn promote_to_admin(&self, email: &Email) -> Result<Option<User>, InternalError> {
@@ -350,9 +340,7 @@ impl Identity for PgIdentity {
                 "making a platform admin needs the platform database role",
             ))
         })?;
-        users::make_platform_admin(platform, email)
-            .await
-            .map_err(internal)
+        users::make_platform_admin(platform, email).await.int_err()
     }
 
     #[instrument(skip_all, fields(user_id = %user))]
@@ -362,29 +350,29 @@ impl Identity for PgIdentity {
         fields: AddressInput,
     ) -> Result<Address, AddressError> {
         self.with_owner(user, async |tx| {
-            let existing = addresses::count(tx, user).await.map_err(internal)?;
+            let existing = addresses::count(tx, user).await.int_err()?;
             if existing >= MAX_ADDRESSES as i64 {
                 return Err(AddressError::TooMany(MAX_ADDRESSES));
             }
             addresses::insert(tx, user, &fields, existing == 0)
                 .await
-                .map_err(|e| internal(e).into())
+                .map_err(|e| InternalError::new(e).into())
         })
         .await
     }
 
     async fn addresses(&self, user: UserId) -> Result<Vec<Address>, AddressError> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.pool.acquire().await.int_err()?;
         addresses::list(&mut conn, user)
             .await
-            .map_err(|e| internal(e).into())
+            .map_err(|e| InternalError::new(e).into())
     }
 
     async fn address(&self, user: UserId, id: AddressId) -> Result<Address, AddressError> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.pool.acquire().await.int_err()?;
         addresses::get(&mut conn, user, id)
             .await
-            .map_err(internal)?
+            .int_err()?
             .ok_or(AddressError::NotFound)
     }
 
@@ -398,7 +386,7 @@ impl Identity for PgIdentity {
         self.with_owner(user, async |tx| {
             addresses::update(tx, user, id, &fields)
                 .await
-                .map_err(internal)?
+                .int_err()?
                 .ok_or(AddressError::NotFound)
         })
         .await
@@ -407,11 +395,11 @@ impl Identity for PgIdentity {
     #[instrument(skip_all, fields(user_id = %user))]
     async fn delete_address(&self, user: UserId, id: AddressId) -> Result<(), AddressError> {
         self.with_owner(user, async |tx| {
-            match addresses::delete(tx, user, id).await.map_err(internal)? {
+            match addresses::delete(tx, user, id).await.int_err()? {
                 None => Err(AddressError::NotFound),
                 Some(true) => addresses::promote_newest(tx, user)
                     .await
-                    .map_err(|e| internal(e).into()),
+                    .map_err(|e| InternalError::new(e).into()),
                 Some(false) => Ok(()),
             }
         })
@@ -425,15 +413,12 @@ impl Identity for PgIdentity {
         id: AddressId,
     ) -> Result<Address, AddressError> {
         self.with_owner(user, async |tx| {
-            if !addresses::set_default(tx, user, id)
-                .await
-                .map_err(internal)?
-            {
+            if !addresses::set_default(tx, user, id).await.int_err()? {
                 return Err(AddressError::NotFound);
             }
             addresses::get(tx, user, id)
                 .await
-                .map_err(internal)?
+                .int_err()?
                 .ok_or(AddressError::NotFound)
         })
         .await

@@ -7,11 +7,12 @@
 //! token the first just received included.
 
 use chrono::{DateTime, Utc};
+use souk_tenants::IntErr;
 use souk_tenants::Role;
 use uuid::Uuid;
 
 use crate::domain::{IdentityError, InternalError, Session, User, UserId};
-use crate::service::{expires_in, hash_token, internal, new_refresh_token, PgIdentity};
+use crate::service::{expires_in, hash_token, new_refresh_token, PgIdentity};
 use crate::store::sessions::{self, TokenState};
 use crate::store::users;
 
@@ -26,35 +27,30 @@ impl PgIdentity {
     pub(crate) async fn open_session(&self, user: User) -> Result<Session, InternalError> {
         self.signer()?;
         let session = Uuid::now_v7();
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await.int_err()?;
         sessions::create(&mut tx, session, user.id)
             .await
-            .map_err(internal)?;
+            .int_err()?;
         let refresh = self.add_refresh(&mut tx, session, user.id).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.int_err()?;
         self.session_tokens(user, session, refresh)
     }
 
     /// Rotates a refresh token, or revokes its session when it was already used.
     pub(crate) async fn rotate(&self, refresh_token: &str) -> Result<Session, IdentityError> {
         let hash = hash_token(refresh_token);
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await.int_err()?;
         let session = sessions::lock_by_token(&mut tx, &hash)
             .await
-            .map_err(internal)?
+            .int_err()?
             .filter(|session| !session.revoked)
             .ok_or(IdentityError::InvalidRefreshToken)?;
-        match sessions::token_state(&mut tx, &hash)
-            .await
-            .map_err(internal)?
-        {
+        match sessions::token_state(&mut tx, &hash).await.int_err()? {
             TokenState::Live => {}
             TokenState::Dead => return Err(IdentityError::InvalidRefreshToken),
             TokenState::Rotated => {
-                let revoked = sessions::revoke(&mut tx, session.id)
-                    .await
-                    .map_err(internal)?;
-                tx.commit().await.map_err(internal)?;
+                let revoked = sessions::revoke(&mut tx, session.id).await.int_err()?;
+                tx.commit().await.int_err()?;
                 self.live.invalidate(&session.id);
                 tracing::warn!(session = %session.id, revoked, "a rotated refresh token was presented again; session revoked");
                 return Err(IdentityError::InvalidRefreshToken);
@@ -62,29 +58,25 @@ impl PgIdentity {
         }
         let user = users::get(&mut *tx, session.user)
             .await
-            .map_err(internal)?
+            .int_err()?
             .ok_or(IdentityError::InvalidRefreshToken)?;
-        sessions::mark_rotated(&mut tx, &hash)
-            .await
-            .map_err(internal)?;
+        sessions::mark_rotated(&mut tx, &hash).await.int_err()?;
         let refresh = self.add_refresh(&mut tx, session.id, user.id).await?;
         // Signed while the session is locked and known to be live.
         let tokens = self.session_tokens(user, session.id, refresh)?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.int_err()?;
         Ok(tokens)
     }
 
     /// Ends the session a refresh token belongs to (used or not).
     pub(crate) async fn end_session(&self, refresh_token: &str) -> Result<(), IdentityError> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await.int_err()?;
         let session = sessions::lock_by_token(&mut tx, &hash_token(refresh_token))
             .await
-            .map_err(internal)?
+            .int_err()?
             .ok_or(IdentityError::InvalidRefreshToken)?;
-        sessions::revoke(&mut tx, session.id)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        sessions::revoke(&mut tx, session.id).await.int_err()?;
+        tx.commit().await.int_err()?;
         self.live.invalidate(&session.id);
         Ok(())
     }
@@ -97,9 +89,7 @@ impl PgIdentity {
         user: UserId,
         keep: Option<Uuid>,
     ) -> Result<Vec<Uuid>, InternalError> {
-        sessions::revoke_others(tx, user, keep)
-            .await
-            .map_err(internal)
+        sessions::revoke_others(tx, user, keep).await.int_err()
     }
 
     /// Drops cached answers about sessions that just ended.
@@ -113,10 +103,8 @@ impl PgIdentity {
     pub(crate) async fn live_session(&self, session: Uuid) -> Result<bool, InternalError> {
         self.live
             .get_or_load(session, async {
-                let mut conn = self.pool.acquire().await.map_err(internal)?;
-                sessions::is_live(&mut conn, session)
-                    .await
-                    .map_err(internal)
+                let mut conn = self.pool.acquire().await.int_err()?;
+                sessions::is_live(&mut conn, session).await.int_err()
             })
             .await
     }
@@ -124,7 +112,7 @@ impl PgIdentity {
     fn signer(&self) -> Result<&souk_tenants::token::TokenIssuer, InternalError> {
         self.issuer
             .as_deref()
-            .ok_or_else(|| InternalError("no token signing key is configured".into()))
+            .ok_or_else(|| InternalError::msg("no token signing key is configured"))
     }
 
     async fn add_refresh(
@@ -137,7 +125,7 @@ impl PgIdentity {
         let expires_at = expires_in(self.lifetimes.refresh);
         sessions::insert_token(tx, session, user, &hash_token(&token), expires_at)
             .await
-            .map_err(internal)?;
+            .int_err()?;
         Ok(NewRefresh { token, expires_at })
     }
 
@@ -162,7 +150,7 @@ impl PgIdentity {
                 Some(&session.to_string()),
                 self.lifetimes.access,
             )
-            .map_err(InternalError::new)?;
+            .int_err()?;
         Ok(Session {
             access_token,
             access_expires_at: expires_in(self.lifetimes.access),

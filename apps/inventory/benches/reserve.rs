@@ -7,14 +7,13 @@
 //!
 //! `cargo bench -p souk-inventory --bench reserve` (`BENCH_SECONDS` per run, default 3).
 
+use souk_tenants::Scope;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
-use souk_inventory::domain::{
-    OrderId, Quantity, ReservationLine, ReservationRequest, Scope, Sku, Ttl,
-};
+use souk_inventory::domain::{OrderId, Quantity, ReservationLine, ReservationRequest, Sku, Ttl};
 use souk_inventory::{Inventory, PgInventory};
 use souk_migrations::testing::TestDatabase;
 use souk_tenants::{TenantId, TenantTx};

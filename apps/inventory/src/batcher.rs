@@ -28,7 +28,8 @@ use souk_tenants::TenantId;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-use crate::store::reservations::{self, BatchEntry, Reserved};
+use crate::store::reservations;
+pub use crate::store::reservations::{reserve_batch, BatchEntry, Reserved};
 
 const SHARDS: usize = 16;
 /// The most reservations one batch takes.

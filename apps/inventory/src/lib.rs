@@ -18,6 +18,6 @@ pub mod batcher;
 pub mod domain;
 pub mod expiry;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 pub use service::{Inventory, PgInventory};

@@ -1,6 +1,7 @@
 //! The inventory boundary: a trait the GraphQL layer and the orders service call,
 //! and its PostgreSQL implementation.
 
+use souk_tenants::IntErr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -135,10 +136,6 @@ pub struct PgInventory {
 /// The actor recorded for expiries.
 pub const EXPIRY_ACTOR: &str = "system:reservation-expiry";
 
-fn internal(err: sqlx::Error) -> InternalError {
-    InternalError::new(err)
-}
-
 impl PgInventory {
     pub fn new(pool: PgPool, platform: PlatformPool) -> Self {
         Self {
@@ -157,7 +154,7 @@ impl PgInventory {
     }
 
     async fn begin(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
-        TenantTx::begin(&self.pool, tenant).await.map_err(internal)
+        TenantTx::begin(&self.pool, tenant).await.int_err()
     }
 
     /// Runs `read` in a transaction of `tenant`'s scope.
@@ -167,8 +164,8 @@ impl PgInventory {
         read: impl AsyncFnOnce(&mut TenantTx) -> Result<T, sqlx::Error>,
     ) -> Result<T, InternalError> {
         let mut tx = self.begin(tenant).await?;
-        let value = read(&mut tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let value = read(&mut tx).await.int_err()?;
+        tx.commit().await.int_err()?;
         Ok(value)
     }
 }
@@ -203,7 +200,7 @@ impl Inventory for PgInventory {
             &scope.actor,
         )
         .await
-        .map_err(internal)?;
+        .int_err()?;
         let Some(created) = created else {
             return Err(CreateError::DuplicateSku(item.sku));
         };
@@ -213,8 +210,8 @@ impl Inventory for PgInventory {
         }));
         audit_log::record(&mut tx, Some(scope.tenant), entry)
             .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .int_err()?;
+        tx.commit().await.int_err()?;
         Ok(created)
     }
 
@@ -228,14 +225,14 @@ impl Inventory for PgInventory {
         let mut tx = self.begin(scope.tenant).await?;
         let updated = stock::set_threshold(&mut tx, sku, threshold.get(), &scope.actor)
             .await
-            .map_err(internal)?
+            .int_err()?
             .ok_or_else(|| UpdateError::UnknownSku(sku.clone()))?;
         let entry = Entry::new("stock.set_threshold", "sku", sku.as_str())
             .details(json!({ "reorderThreshold": threshold.get() }));
         audit_log::record(&mut tx, Some(scope.tenant), entry)
             .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .int_err()?;
+        tx.commit().await.int_err()?;
         Ok(updated)
     }
 
@@ -255,7 +252,7 @@ impl Inventory for PgInventory {
             reference: adjustment.reference.as_ref().map(|r| r.as_str()),
             actor: &scope.actor,
         };
-        if let Some(item) = stock::apply(&mut tx, movement).await.map_err(internal)? {
+        if let Some(item) = stock::apply(&mut tx, movement).await.int_err()? {
             let entry = Entry::new("stock.adjust", "sku", adjustment.sku.as_str()).details(json!({
                 "delta": adjustment.delta.get(),
                 "reason": adjustment.reason.as_str(),
@@ -264,14 +261,12 @@ impl Inventory for PgInventory {
             }));
             audit_log::record(&mut tx, Some(scope.tenant), entry)
                 .await
-                .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+                .int_err()?;
+            tx.commit().await.int_err()?;
             return Ok(item);
         }
-        let current = stock::get(&mut tx, &adjustment.sku)
-            .await
-            .map_err(internal)?;
-        tx.rollback().await.map_err(internal)?;
+        let current = stock::get(&mut tx, &adjustment.sku).await.int_err()?;
+        tx.rollback().await.int_err()?;
         Err(match current {
             None => AdjustError::UnknownSku(adjustment.sku),
             Some(item) => AdjustError::OutOfRange {
@@ -297,7 +292,7 @@ impl Inventory for PgInventory {
         // Idempotent by order id: a retry after a lost commit finds it made.
         let reserved = retry_once(|| self.batcher.reserve(scope.tenant, entry.clone()))
             .await
-            .map_err(|cause| InternalError(cause.into()))?;
+            .int_err()?;
         match reserved {
             Reserved::Created {
                 expires_at,
@@ -393,17 +388,15 @@ impl Inventory for PgInventory {
 
     #[instrument(skip_all)]
     async fn expire_due(&self, max: i32) -> Result<usize, InternalError> {
-        let due = reservations::due(&self.platform, max)
-            .await
-            .map_err(internal)?;
+        let due = reservations::due(&self.platform, max).await.int_err()?;
         let mut expired = 0;
         for (tenant, order_id) in due {
             let mut tx = self.begin(tenant).await?;
             reservations::lock_stock(&mut tx, &order_id)
                 .await
-                .map_err(internal)?;
+                .int_err()?;
             let closed = settlement::expire_locked(&mut tx, &order_id).await?;
-            tx.commit().await.map_err(internal)?;
+            tx.commit().await.int_err()?;
             if closed.is_some() {
                 expired += 1;
             }

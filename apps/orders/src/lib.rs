@@ -7,14 +7,16 @@
 //! The [`reconciler`] repairs a saga that stopped half-way.
 //!
 //! * [`domain`]: order states, the transition table and its stock effects.
-//! * [`store`]: order and checkout documents.
-//! * [`service`]: the [`Orders`] boundary.
+//! * `store`: order and checkout documents (private to this crate).
+//! * [`service`]: the [`Orders`] boundary; [`outbox`]: its events, for the relay.
 //! * [`api`], the GraphQL queries and mutations.
 
 pub mod api;
 pub mod domain;
+pub mod outbox;
 pub mod reconciler;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 pub use service::{MongoOrders, Orders};
+pub use store::create_indexes;

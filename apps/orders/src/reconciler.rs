@@ -15,6 +15,7 @@
 //!   never finished: do the step again (both are idempotent) and write the
 //!   transition, or drop the step when inventory refuses it.
 
+use souk_tenants::IntErr;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -114,7 +115,7 @@ pub async fn repair(
             .inventory()
             .reservation(order.tenant, &id)
             .await
-            .map_err(|e| InternalError(Box::new(e)))?;
+            .int_err()?;
         if held.is_some_and(|r| r.status == ReservationStatus::Expired) {
             orders.expire(&order).await?;
             repairs.expired += 1;

@@ -1,5 +1,7 @@
 //! The orders boundary and its MongoDB implementation.
 
+use souk_tenants::IntErr;
+use souk_tenants::Scope;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use sha2::{Digest, Sha256};
 use souk_catalog::domain::ObjectKey;
 use souk_catalog::Catalog;
 use souk_inventory::domain::{
-    OrderId, Quantity, ReservationLine, ReservationRequest, ReserveError, Scope, Shortage, Ttl,
+    OrderId, Quantity, ReservationLine, ReservationRequest, ReserveError, Shortage, Ttl,
 };
 use souk_inventory::Inventory;
 use souk_tenants::mongo::TenantCollection;
@@ -202,7 +204,7 @@ impl MongoOrders {
     async fn orders_by_ids(&self, ids: &[String]) -> Result<Vec<Order>, CheckoutError> {
         let mut found = Vec::new();
         for id in ids {
-            let id = ObjectId::parse_str(id).map_err(|e| InternalError(Box::new(e)))?;
+            let id = ObjectId::parse_str(id).int_err()?;
             if let Some(order) = orders::get_any(&self.collection(), id).await? {
                 found.push(order);
             }
@@ -304,11 +306,7 @@ impl MongoOrders {
     ) -> Result<Vec<Order>, CheckoutError> {
         // Every product of the cart in one catalog read.
         let ids: Vec<ObjectKey> = request.lines.iter().map(|l| l.product).collect();
-        let for_sale = self
-            .catalog
-            .public_products(&ids)
-            .await
-            .map_err(|e| InternalError(Box::new(e)))?;
+        let for_sale = self.catalog.public_products(&ids).await.int_err()?;
         let mut by_vendor: BTreeMap<TenantId, Vec<OrderLine>> = BTreeMap::new();
         for line in &request.lines {
             let product = for_sale
@@ -407,7 +405,7 @@ impl MongoOrders {
                         available: 0,
                     });
                 }
-                Err(other) => failure = Some(InternalError(Box::new(other))),
+                Err(other) => failure = Some(InternalError::new(other)),
             }
         }
         if shortages.is_empty() && failure.is_none() {

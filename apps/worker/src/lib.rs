@@ -18,6 +18,8 @@
 
 pub mod notify;
 pub mod order_relay;
+mod recipients;
 pub mod relay;
 
+pub use recipients::ServiceRecipients;
 pub use relay::{Publisher, RelayError};

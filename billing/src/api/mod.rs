@@ -10,7 +10,7 @@ use chrono::Utc;
 use crate::domain::{Period, PlanDraft};
 use crate::service::{Billing, BillingError};
 use objects::{InvoicePreviewView, PlanInput, PlanView, SubscriptionView, UsageView};
-use souk_tenants::api::{principal, service, ApiError};
+use souk_edge::{principal, service, ApiError};
 use souk_tenants::{AccessError, Role, TenantId};
 
 fn billing<'a>(ctx: &'a Context<'_>) -> Result<&'a std::sync::Arc<Billing>, ApiError> {
@@ -98,7 +98,7 @@ impl BillingQuery {
         #[graphql(default = false)] include_retired: bool,
     ) -> Result<Vec<PlanView>> {
         if include_retired {
-            souk_tenants::api::platform_admin(ctx)?;
+            souk_edge::platform_admin(ctx)?;
         }
         let plans = billing(ctx)?
             .plans(include_retired)
@@ -135,7 +135,7 @@ impl BillingQuery {
         tenant: ID,
         period: Option<String>,
     ) -> Result<UsageView> {
-        souk_tenants::api::platform_admin(ctx)?;
+        souk_edge::platform_admin(ctx)?;
         usage_of(ctx, whose(ctx, Some(tenant), false)?, period).await
     }
 
@@ -183,7 +183,7 @@ impl BillingMutation {
         code: String,
         input: PlanInput,
     ) -> Result<PlanView> {
-        souk_tenants::api::platform_admin(ctx)?;
+        souk_edge::platform_admin(ctx)?;
         let plan = billing(ctx)?
             .create_plan(&code, draft(input)?)
             .await
@@ -198,7 +198,7 @@ impl BillingMutation {
         code: String,
         input: PlanInput,
     ) -> Result<PlanView> {
-        souk_tenants::api::platform_admin(ctx)?;
+        souk_edge::platform_admin(ctx)?;
         let plan = billing(ctx)?
             .update_plan(&code, draft(input)?)
             .await
@@ -208,7 +208,7 @@ impl BillingMutation {
 
     /// Platform admins: takes a plan off sale; its subscribers keep it until they move.
     async fn retire_plan(&self, ctx: &Context<'_>, code: String) -> Result<PlanView> {
-        souk_tenants::api::platform_admin(ctx)?;
+        souk_edge::platform_admin(ctx)?;
         let plan = billing(ctx)?
             .retire_plan(&code)
             .await

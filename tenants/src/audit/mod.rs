@@ -8,11 +8,12 @@
 //! are recorded: a customer's own actions live in their orders and account.
 //! Entries cannot be changed or removed (the table refuses it, whoever asks).
 
-pub mod api;
+mod log;
 mod store;
 
 use crate::{Principal, Role, TenantId};
 
+pub use log::AuditLog;
 pub use store::{list, Filter, LoggedEntry};
 
 /// Who is acting and through which request, for the entries recorded while a

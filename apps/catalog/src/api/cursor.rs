@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::DateTime;
 use mongodb::bson::oid::ObjectId;
-use souk_tenants::api::ApiError;
+use souk_edge::ApiError;
 
 use crate::store::products::{After, Order};
 
@@ -44,7 +44,7 @@ pub fn decode(raw: Option<String>) -> Result<Option<Cursor>, ApiError> {
         "n" => Cursor(
             Order::Newest,
             DateTime::from_timestamp_millis(key)
-                .filter(|at| souk_tenants::input::storable_time(*at))
+                .filter(|at| souk_edge::input::storable_time(*at))
                 .map(|at| After::Newest(at, id))
                 .ok_or_else(bad)?,
         ),

@@ -1,4 +1,4 @@
-use souk_tenants::api::ApiError;
+use souk_edge::ApiError;
 
 use crate::domain::{CatalogError, InvalidValue};
 

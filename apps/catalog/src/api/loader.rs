@@ -64,7 +64,7 @@ impl Loader<(TenantId, Sku)> for AvailabilityLoader {
 /// each product.
 #[derive(Clone)]
 pub struct VendorNameLoader {
-    tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy>,
+    tenancy: Arc<dyn souk_vendors::service::Tenancy>,
 }
 
 impl std::fmt::Debug for VendorNameLoader {
@@ -74,7 +74,7 @@ impl std::fmt::Debug for VendorNameLoader {
 }
 
 impl VendorNameLoader {
-    pub fn new(tenancy: Arc<dyn souk_tenants::vendors::service::Tenancy>) -> Self {
+    pub fn new(tenancy: Arc<dyn souk_vendors::service::Tenancy>) -> Self {
         Self { tenancy }
     }
 }

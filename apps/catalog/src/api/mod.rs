@@ -10,5 +10,4 @@ mod resolvers;
 mod storefront;
 
 pub use loader::{AvailabilityLoader, VendorNameLoader};
-pub use objects::MoneyView;
 pub use resolvers::{CatalogMutation, CatalogQuery};

@@ -1,26 +1,14 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use souk_tenants::api::ApiError;
+use souk_edge::{ApiError, MoneyView};
 
 use super::loader::{AvailabilityLoader, VendorNameLoader};
 use crate::domain::{Category, Money, Product, ProductStatus, Variant};
 
-#[derive(Debug, Clone, SimpleObject)]
-#[graphql(name = "Money")]
-pub struct MoneyView {
-    /// Integer minor units (cents for EUR).
-    pub amount: i64,
-    /// ISO 4217.
-    pub currency: String,
-}
-
 impl From<&Money> for MoneyView {
     fn from(money: &Money) -> Self {
-        Self {
-            amount: money.amount(),
-            currency: money.currency().to_string(),
-        }
+        MoneyView::new(money.amount(), money.currency().to_string())
     }
 }
 

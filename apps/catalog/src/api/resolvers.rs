@@ -3,11 +3,11 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result, ID};
 use serde_json::json;
-use souk_inventory::domain::Scope;
-use souk_tenants::api::{page_size, platform_admin, service, trim_page, vendor, ApiError};
-use souk_tenants::audit::{self, Entry};
-use souk_tenants::vendors::service::Tenancy;
-use souk_tenants::vendors::TenantStatus;
+use souk_edge::{page_size, platform_admin, service, trim_page, vendor, ApiError};
+use souk_tenants::audit::Entry;
+use souk_tenants::Scope;
+use souk_vendors::service::Tenancy;
+use souk_vendors::TenantStatus;
 
 use super::cursor::{decode, encode, Cursor};
 use super::errors::invalid;
@@ -29,7 +29,7 @@ async fn audit_product(ctx: &Context<'_>, action: &'static str, product: &Produc
         "status": product.status.as_str(),
         "version": product.version,
     }));
-    audit::api::after(ctx, Some(product.tenant), entry).await;
+    souk_edge::audit::after(ctx, Some(product.tenant), entry).await;
 }
 
 async fn audit_category(ctx: &Context<'_>, action: &'static str, category: &Category) {
@@ -37,7 +37,7 @@ async fn audit_category(ctx: &Context<'_>, action: &'static str, category: &Cate
         "name": category.name,
         "parentId": category.parent.map(|p| p.to_string()),
     }));
-    audit::api::after(ctx, None, entry).await;
+    souk_edge::audit::after(ctx, None, entry).await;
 }
 
 fn object_key(field: &str, raw: &str) -> Result<ObjectKey, ApiError> {
@@ -348,7 +348,7 @@ impl CatalogMutation {
             .delete(actor.tenant, id)
             .await
             .map_err(ApiError::from)?;
-        audit::api::after(
+        souk_edge::audit::after(
             ctx,
             Some(actor.tenant),
             Entry::new("product.delete", "product", id.to_string()),
@@ -416,7 +416,7 @@ impl CatalogMutation {
             .delete_category(id)
             .await
             .map_err(ApiError::from)?;
-        audit::api::after(
+        souk_edge::audit::after(
             ctx,
             None,
             Entry::new("category.delete", "category", id.to_string()),

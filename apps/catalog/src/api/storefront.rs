@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, ConnectionNameType, Edge, EmptyFields};
 use async_graphql::{Context, Object, OutputType, Result, SimpleObject, ID};
-use souk_tenants::api::{page_size, service, trim_page, ApiError};
+use souk_edge::{page_size, service, trim_page, ApiError};
 use souk_tenants::TenantId;
 use tokio::sync::OnceCell;
 

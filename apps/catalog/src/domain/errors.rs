@@ -2,22 +2,7 @@
 
 use super::values::InvalidValue;
 
-/// An unexpected failure; its cause is logged where handled, never shown.
-#[derive(Debug, thiserror::Error)]
-#[error("catalog internal error: {0}")]
-pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl From<souk_tenants::mongo::ScopeError> for InternalError {
-    fn from(err: souk_tenants::mongo::ScopeError) -> Self {
-        Self(Box::new(err))
-    }
-}
-
-impl From<mongodb::error::Error> for InternalError {
-    fn from(err: mongodb::error::Error) -> Self {
-        Self(Box::new(err))
-    }
-}
+pub use souk_tenants::InternalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -35,16 +20,4 @@ pub enum CatalogError {
     Invalid(#[from] InvalidValue),
     #[error(transparent)]
     Internal(#[from] InternalError),
-}
-
-impl From<souk_tenants::mongo::ScopeError> for CatalogError {
-    fn from(err: souk_tenants::mongo::ScopeError) -> Self {
-        CatalogError::Internal(err.into())
-    }
-}
-
-impl From<mongodb::error::Error> for CatalogError {
-    fn from(err: mongodb::error::Error) -> Self {
-        CatalogError::Internal(err.into())
-    }
 }

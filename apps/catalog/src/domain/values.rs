@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use mongodb::bson::oid::ObjectId;
+use bson::oid::ObjectId;
 
 /// The most variants one product may have.
 pub const MAX_VARIANTS: usize = 100;

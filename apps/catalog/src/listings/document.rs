@@ -14,10 +14,8 @@ pub fn encode(product: &Product) -> serde_json::Value {
 pub fn decode(value: serde_json::Value) -> Result<Product, InternalError> {
     match Bson::try_from(value) {
         Ok(Bson::Document(document)) => products::from_document(&document),
-        Ok(_) => Err(InternalError(
-            "a listing's product is not a document".into(),
-        )),
-        Err(err) => Err(InternalError(Box::new(err))),
+        Ok(_) => Err(InternalError::msg("a listing's product is not a document")),
+        Err(err) => Err(InternalError::new(err)),
     }
 }
 

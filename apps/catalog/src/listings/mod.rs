@@ -16,6 +16,7 @@ pub mod projector;
 mod write;
 
 use mongodb::bson::oid::ObjectId;
+use souk_tenants::IntErr;
 use souk_tenants::{PlatformPool, TenantId, TenantTx};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -25,10 +26,6 @@ use crate::service::Listing;
 use crate::store::products::{After, Order};
 
 pub use filters::search_terms;
-
-fn internal(err: impl std::error::Error + Send + Sync + 'static) -> InternalError {
-    InternalError(Box::new(err))
-}
 
 /// A page entry: the product, its search rank (0 without search text) and the
 /// units it shipped.
@@ -93,11 +90,9 @@ impl PgListings {
     pub async fn project(&self, product: &Product) -> Result<(), InternalError> {
         let mut tx = TenantTx::begin(&self.pool, product.tenant)
             .await
-            .map_err(internal)?;
-        write::upsert(&mut tx, product, false)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+            .int_err()?;
+        write::upsert(&mut tx, product, false).await.int_err()?;
+        tx.commit().await.int_err()
     }
 
     /// One page of listed products of active vendors.
@@ -105,16 +100,12 @@ impl PgListings {
         let Some(mut query) = filters::page(listing) else {
             return Ok(Vec::new());
         };
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
+        let rows = query.build().fetch_all(&self.pool).await.int_err()?;
         rows.iter()
             .map(|row| {
-                let product = document::decode(row.try_get("product").map_err(internal)?)?;
-                let rank: f32 = row.try_get("rank").map_err(internal)?;
-                let sold: i64 = row.try_get("popularity").map_err(internal)?;
+                let product = document::decode(row.try_get("product").int_err()?)?;
+                let rank: f32 = row.try_get("rank").int_err()?;
+                let sold: i64 = row.try_get("popularity").int_err()?;
                 Ok(Listed {
                     product,
                     rank,
@@ -133,12 +124,8 @@ impl PgListings {
                 ..Facets::default()
             });
         };
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
-        filters::read_facets(&rows).map_err(internal)
+        let rows = query.build().fetch_all(&self.pool).await.int_err()?;
+        filters::read_facets(&rows).int_err()
     }
 
     /// Listed products per category, for vendors that are active.
@@ -151,7 +138,7 @@ impl PgListings {
         )
         .fetch_all(&self.pool)
         .await
-        .map_err(internal)?;
+        .int_err()?;
         Ok(rows
             .into_iter()
             .filter_map(|(id, n)| ObjectId::parse_str(&id).ok().map(|id| (id, n)))

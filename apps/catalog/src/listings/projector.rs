@@ -10,6 +10,7 @@
 //!   (by `updated_at`, re-reading a short overlap so a write stamped a little
 //!   earlier is not missed) and writes any listing that is behind.
 
+use souk_tenants::IntErr;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -20,7 +21,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, Postgres};
 use tokio_util::sync::CancellationToken;
 
-use super::{internal, write, PgListings};
+use super::{write, PgListings};
 use crate::domain::{InternalError, Product};
 use crate::store::products::{self, to_bson};
 
@@ -81,12 +82,7 @@ impl Projector {
     }
 
     async fn connection(&self) -> Result<PoolConnection<Postgres>, InternalError> {
-        self.listings
-            .platform()
-            .pool()
-            .acquire()
-            .await
-            .map_err(internal)
+        self.listings.platform().pool().acquire().await.int_err()
     }
 
     async fn lead(&self, stop: &CancellationToken) -> Result<Turn, InternalError> {
@@ -95,7 +91,7 @@ impl Projector {
             .bind(LEADER_LOCK)
             .fetch_one(&mut *conn)
             .await
-            .map_err(internal)?;
+            .int_err()?;
         if !leader {
             return Ok(Turn::NotLeader);
         }
@@ -115,11 +111,11 @@ impl Projector {
         tracing::info!("leading the storefront projection");
         let mut catalog_due = Instant::now();
         loop {
-            while write::drain_stale(conn, BATCH).await.map_err(internal)? == BATCH {}
-            while write::drain_sold(conn, BATCH).await.map_err(internal)? == BATCH {}
+            while write::drain_stale(conn, BATCH).await.int_err()? == BATCH {}
+            while write::drain_sold(conn, BATCH).await.int_err()? == BATCH {}
             write::recheck_recent(conn, RECHECK_SECONDS)
                 .await
-                .map_err(internal)?;
+                .int_err()?;
             if catalog_due.elapsed() >= Duration::ZERO {
                 self.catch_up(conn).await?;
                 catalog_due = Instant::now() + CATALOG_EVERY;
@@ -139,7 +135,7 @@ impl Projector {
                 .bind(CHECKPOINT)
                 .fetch_optional(&mut *conn)
                 .await
-                .map_err(internal)?;
+                .int_err()?;
         let mut after = since.map(|at| (at - OVERLAP, None));
         let mut written = 0;
         loop {
@@ -181,13 +177,13 @@ impl Projector {
         let began: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
             .fetch_one(&mut *conn)
             .await
-            .map_err(internal)?;
+            .int_err()?;
         let mut products = 0;
         let mut after = None;
         loop {
             let filter = after.map_or_else(Document::new, |id| doc! { "_id": { "$gt": id } });
             let batch = self.read(filter, doc! { "_id": 1 }).await?;
-            retry_deadlock!(write_batch(&mut conn, &batch).await).map_err(internal)?;
+            retry_deadlock!(write_batch(&mut conn, &batch).await).int_err()?;
             products += batch.len();
             let Some(last) = batch.last() else { break };
             after = Some(last.id.0);
@@ -204,10 +200,10 @@ impl Projector {
             .execute(&mut *conn)
             .await
         )
-        .map_err(internal)?
+        .int_err()?
         .rows_affected();
-        let flags = retry_deadlock!(write::recheck_all(&mut conn).await).map_err(internal)?;
-        retry_deadlock!(write::recount_sold(&mut conn).await).map_err(internal)?;
+        let flags = retry_deadlock!(write::recheck_all(&mut conn).await).int_err()?;
+        retry_deadlock!(write::recount_sold(&mut conn).await).int_err()?;
         save_checkpoint(&mut conn, began).await?;
         Ok(Rebuilt {
             products,
@@ -269,7 +265,7 @@ async fn behind(conn: &mut PgConnection, batch: &[Product]) -> Result<usize, Int
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await
-    .map_err(internal)?;
+    .int_err()?;
     let mut written = 0;
     for product in batch {
         let id = product.id.0.to_hex();
@@ -277,9 +273,7 @@ async fn behind(conn: &mut PgConnection, batch: &[Product]) -> Result<usize, Int
         if current.is_some_and(|version| version >= product.version) {
             continue;
         }
-        write::upsert(conn, product, false)
-            .await
-            .map_err(internal)?;
+        write::upsert(conn, product, false).await.int_err()?;
         written += 1;
     }
     Ok(written)
@@ -294,6 +288,6 @@ async fn save_checkpoint(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<(
     .bind(at)
     .execute(conn)
     .await
-    .map_err(internal)?;
+    .int_err()?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::domain::{Category, InternalError, ObjectKey};
 pub const COLLECTION: &str = "categories";
 
 fn from_document(doc: &Document) -> Result<Category, InternalError> {
-    let corrupt = || InternalError("a stored category is malformed".into());
+    let corrupt = || InternalError::msg("a stored category is malformed");
     Ok(Category {
         id: ObjectKey(doc.get_object_id("_id").map_err(|_| corrupt())?),
         name: doc.get_str("name").map_err(|_| corrupt())?.to_string(),

@@ -7,6 +7,7 @@
 //! back; the number of such tasks is bounded, so requests that hang up cannot
 //! pile up work without limit (a request waiting for a slot starts nothing).
 
+use souk_tenants::IntErr;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
@@ -30,15 +31,12 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, InternalError>> + Send + 'static,
 {
-    let slot = slots()
-        .acquire_owned()
-        .await
-        .map_err(|err| InternalError(Box::new(err)))?;
+    let slot = slots().acquire_owned().await.int_err()?;
     tokio::spawn(async move {
         let answer = read.await;
         drop(slot);
         answer
     })
     .await
-    .map_err(|err| InternalError(Box::new(err)))?
+    .int_err()?
 }

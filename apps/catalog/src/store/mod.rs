@@ -5,6 +5,20 @@ pub mod detached;
 pub mod indexes;
 pub mod products;
 
+use crate::domain::CatalogError;
+
+impl From<souk_tenants::mongo::ScopeError> for CatalogError {
+    fn from(err: souk_tenants::mongo::ScopeError) -> Self {
+        CatalogError::Internal(err.into())
+    }
+}
+
+impl From<mongodb::error::Error> for CatalogError {
+    fn from(err: mongodb::error::Error) -> Self {
+        CatalogError::Internal(err.into())
+    }
+}
+
 /// `raw` with every regular-expression metacharacter escaped, so that search
 /// text is only ever matched literally.
 pub fn escape_regex(raw: &str) -> String {

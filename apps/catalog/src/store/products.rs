@@ -18,7 +18,7 @@ use crate::domain::{
 pub const COLLECTION: &str = "products";
 
 fn corrupt(what: &str) -> InternalError {
-    InternalError(format!("a stored product has no valid {what}").into())
+    InternalError::msg(format!("a stored product has no valid {what}"))
 }
 
 fn string_map(doc: Option<&Document>) -> BTreeMap<String, String> {
@@ -192,20 +192,6 @@ pub async fn insert(
         Ok(_) => Ok(id),
         Err(souk_tenants::mongo::ScopeError::Mongo(err)) => Err(err),
         Err(other) => Err(mongodb::error::Error::custom(other.to_string())),
-    }
-}
-
-/// Whether a MongoDB error is a duplicate-key error.
-pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
-    use mongodb::error::{ErrorKind, WriteFailure};
-    match err.kind.as_ref() {
-        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
-        ErrorKind::Command(e) => e.code == 11000,
-        ErrorKind::InsertMany(e) => e
-            .write_errors
-            .as_ref()
-            .is_some_and(|w| w.iter().any(|e| e.code == 11000)),
-        _ => err.to_string().contains("E11000"),
     }
 }
 

@@ -17,11 +17,11 @@ use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
 use souk_identity::PgIdentity;
-use souk_inventory::domain::Scope;
 use souk_inventory::PgInventory;
-use souk_tenants::vendors::service::{PgTenancy, Tenancy};
-use souk_tenants::vendors::{Slug, VendorName};
+use souk_tenants::Scope;
 use souk_tenants::{PlatformPool, TenantId};
+use souk_vendors::service::{PgTenancy, Tenancy};
+use souk_vendors::{Slug, VendorName};
 use sqlx::postgres::PgPoolOptions;
 
 use super::plan::{self, ProductPlan, Size, DEPARTMENTS};

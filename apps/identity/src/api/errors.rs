@@ -1,12 +1,6 @@
-use souk_tenants::api::ApiError;
+use souk_edge::ApiError;
 
-use crate::domain::{
-    AddressError, IdentityError, InternalError, InvalidValue, LoginError, RegisterError,
-};
-
-pub(crate) fn internal(err: InternalError) -> ApiError {
-    ApiError::failure(&err)
-}
+use crate::domain::{AddressError, IdentityError, InvalidValue, LoginError, RegisterError};
 
 pub(crate) fn invalid(
     code: &'static str,
@@ -19,7 +13,7 @@ impl From<RegisterError> for ApiError {
     fn from(err: RegisterError) -> Self {
         match err {
             RegisterError::EmailTaken => ApiError::new("EMAIL_TAKEN", err.to_string()),
-            RegisterError::Internal(inner) => internal(inner),
+            RegisterError::Internal(inner) => ApiError::from(inner),
         }
     }
 }
@@ -28,7 +22,7 @@ impl From<LoginError> for ApiError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::InvalidCredentials => ApiError::new("INVALID_CREDENTIALS", err.to_string()),
-            LoginError::Internal(inner) => internal(inner),
+            LoginError::Internal(inner) => ApiError::from(inner),
         }
     }
 }
@@ -42,7 +36,7 @@ impl From<IdentityError> for ApiError {
             IdentityError::NotFound => "NOT_FOUND",
             IdentityError::Internal(_) => {
                 if let IdentityError::Internal(inner) = err {
-                    return internal(inner);
+                    return ApiError::from(inner);
                 }
                 "INTERNAL"
             }
@@ -56,7 +50,7 @@ impl From<AddressError> for ApiError {
         match err {
             AddressError::NotFound => ApiError::new("NOT_FOUND", err.to_string()),
             AddressError::TooMany(_) => ApiError::new("LIMIT_REACHED", err.to_string()),
-            AddressError::Internal(inner) => internal(inner),
+            AddressError::Internal(inner) => ApiError::from(inner),
         }
     }
 }

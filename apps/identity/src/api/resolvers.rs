@@ -2,13 +2,13 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result, ID};
-use souk_tenants::api::{
+use souk_edge::{
     client_ip, cursor, page_size, person, platform_admin, service, throttle, trim_page, ApiError,
     Bucket,
 };
 use uuid::Uuid;
 
-use super::errors::{internal, invalid};
+use super::errors::invalid;
 use super::objects::{AddressInputView, AddressView, AuthPayload, RegisterInput, UserView};
 use crate::domain::{
     AddressId, AddressInput, Email, Password, PersonName, Phone, ProfileChange, RawAddress,
@@ -54,7 +54,7 @@ impl IdentityQuery {
         let user = identity(ctx)?
             .user(id)
             .await
-            .map_err(internal)?
+            .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::new("NOT_FOUND", "the account no longer exists"))?;
         Ok(UserView(user))
     }
@@ -84,7 +84,7 @@ impl IdentityQuery {
         Ok(identity(ctx)?
             .account_exists(&email)
             .await
-            .map_err(internal)?)
+            .map_err(ApiError::from)?)
     }
 
     /// Platform admins: accounts, oldest first.
@@ -107,7 +107,7 @@ impl IdentityQuery {
         let users = identity(ctx)?
             .users(search, after, limit + 1)
             .await
-            .map_err(internal)?;
+            .map_err(ApiError::from)?;
         let (users, has_next) = trim_page(users, limit);
         let mut connection = Connection::new(after.is_some(), has_next);
         connection.edges.extend(

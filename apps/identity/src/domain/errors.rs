@@ -1,15 +1,6 @@
 //! One error enum per operation, plus an opaque internal error.
 
-/// An unexpected failure; its cause is logged where handled, never shown.
-#[derive(Debug, thiserror::Error)]
-#[error("identity internal error: {0}")]
-pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl InternalError {
-    pub fn new(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(err))
-    }
-}
+pub use souk_tenants::InternalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {

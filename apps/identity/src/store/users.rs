@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use souk_tenants::vendors::store::escape_like;
+use souk_tenants::escape_like;
 
 use crate::domain::{Email, User, UserId};
 

@@ -1,16 +1,11 @@
 //! Domain errors as the client sees them.
 
 use async_graphql::Value;
-use souk_tenants::api::ApiError;
+use souk_edge::ApiError;
 
 use crate::domain::{
-    AdjustError, CreateError, InternalError, InvalidValue, ReserveError, SettleError, Shortage,
-    UpdateError,
+    AdjustError, CreateError, InvalidValue, ReserveError, SettleError, UpdateError,
 };
-
-pub(crate) fn internal(err: InternalError) -> ApiError {
-    ApiError::failure(&err)
-}
 
 pub(crate) fn invalid_sku(err: InvalidValue) -> ApiError {
     ApiError::new("INVALID_SKU", err.0)
@@ -32,30 +27,12 @@ fn unknown_sku(sku: &crate::domain::Sku) -> ApiError {
         .with("sku", sku.as_str().to_string())
 }
 
-/// A shortage as GraphQL error details: `{ sku, requested, available }`.
-pub fn shortage_value(shortage: &Shortage) -> Value {
-    let mut map = async_graphql::indexmap::IndexMap::new();
-    map.insert(
-        async_graphql::Name::new("sku"),
-        Value::from(shortage.sku.as_str().to_string()),
-    );
-    map.insert(
-        async_graphql::Name::new("requested"),
-        Value::from(shortage.requested),
-    );
-    map.insert(
-        async_graphql::Name::new("available"),
-        Value::from(shortage.available),
-    );
-    Value::Object(map)
-}
-
 impl From<CreateError> for ApiError {
     fn from(err: CreateError) -> Self {
         match err {
             CreateError::DuplicateSku(ref sku) => ApiError::new("DUPLICATE_SKU", err.to_string())
                 .with("sku", sku.as_str().to_string()),
-            CreateError::Internal(err) => internal(err),
+            CreateError::Internal(err) => ApiError::from(err),
         }
     }
 }
@@ -64,7 +41,7 @@ impl From<UpdateError> for ApiError {
     fn from(err: UpdateError) -> Self {
         match err {
             UpdateError::UnknownSku(sku) => unknown_sku(&sku),
-            UpdateError::Internal(err) => internal(err),
+            UpdateError::Internal(err) => ApiError::from(err),
         }
     }
 }
@@ -91,7 +68,7 @@ impl From<AdjustError> for ApiError {
                     .with("requested", delta)
                     .with("available", on_hand - reserved)
             }
-            AdjustError::Internal(err) => internal(err),
+            AdjustError::Internal(err) => ApiError::from(err),
         }
     }
 }
@@ -110,14 +87,21 @@ impl From<ReserveError> for ApiError {
                 }
                 error.with(
                     "shortages",
-                    Value::List(shortages.iter().map(shortage_value).collect()),
+                    Value::List(
+                        shortages
+                            .iter()
+                            .map(|s| {
+                                souk_edge::shortage_value(s.sku.as_str(), s.requested, s.available)
+                            })
+                            .collect(),
+                    ),
                 )
             }
             ReserveError::Conflict(ref order_id) => {
                 ApiError::new("RESERVATION_CONFLICT", err.to_string())
                     .with("orderId", order_id.as_str().to_string())
             }
-            ReserveError::Internal(err) => internal(err),
+            ReserveError::Internal(err) => ApiError::from(err),
         }
     }
 }
@@ -133,7 +117,7 @@ impl From<SettleError> for ApiError {
                 ApiError::new("RESERVATION_CONFLICT", err.to_string())
                     .with("status", closed.status.as_str().to_uppercase())
             }
-            SettleError::Internal(err) => internal(err),
+            SettleError::Internal(err) => ApiError::from(err),
         }
     }
 }

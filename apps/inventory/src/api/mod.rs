@@ -6,5 +6,4 @@ mod errors;
 mod objects;
 mod resolvers;
 
-pub use errors::shortage_value;
 pub use resolvers::{InventoryMutation, InventoryQuery};

@@ -6,10 +6,10 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, InputObject, Object, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use souk_tenants::api::{page_size, trim_page, ApiError};
+use souk_edge::{page_size, trim_page, ApiError};
 use souk_tenants::{require_vendor, Principal, VendorActor};
 
-use super::errors::{internal, invalid_argument, invalid_quantity, invalid_sku};
+use super::errors::{invalid_argument, invalid_quantity, invalid_sku};
 use super::objects::{LedgerEntryView, ReservationView, StockItemView};
 use crate::domain::{
     Adjustment, NewStockItem, OrderId, Quantity, Reason, Reference, ReservationLine,
@@ -81,7 +81,7 @@ async fn item_page(
             },
         )
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::from)?;
     let (items, has_next) = trim_page(items, limit);
     let mut connection = Connection::new(after.is_some(), has_next);
     connection.edges.extend(
@@ -105,7 +105,7 @@ impl InventoryQuery {
         let item = inventory(ctx)?
             .item(actor.tenant, &sku)
             .await
-            .map_err(internal)?;
+            .map_err(ApiError::from)?;
         Ok(item.map(StockItemView))
     }
 
@@ -150,7 +150,7 @@ impl InventoryQuery {
         let entries = inventory(ctx)?
             .history(actor.tenant, &sku, before, limit + 1)
             .await
-            .map_err(internal)?;
+            .map_err(ApiError::from)?;
         let (entries, has_next) = trim_page(entries, limit);
         let mut connection = Connection::new(before.is_some(), has_next);
         connection.edges.extend(
@@ -172,7 +172,7 @@ impl InventoryQuery {
         let reservation = inventory(ctx)?
             .reservation(actor.tenant, &order_id)
             .await
-            .map_err(internal)?;
+            .map_err(ApiError::from)?;
         Ok(reservation.map(ReservationView))
     }
 }

@@ -3,17 +3,7 @@
 use super::model::ReservationStatus;
 use super::values::{OrderId, Sku};
 
-/// An unexpected failure (database down, a bug). Opaque: its cause is logged where
-/// it is handled and never shown to a client.
-#[derive(Debug, thiserror::Error)]
-#[error("inventory internal error: {0}")]
-pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl InternalError {
-    pub fn new(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(err))
-    }
-}
+pub use souk_tenants::InternalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {

@@ -10,8 +10,9 @@ pub use errors::{
 };
 pub use model::{
     Adjustment, LedgerEntry, LedgerKind, NewStockItem, Reservation, ReservationLine,
-    ReservationRequest, ReservationStatus, Scope, StockItem,
+    ReservationRequest, ReservationStatus, StockItem,
 };
+pub(crate) use souk_tenants::Scope;
 pub use values::{
     InvalidValue, OrderId, Quantity, Reason, Reference, Sku, StockDelta, Threshold, Ttl,
     MAX_QUANTITY, MAX_RESERVATION_LINES,

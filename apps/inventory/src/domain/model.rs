@@ -1,17 +1,8 @@
 //! What inventory stores and what its operations take.
 
 use chrono::{DateTime, Utc};
-use souk_tenants::TenantId;
 
 use super::values::{OrderId, Quantity, Reason, Reference, Sku, StockDelta, Threshold, Ttl};
-
-/// Who acts, in which tenant. Every inventory operation runs in exactly one
-/// tenant's scope; `actor` is recorded in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    pub tenant: TenantId,
-    pub actor: String,
-}
 
 /// One SKU's stock in one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! database's clock is expired on the spot, whoever touches it first.
 
 use souk_tenants::audit::{self as audit_log, Entry};
+use souk_tenants::IntErr;
 use souk_tenants::TenantTx;
 
 use crate::domain::{
@@ -14,7 +15,7 @@ use crate::domain::{
 use crate::store::reservations;
 use crate::store::stock::{self, Movement};
 
-use super::{internal, EXPIRY_ACTOR};
+use super::EXPIRY_ACTOR;
 
 /// What a caller asks of a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,23 +86,16 @@ async fn record(
             reference: Some(reservation.order_id.as_str()),
             actor,
         };
-        if stock::apply(tx, movement)
-            .await
-            .map_err(internal)?
-            .is_none()
-        {
-            return Err(InternalError(
-                format!(
-                    "reservation {} holds more of {} than is reserved",
-                    reservation.order_id, line.sku
-                )
-                .into(),
-            ));
+        if stock::apply(tx, movement).await.int_err()?.is_none() {
+            return Err(InternalError::msg(format!(
+                "reservation {} holds more of {} than is reserved",
+                reservation.order_id, line.sku
+            )));
         }
     }
     reservations::settled_event(tx, reservation, event)
         .await
-        .map_err(internal)
+        .int_err()
 }
 
 /// Expires an overdue unconfirmed reservation in the caller's transaction (its
@@ -110,7 +104,7 @@ pub(crate) async fn expire_locked(
     tx: &mut TenantTx,
     order_id: &OrderId,
 ) -> Result<Option<Reservation>, InternalError> {
-    let Some(expired) = reservations::expire(tx, order_id).await.map_err(internal)? else {
+    let Some(expired) = reservations::expire(tx, order_id).await.int_err()? else {
         return Ok(None);
     };
     record(tx, &expired, ReservationStatus::Expired, EXPIRY_ACTOR).await?;
@@ -129,28 +123,26 @@ pub(crate) async fn settle(
 ) -> Result<Reservation, SettleError> {
     reservations::lock_stock(&mut tx, order_id)
         .await
-        .map_err(internal)?;
+        .int_err()?;
     let to = settlement.to();
     if let Some(settled) = reservations::settle(&mut tx, order_id, settlement.from(), to)
         .await
-        .map_err(internal)?
+        .int_err()?
     {
         record(&mut tx, &settled, to, &scope.actor).await?;
         let entry = Entry::new(settlement.audit_action(), "order", order_id.as_str());
         audit_log::record(&mut tx, Some(scope.tenant), entry)
             .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .int_err()?;
+        tx.commit().await.int_err()?;
         return Ok(settled);
     }
     if expire_locked(&mut tx, order_id).await?.is_some() {
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.int_err()?;
         return Err(SettleError::Expired(order_id.clone()));
     }
-    let existing = reservations::get(&mut tx, order_id)
-        .await
-        .map_err(internal)?;
-    tx.rollback().await.map_err(internal)?;
+    let existing = reservations::get(&mut tx, order_id).await.int_err()?;
+    tx.rollback().await.int_err()?;
     match existing {
         None => Err(SettleError::NotFound(order_id.clone())),
         Some(reservation) if reservation.status == to => Ok(reservation),

@@ -126,7 +126,7 @@ struct Book {
 
 async fn random_worker(
     inventory: Arc<PgInventory>,
-    f_scope: souk_inventory::domain::Scope,
+    f_scope: souk_tenants::Scope,
     book: Arc<Mutex<Book>>,
     skus: Arc<Vec<String>>,
     seed: u64,

@@ -158,7 +158,7 @@ async fn an_overdue_hold_is_expired_when_touched_not_when_swept() {
 /// Reserves and releases `loops` times; counts (held, short).
 async fn reserve_release_loop(
     inventory: Arc<PgInventory>,
-    f_scope: souk_inventory::domain::Scope,
+    f_scope: souk_tenants::Scope,
     client: usize,
     loops: usize,
 ) -> (usize, usize) {

@@ -311,7 +311,7 @@ async fn history_pages_newest_first() {
 
 #[tokio::test]
 async fn one_batch_keeps_each_order_all_or_nothing() {
-    use souk_inventory::store::reservations::{reserve_batch, BatchEntry, Reserved};
+    use souk_inventory::batcher::{reserve_batch, BatchEntry, Reserved};
     let f = Fixture::new().await;
     f.stock("A", 5).await;
     f.stock("B", 1).await;

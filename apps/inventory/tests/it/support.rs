@@ -1,9 +1,9 @@
 use souk_inventory::domain::{
-    NewStockItem, OrderId, Quantity, ReservationLine, ReservationRequest, Scope, Sku, Threshold,
-    Ttl,
+    NewStockItem, OrderId, Quantity, ReservationLine, ReservationRequest, Sku, Threshold, Ttl,
 };
 use souk_inventory::{Inventory, PgInventory};
 use souk_migrations::testing::TestDatabase;
+use souk_tenants::Scope;
 use souk_tenants::TenantId;
 
 pub struct Fixture {

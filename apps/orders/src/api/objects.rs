@@ -1,6 +1,6 @@
 use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use souk_catalog::api::MoneyView;
+use souk_edge::MoneyView;
 
 use crate::domain::{Order, OrderStatus, Transition};
 
@@ -48,10 +48,7 @@ impl From<StatusView> for OrderStatus {
 }
 
 fn money(amount: i64, currency: &str) -> MoneyView {
-    MoneyView {
-        amount,
-        currency: currency.to_string(),
-    }
+    MoneyView::new(amount, currency)
 }
 
 #[derive(Debug, SimpleObject)]

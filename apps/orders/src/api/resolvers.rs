@@ -7,12 +7,11 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use mongodb::bson::oid::ObjectId;
 use souk_catalog::domain::ObjectKey;
+use souk_edge::{page_size, person, principal, service, trim_page, ApiError};
 use souk_identity::domain::{AddressId, AddressInput, RawAddress, UserId};
 use souk_identity::Identity;
-use souk_inventory::api::shortage_value;
 use souk_inventory::domain::Sku;
-use souk_tenants::api::{page_size, person, principal, service, trim_page, ApiError};
-use souk_tenants::audit::{self, Entry};
+use souk_tenants::audit::Entry;
 use souk_tenants::Role;
 
 use super::objects::{CheckoutInput, CheckoutResult, OrderView, ShippingAddressInput, StatusView};
@@ -40,7 +39,14 @@ fn checkout_error(err: CheckoutError) -> ApiError {
         CheckoutError::Insufficient(ref shortages) => {
             ApiError::new("INSUFFICIENT_STOCK", err.to_string()).with(
                 "shortages",
-                Value::List(shortages.iter().map(shortage_value).collect()),
+                Value::List(
+                    shortages
+                        .iter()
+                        .map(|s| {
+                            souk_edge::shortage_value(s.sku.as_str(), s.requested, s.available)
+                        })
+                        .collect(),
+                ),
             )
         }
         CheckoutError::IdempotencyConflict => {
@@ -164,7 +170,7 @@ fn decode_cursor(raw: Option<String>) -> Result<Option<(DateTime<Utc>, ObjectId)
         .parse()
         .ok()
         .and_then(DateTime::from_timestamp_millis)
-        .filter(|at| souk_tenants::input::storable_time(*at))
+        .filter(|at| souk_edge::input::storable_time(*at))
         .ok_or_else(bad)?;
     Ok(Some((at, ObjectId::parse_str(id).map_err(|_| bad())?)))
 }
@@ -336,7 +342,7 @@ impl OrdersMutation {
             .map_err(order_error)?;
         let entry = Entry::new("order.change_status", "order", order.id.to_string())
             .details(serde_json::json!({ "to": order.status.as_str(), "version": order.version }));
-        audit::api::after(ctx, Some(order.tenant), entry).await;
+        souk_edge::audit::after(ctx, Some(order.tenant), entry).await;
         Ok(OrderView(order))
     }
 }

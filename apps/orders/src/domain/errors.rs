@@ -4,28 +4,7 @@ use souk_inventory::domain::Shortage;
 
 use super::OrderStatus;
 
-/// An unexpected failure; its cause is logged where handled, never shown.
-#[derive(Debug, thiserror::Error)]
-#[error("orders internal error: {0}")]
-pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl InternalError {
-    pub fn msg(message: impl Into<String>) -> Self {
-        Self(message.into().into())
-    }
-}
-
-impl From<mongodb::error::Error> for InternalError {
-    fn from(err: mongodb::error::Error) -> Self {
-        Self(Box::new(err))
-    }
-}
-
-impl From<souk_tenants::mongo::ScopeError> for InternalError {
-    fn from(err: souk_tenants::mongo::ScopeError) -> Self {
-        Self(Box::new(err))
-    }
-}
+pub use souk_tenants::InternalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {

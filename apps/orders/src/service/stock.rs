@@ -10,17 +10,13 @@ use chrono::Utc;
 use souk_inventory::domain::{
     Adjustment, Reason, Reference, ReservationStatus, SettleError, StockDelta,
 };
+use souk_tenants::IntErr;
 
 use super::{order_id, saga_scope, MongoOrders};
 use crate::domain::{
     InternalError, Order, OrderError, OrderStatus, StockEffect, StockStep, Transition,
 };
 use crate::store::{orders, steps};
-
-/// An inventory failure, its cause kept (a database fault stays recognisable).
-fn inventory_fault(err: impl std::error::Error + Send + Sync + 'static) -> InternalError {
-    InternalError(Box::new(err))
-}
 
 impl MongoOrders {
     /// Runs `transition`, which needs `step`: records the step on the order
@@ -87,7 +83,7 @@ impl MongoOrders {
             Err(SettleError::Closed(closed)) => Err(OrderError::StockNotHeld {
                 status: closed.status.as_str(),
             }),
-            Err(SettleError::Internal(err)) => Err(inventory_fault(err).into()),
+            Err(SettleError::Internal(err)) => Err(err.into()),
         }
     }
 
@@ -151,7 +147,7 @@ impl MongoOrders {
         };
         let unexpected = match (effect, settled) {
             (_, Ok(_)) => None,
-            (_, Err(SettleError::Internal(err))) => return Err(inventory_fault(err)),
+            (_, Err(SettleError::Internal(err))) => return Err(err),
             // Released stock that had expired, or never was held, is back already.
             (StockEffect::Release, Err(SettleError::Expired(_))) => None,
             (StockEffect::Release, Err(SettleError::NotFound(_))) if !order.reserved => None,
@@ -184,7 +180,7 @@ impl MongoOrders {
             self.inventory()
                 .adjust(&scope, adjustment)
                 .await
-                .map_err(inventory_fault)?;
+                .int_err()?;
         }
         Ok(())
     }

@@ -50,7 +50,7 @@ pub async fn claim(
         .await;
     match inserted {
         Ok(_) => Ok(None),
-        Err(err) if souk_catalog::store::products::is_duplicate_key(&err) => {
+        Err(err) if souk_tenants::mongo::is_duplicate_key(&err) => {
             let earlier = checkouts
                 .find_one(doc! { "_id": key(customer, idempotency_key) })
                 .await?

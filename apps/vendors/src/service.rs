@@ -9,13 +9,15 @@ use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::store::{self, ApiKeyRow};
-use super::{
+use crate::store::{self, ApiKeyRow};
+use crate::{
     keys, rank, vendor_role, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName,
 };
-use crate::audit::{self, Entry};
-use crate::recent::{Recent, AUTHORITY_TTL};
-use crate::{PlatformPool, PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
+use souk_tenants::audit::{self, Entry};
+use souk_tenants::recent::{Recent, AUTHORITY_TTL};
+use souk_tenants::{
+    PlatformPool, PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor,
+};
 
 /// An API key as listed: never its secret.
 pub type ApiKey = ApiKeyRow;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::api::ApiError;
+use crate::ApiError;
 
 /// The longest single-line string argument, in characters (names, codes, SKUs,
 /// search terms, ids, tokens, URLs). A backstop against absurd input: each

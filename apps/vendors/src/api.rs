@@ -10,15 +10,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::service::{ApiKey, Tenancy};
-use super::{Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
-use crate::api::{
+use crate::service::{ApiKey, Tenancy};
+use crate::{Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
+use souk_edge::{
     client_ip, cursor, page_size, person, platform_admin, service, throttle, trim_page, vendor,
     ApiError, Bucket,
 };
-use crate::fault::Failure;
-use crate::token::TokenIssuer;
-use crate::{Role, TenantId};
+use souk_tenants::fault::Failure;
+use souk_tenants::token::TokenIssuer;
+use souk_tenants::{Role, TenantId};
 
 /// People, as tenancy needs them: found by email, shown by email. The gateway
 /// provides it over the identity service.
@@ -198,7 +198,7 @@ impl ApiKeyView {
         &self.0.prefix
     }
     async fn role(&self) -> RoleView {
-        RoleView::of(super::vendor_role(&self.0.role).unwrap_or(Role::Staff))
+        RoleView::of(crate::vendor_role(&self.0.role).unwrap_or(Role::Staff))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -9,14 +9,14 @@
 pub mod api;
 pub mod keys;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Role, TenantId};
+use souk_tenants::{Role, TenantId};
 
 /// A value that failed its parser.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,16 +139,7 @@ pub fn vendor_role(raw: &str) -> Option<Role> {
     }
 }
 
-/// An unexpected failure; its cause is logged where handled, never shown.
-#[derive(Debug, thiserror::Error)]
-#[error("tenancy internal error: {0}")]
-pub struct InternalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl From<sqlx::Error> for InternalError {
-    fn from(err: sqlx::Error) -> Self {
-        Self(Box::new(err))
-    }
-}
+pub use souk_tenants::InternalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {

@@ -3,7 +3,13 @@
 
 use async_graphql::{ErrorExtensionValues, Value};
 
-use crate::principal::AccessError;
+use souk_tenants::AccessError;
+
+pub mod audit;
+pub mod input;
+mod views;
+
+pub use views::{shortage_value, MoneyView};
 
 /// How long a client should wait before retrying an `UNAVAILABLE` answer.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
@@ -62,7 +68,7 @@ impl ApiError {
     /// A failure from below the API: `UNAVAILABLE` when it is a database fault,
     /// `INTERNAL` otherwise.
     pub fn failure(err: &(dyn std::error::Error + 'static)) -> Self {
-        match crate::fault::classify(err) {
+        match souk_tenants::fault::classify(err) {
             Some(_) => Self::unavailable(&err),
             None => Self::internal(&err),
         }
@@ -95,6 +101,14 @@ impl From<ApiError> for async_graphql::Error {
             source: None,
             extensions: Some(extensions),
         }
+    }
+}
+
+/// An internal error is answered as a failure: `UNAVAILABLE` for a database fault,
+/// `INTERNAL` otherwise, its cause logged and never shown.
+impl From<souk_tenants::InternalError> for ApiError {
+    fn from(err: souk_tenants::InternalError) -> Self {
+        Self::failure(&err)
     }
 }
 
@@ -163,15 +177,15 @@ pub fn client_ip(ctx: &async_graphql::Context<'_>) -> String {
 }
 
 /// The verified caller, if any.
-pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> Option<&'a crate::Principal> {
-    ctx.data_opt::<crate::Principal>()
+pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> Option<&'a souk_tenants::Principal> {
+    ctx.data_opt::<souk_tenants::Principal>()
 }
 
 /// The caller as a person (a user id in the token's subject): customers, admins
 /// and vendor staff signed in as themselves, not API keys.
 pub fn person<'a>(
     ctx: &'a async_graphql::Context<'_>,
-) -> Result<(uuid::Uuid, &'a crate::Principal), ApiError> {
+) -> Result<(uuid::Uuid, &'a souk_tenants::Principal), ApiError> {
     let principal = principal(ctx).ok_or_else(|| ApiError::from(AccessError::Unauthenticated))?;
     let id = uuid::Uuid::parse_str(&principal.subject)
         .map_err(|_| ApiError::from(AccessError::Forbidden))?;
@@ -182,14 +196,14 @@ pub fn person<'a>(
 pub fn platform_admin(ctx: &async_graphql::Context<'_>) -> Result<(), ApiError> {
     match principal(ctx) {
         None => Err(AccessError::Unauthenticated.into()),
-        Some(p) if p.role == crate::Role::PlatformAdmin => Ok(()),
+        Some(p) if p.role == souk_tenants::Role::PlatformAdmin => Ok(()),
         Some(_) => Err(AccessError::Forbidden.into()),
     }
 }
 
 /// The caller as vendor staff of one tenant.
-pub fn vendor(ctx: &async_graphql::Context<'_>) -> Result<crate::VendorActor, ApiError> {
-    crate::require_vendor(principal(ctx)).map_err(ApiError::from)
+pub fn vendor(ctx: &async_graphql::Context<'_>) -> Result<souk_tenants::VendorActor, ApiError> {
+    souk_tenants::require_vendor(principal(ctx)).map_err(ApiError::from)
 }
 
 /// A service the schema was built with.

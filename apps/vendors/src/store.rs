@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{vendor_role, Membership, TenantStatus, Vendor};
-use crate::{Role, TenantId, TenantTx, UserTx};
+use crate::{vendor_role, Membership, TenantStatus, Vendor};
+use souk_tenants::{escape_like, Role, TenantId, TenantTx, UserTx};
 
 #[derive(Debug, sqlx::FromRow)]
 struct VendorRow {
@@ -149,13 +149,6 @@ pub async fn search_vendors(
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(TryInto::try_into).collect()
-}
-
-/// `raw` with LIKE's wildcards and escape character taken literally.
-pub fn escape_like(raw: &str) -> String {
-    raw.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -3,74 +3,11 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
-use super::store::{Filter, LoggedEntry};
-use crate::api::{cursor, page_size, principal, trim_page, ApiError};
-use crate::{AccessError, PlatformPool, PlatformTx, Role, TenantId, TenantTx};
+use souk_tenants::audit::{AuditLog, Entry, Filter, LoggedEntry};
+use souk_tenants::{AccessError, Role, TenantId};
 
-/// Reads the audit log in the caller's scope.
-#[derive(Debug, Clone)]
-pub struct AuditLog {
-    pool: PgPool,
-    platform: PlatformPool,
-}
-
-impl AuditLog {
-    pub fn new(pool: PgPool, platform: PlatformPool) -> Self {
-        Self { pool, platform }
-    }
-
-    /// Records `entry` in a transaction of its own, for changes whose data lives
-    /// outside PostgreSQL (catalog and orders in MongoDB): called right after the
-    /// change succeeded. Does nothing outside an audited request.
-    pub async fn record_after(
-        &self,
-        tenant: Option<TenantId>,
-        entry: super::Entry,
-    ) -> Result<(), sqlx::Error> {
-        let Some(context) = super::current() else {
-            return Ok(());
-        };
-        match tenant {
-            Some(tenant) => {
-                let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-                super::store::insert(&mut tx, Some(tenant), &context, &entry).await?;
-                tx.commit().await
-            }
-            None => {
-                let mut tx = PlatformTx::begin(&self.platform).await?;
-                super::store::insert(&mut tx, None, &context, &entry).await?;
-                tx.commit().await
-            }
-        }
-    }
-
-    /// One tenant's entries, under that tenant's row-level security scope.
-    pub async fn tenant_entries(
-        &self,
-        tenant: TenantId,
-        filter: &Filter,
-        limit: i64,
-    ) -> Result<Vec<LoggedEntry>, sqlx::Error> {
-        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let entries = super::list(&mut tx, filter, limit).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    /// Every tenant's entries and the platform's own.
-    pub async fn platform_entries(
-        &self,
-        filter: &Filter,
-        limit: i64,
-    ) -> Result<Vec<LoggedEntry>, sqlx::Error> {
-        let mut tx = PlatformTx::begin(&self.platform).await?;
-        let entries = super::list(&mut tx, filter, limit).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-}
+use crate::{cursor, page_size, principal, trim_page, ApiError};
 
 /// One audit entry.
 #[derive(Debug, SimpleObject)]
@@ -147,7 +84,7 @@ impl AuditQuery {
             to: to.map(crate::input::clamp_time),
             before: cursor::decode(after.clone())?,
         };
-        let log = crate::api::service::<AuditLog>(ctx)?;
+        let log = crate::service::<AuditLog>(ctx)?;
         let caller = principal(ctx).ok_or_else(|| ApiError::from(AccessError::Unauthenticated))?;
         let entries = match (caller.role, caller.tenant) {
             (Role::PlatformAdmin, _) => {
@@ -178,7 +115,7 @@ impl AuditQuery {
 /// [`AuditLog::record_after`]). The change stands either way: a failed write is
 /// logged and counted (`souk_audit_write_failures_total`), not reported as the
 /// change's failure, so a client never retries a change that happened.
-pub async fn after(ctx: &Context<'_>, tenant: Option<TenantId>, entry: super::Entry) {
+pub async fn after(ctx: &Context<'_>, tenant: Option<TenantId>, entry: Entry) {
     let Ok(log) = ctx.data::<std::sync::Arc<AuditLog>>() else {
         return;
     };
