@@ -5,12 +5,18 @@
 //! collection only through a [`TenantCollection`], which puts the tenant into
 //! every filter, insert and aggregation and refuses updates that would touch it,
 //! so a query without a tenant cannot be written.
+//!
+//! A handle is typed by its documents: `TenantCollection<Document>` (the
+//! default) for raw BSON, or a service's serde struct (see
+//! [`TenantCollection::typed`]), so reads decode straight into that struct.
 
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::FindOptions;
 use mongodb::results::{DeleteResult, UpdateResult};
 use mongodb::{ClientSession, Collection};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::TenantId;
 
@@ -32,20 +38,48 @@ pub const TENANT_FIELD: &str = "tenant_id";
 pub enum ScopeError {
     #[error("an update may not change {TENANT_FIELD}")]
     TenantUpdate,
+    #[error("a document could not be encoded: {0}")]
+    Encode(#[from] mongodb::bson::ser::Error),
     #[error(transparent)]
     Mongo(#[from] mongodb::error::Error),
 }
 
-/// One tenant's view of a shared collection.
-#[derive(Debug, Clone)]
-pub struct TenantCollection {
-    inner: Collection<Document>,
+/// One tenant's view of a shared collection of `T` documents.
+#[derive(Debug)]
+pub struct TenantCollection<T: Send + Sync = Document> {
+    inner: Collection<T>,
     tenant: TenantId,
 }
 
-impl TenantCollection {
+impl<T: Send + Sync> Clone for TenantCollection<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            tenant: self.tenant,
+        }
+    }
+}
+
+impl TenantCollection<Document> {
     pub fn new(inner: Collection<Document>, tenant: TenantId) -> Self {
         Self { inner, tenant }
+    }
+}
+
+impl<T> TenantCollection<T>
+where
+    T: Serialize + DeserializeOwned + Unpin + Send + Sync,
+{
+    /// The same tenant's view of the same collection, its documents read as `U`.
+    pub fn typed<U: Send + Sync>(&self) -> TenantCollection<U> {
+        TenantCollection {
+            inner: self.inner.clone_with_type(),
+            tenant: self.tenant,
+        }
+    }
+
+    fn raw(&self) -> Collection<Document> {
+        self.inner.clone_with_type()
     }
 
     pub fn tenant(&self) -> TenantId {
@@ -62,15 +96,11 @@ impl TenantCollection {
         filter
     }
 
-    pub async fn find_one(&self, filter: Document) -> Result<Option<Document>, ScopeError> {
+    pub async fn find_one(&self, filter: Document) -> Result<Option<T>, ScopeError> {
         Ok(self.inner.find_one(self.scope(filter)).await?)
     }
 
-    pub async fn find(
-        &self,
-        filter: Document,
-        options: FindOptions,
-    ) -> Result<Vec<Document>, ScopeError> {
+    pub async fn find(&self, filter: Document, options: FindOptions) -> Result<Vec<T>, ScopeError> {
         let cursor = self
             .inner
             .find(self.scope(filter))
@@ -79,10 +109,17 @@ impl TenantCollection {
         Ok(cursor.try_collect().await?)
     }
 
-    /// Inserts `document` as this tenant's.
-    pub async fn insert_one(&self, mut document: Document) -> Result<Bson, ScopeError> {
+    /// `value` as a document of this tenant's (its own `tenant_id`, if any, replaced).
+    fn owned(&self, value: &T) -> Result<Document, ScopeError> {
+        let mut document = mongodb::bson::to_document(value)?;
         document.insert(TENANT_FIELD, self.tenant_value());
-        Ok(self.inner.insert_one(document).await?.inserted_id)
+        Ok(document)
+    }
+
+    /// Inserts `value` as this tenant's.
+    pub async fn insert_one(&self, value: &T) -> Result<Bson, ScopeError> {
+        let document = self.owned(value)?;
+        Ok(self.raw().insert_one(document).await?.inserted_id)
     }
 
     pub async fn update_one(
@@ -103,7 +140,7 @@ impl TenantCollection {
     }
 
     /// The same tenant's view of another collection of the same database.
-    pub fn sibling(&self, name: &str) -> TenantCollection {
+    pub fn sibling(&self, name: &str) -> TenantCollection<Document> {
         let database = self
             .inner
             .client()
@@ -123,11 +160,11 @@ impl TenantCollection {
     pub async fn insert_one_in(
         &self,
         session: &mut ClientSession,
-        mut document: Document,
+        value: &T,
     ) -> Result<Bson, ScopeError> {
-        document.insert(TENANT_FIELD, self.tenant_value());
+        let document = self.owned(value)?;
         Ok(self
-            .inner
+            .raw()
             .insert_one(document)
             .session(session)
             .await?
@@ -153,7 +190,7 @@ impl TenantCollection {
     pub async fn aggregate(&self, pipeline: Vec<Document>) -> Result<Vec<Document>, ScopeError> {
         let mut scoped = vec![doc! { "$match": { TENANT_FIELD: self.tenant_value() } }];
         scoped.extend(pipeline);
-        let cursor = self.inner.aggregate(scoped).await?;
+        let cursor = self.raw().aggregate(scoped).await?;
         Ok(cursor.try_collect().await?)
     }
 }

@@ -24,7 +24,7 @@ async fn the_scoped_handle_puts_its_tenant_into_every_operation() {
 
     // An insert claiming another tenant is stored as the handle's tenant's.
     scoped_a
-        .insert_one(doc! { "name": "lamp", "tenant_id": b.to_string() })
+        .insert_one(&doc! { "name": "lamp", "tenant_id": b.to_string() })
         .await
         .expect("insert");
     let stored = raw

@@ -45,7 +45,7 @@ pub async fn insert(
     let id = ObjectId::new();
     let at = now();
     categories
-        .insert_one(doc! { "_id": id, "name": name, "parent_id": parent.map_or(Bson::Null, Bson::ObjectId), "created_at": at })
+        .insert_one(&doc! { "_id": id, "name": name, "parent_id": parent.map_or(Bson::Null, Bson::ObjectId), "created_at": at })
         .await?;
     Ok(Category {
         id: ObjectKey(id),

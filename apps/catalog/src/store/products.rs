@@ -188,7 +188,7 @@ pub async fn insert(
     document.insert("version", 1_i64);
     document.insert("created_at", at);
     document.insert("updated_at", at);
-    match products.insert_one(document).await {
+    match products.insert_one(&document).await {
         Ok(_) => Ok(id),
         Err(souk_tenants::mongo::ScopeError::Mongo(err)) => Err(err),
         Err(other) => Err(mongodb::error::Error::custom(other.to_string())),

@@ -44,7 +44,7 @@ pub async fn record(
     };
     orders
         .sibling(COLLECTION)
-        .insert_one_in(session, document)
+        .insert_one_in(session, &document)
         .await?;
     Ok(())
 }

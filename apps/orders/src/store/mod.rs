@@ -1,6 +1,7 @@
 //! Order and checkout documents.
 
 pub mod checkouts;
+pub mod document;
 pub mod events;
 pub mod orders;
 pub mod steps;

@@ -6,151 +6,33 @@ use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::error::TRANSIENT_TRANSACTION_ERROR;
 use mongodb::options::FindOptions;
 use mongodb::Collection;
-use souk_catalog::domain::ObjectKey;
-use souk_inventory::domain::Sku;
 use souk_tenants::mongo::{ScopeError, TenantCollection};
-use souk_tenants::TenantId;
+use souk_tenants::IntErr;
 
+use super::document::{OrderDocument, TransitionDocument};
 use super::events::{self, OrderEvent};
-use super::{to_bson, to_chrono};
-use crate::domain::{
-    InternalError, Order, OrderLine, OrderStatus, ShippingAddress, StockStep, Transition,
-};
+use super::to_bson;
+use crate::domain::{InternalError, Order, OrderStatus, StockStep, Transition};
 
 pub const COLLECTION: &str = "orders";
 
-fn corrupt(what: &str) -> InternalError {
-    InternalError::msg(format!("a stored order has no valid {what}"))
-}
-
-fn transition_doc(t: &Transition) -> Document {
-    doc! {
-        "at": to_bson(t.at),
-        "by": &t.by,
-        "from": t.from.map(OrderStatus::as_str),
-        "to": t.to.as_str(),
-        "note": &t.note,
-    }
-}
-
-/// A new order as a document (without its tenant, which the handle adds).
-pub fn new_document(order: &Order) -> Document {
-    let lines: Vec<Bson> = order
-        .lines
-        .iter()
-        .map(|l| {
-            Bson::Document(doc! {
-                "product_id": l.product.0,
-                "sku": l.sku.as_str(),
-                "title": &l.title,
-                "quantity": l.quantity,
-                "unit_price": l.unit_price,
-                "currency": &l.currency,
-            })
-        })
-        .collect();
-    let s = &order.shipping;
-    doc! {
-        "_id": order.id.0,
-        "checkout_id": &order.checkout,
-        "customer_id": &order.customer,
-        "lines": lines,
-        "currency": &order.currency,
-        "total": order.total,
-        "shipping": {
-            "recipient": &s.recipient, "line1": &s.line1, "line2": &s.line2, "city": &s.city,
-            "region": &s.region, "postal_code": &s.postal_code, "country": &s.country,
-        },
-        "status": order.status.as_str(),
-        "reserved": order.reserved,
-        "history": order.history.iter().map(|t| Bson::Document(transition_doc(t))).collect::<Vec<_>>(),
-        "version": order.version,
-        "created_at": to_bson(order.created_at),
-        "updated_at": to_bson(order.updated_at),
-    }
-}
-
-fn opt_str(doc: &Document, key: &str) -> Option<String> {
-    doc.get_str(key).ok().map(str::to_string)
-}
-
+/// An order from its raw document, for reads that also look at fields beyond
+/// the order (a stock step in flight).
 pub fn from_document(doc: &Document) -> Result<Order, InternalError> {
-    let lines = doc
-        .get_array("lines")
-        .map_err(|_| corrupt("lines"))?
-        .iter()
-        .map(|l| {
-            let l = l.as_document().ok_or_else(|| corrupt("line"))?;
-            Ok(OrderLine {
-                product: ObjectKey(
-                    l.get_object_id("product_id")
-                        .map_err(|_| corrupt("product"))?,
-                ),
-                sku: Sku::parse(l.get_str("sku").map_err(|_| corrupt("sku"))?)
-                    .map_err(|_| corrupt("sku"))?,
-                title: opt_str(l, "title").unwrap_or_default(),
-                quantity: l.get_i64("quantity").map_err(|_| corrupt("quantity"))?,
-                unit_price: l.get_i64("unit_price").map_err(|_| corrupt("price"))?,
-                currency: opt_str(l, "currency").unwrap_or_default(),
-            })
-        })
-        .collect::<Result<Vec<_>, InternalError>>()?;
-    let history = doc
-        .get_array("history")
-        .map_err(|_| corrupt("history"))?
-        .iter()
-        .filter_map(Bson::as_document)
-        .map(|t| {
-            Ok(Transition {
-                at: to_chrono(t.get_datetime("at").map_err(|_| corrupt("history time"))?),
-                by: opt_str(t, "by").unwrap_or_default(),
-                from: t.get_str("from").ok().and_then(OrderStatus::parse),
-                to: OrderStatus::parse(t.get_str("to").map_err(|_| corrupt("history"))?)
-                    .ok_or_else(|| corrupt("history"))?,
-                note: opt_str(t, "note"),
-            })
-        })
-        .collect::<Result<Vec<_>, InternalError>>()?;
-    let s = doc
-        .get_document("shipping")
-        .map_err(|_| corrupt("shipping"))?;
-    Ok(Order {
-        id: ObjectKey(doc.get_object_id("_id").map_err(|_| corrupt("id"))?),
-        tenant: TenantId::parse(doc.get_str("tenant_id").map_err(|_| corrupt("tenant"))?)
-            .map_err(|_| corrupt("tenant"))?,
-        checkout: opt_str(doc, "checkout_id").unwrap_or_default(),
-        customer: opt_str(doc, "customer_id").unwrap_or_default(),
-        lines,
-        currency: opt_str(doc, "currency").unwrap_or_default(),
-        total: doc.get_i64("total").map_err(|_| corrupt("total"))?,
-        shipping: ShippingAddress {
-            recipient: opt_str(s, "recipient").unwrap_or_default(),
-            line1: opt_str(s, "line1").unwrap_or_default(),
-            line2: opt_str(s, "line2"),
-            city: opt_str(s, "city").unwrap_or_default(),
-            region: opt_str(s, "region"),
-            postal_code: opt_str(s, "postal_code").unwrap_or_default(),
-            country: opt_str(s, "country").unwrap_or_default(),
-        },
-        status: OrderStatus::parse(doc.get_str("status").map_err(|_| corrupt("status"))?)
-            .ok_or_else(|| corrupt("status"))?,
-        reserved: doc.get_bool("reserved").unwrap_or(false),
-        history,
-        version: doc.get_i64("version").map_err(|_| corrupt("version"))?,
-        created_at: to_chrono(
-            doc.get_datetime("created_at")
-                .map_err(|_| corrupt("created_at"))?,
-        ),
-        updated_at: to_chrono(
-            doc.get_datetime("updated_at")
-                .map_err(|_| corrupt("updated_at"))?,
-        ),
-    })
+    let stored: OrderDocument = mongodb::bson::from_document(doc.clone()).int_err()?;
+    Order::try_from(stored)
+}
+
+fn decode(docs: Vec<OrderDocument>) -> Result<Vec<Order>, InternalError> {
+    docs.into_iter().map(Order::try_from).collect()
 }
 
 pub async fn get(orders: &TenantCollection, id: ObjectId) -> Result<Option<Order>, InternalError> {
-    let found = orders.find_one(doc! { "_id": id }).await?;
-    found.as_ref().map(from_document).transpose()
+    let found = orders
+        .typed::<OrderDocument>()
+        .find_one(doc! { "_id": id })
+        .await?;
+    found.map(Order::try_from).transpose()
 }
 
 /// Moves an order from `from` at `version` to `to`, recording `step` and its
@@ -208,6 +90,7 @@ async fn transition_where(
         }),
         at: step.at,
     };
+    let entry = mongodb::bson::to_bson(&TransitionDocument::from(step)).int_err()?;
     retry_transient(|| async {
         let mut session = orders.start_transaction().await?;
         let done = orders
@@ -218,7 +101,7 @@ async fn transition_where(
                     "$set": { "status": step.to.as_str(), "updated_at": to_bson(step.at) },
                     "$unset": { "step": "", "step_at": "" },
                     "$inc": { "version": 1_i64 },
-                    "$push": { "history": transition_doc(step) },
+                    "$push": { "history": entry.clone() },
                 },
             )
             .await?;
@@ -259,7 +142,8 @@ pub async fn insert(orders: &TenantCollection, order: &Order) -> Result<(), Inte
     retry_transient(|| async {
         let mut session = orders.start_transaction().await?;
         orders
-            .insert_one_in(&mut session, new_document(order))
+            .typed::<OrderDocument>()
+            .insert_one_in(&mut session, &OrderDocument::from(order))
             .await?;
         events::record(orders, &mut session, &event).await?;
         session.commit_transaction().await?;
@@ -359,9 +243,10 @@ pub async fn list_scoped(
     limit: i64,
 ) -> Result<Vec<Order>, InternalError> {
     let docs = orders
+        .typed::<OrderDocument>()
         .find(filter_document(filter), newest_first(limit))
         .await?;
-    docs.iter().map(from_document).collect()
+    decode(docs)
 }
 
 /// Orders across tenants (a customer's own, or a platform admin's view), newest first.
@@ -371,11 +256,11 @@ pub async fn list_any(
     limit: i64,
 ) -> Result<Vec<Order>, InternalError> {
     let cursor = orders
+        .clone_with_type::<OrderDocument>()
         .find(filter_document(filter))
         .with_options(newest_first(limit))
         .await?;
-    let docs: Vec<Document> = cursor.try_collect().await?;
-    docs.iter().map(from_document).collect()
+    decode(cursor.try_collect().await?)
 }
 
 /// One order by id, across tenants (the customer's or an admin's read).
@@ -383,8 +268,11 @@ pub async fn get_any(
     orders: &Collection<Document>,
     id: ObjectId,
 ) -> Result<Option<Order>, InternalError> {
-    let found = orders.find_one(doc! { "_id": id }).await?;
-    found.as_ref().map(from_document).transpose()
+    let found = orders
+        .clone_with_type::<OrderDocument>()
+        .find_one(doc! { "_id": id })
+        .await?;
+    found.map(Order::try_from).transpose()
 }
 
 /// Pending orders older than `before` whose reservation never completed: the
@@ -395,10 +283,10 @@ pub async fn stalled(
     limit: i64,
 ) -> Result<Vec<Order>, InternalError> {
     let cursor = orders
+        .clone_with_type::<OrderDocument>()
         .find(doc! { "status": "pending", "reserved": false, "created_at": { "$lt": to_bson(before) } })
         .sort(doc! { "created_at": 1 })
         .limit(limit)
         .await?;
-    let docs: Vec<Document> = cursor.try_collect().await?;
-    docs.iter().map(from_document).collect()
+    decode(cursor.try_collect().await?)
 }
