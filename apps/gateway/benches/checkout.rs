@@ -76,10 +76,11 @@ async fn main() -> anyhow::Result<()> {
         latencies.extend(task.await??);
     }
     let checkouts = latencies.len() as i64;
-    let reserved: i64 =
-        sqlx::query_scalar("SELECT sum(reserved)::bigint FROM inventory.stock_items")
-            .fetch_one(&served.db.owner)
-            .await?;
+    let reserved = sqlx::query_scalar!(
+        r#"SELECT sum(reserved)::bigint AS "reserved!" FROM inventory.stock_items"#
+    )
+    .fetch_one(&served.db.owner)
+    .await?;
     anyhow::ensure!(
         reserved == 2 * checkouts,
         "{reserved} units reserved for {checkouts} two-vendor checkouts"

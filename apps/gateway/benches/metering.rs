@@ -23,14 +23,14 @@ const ROUNDS: usize = 3;
 /// the limiter and the quota check and is admitted.
 async fn vendor_on_a_wide_plan(served: &Served) -> anyhow::Result<String> {
     let token = vendor(served, "Metered vendor", "metered-vendor").await?;
-    sqlx::query(
-        "INSERT INTO billing.plans (code, name, price_amount, currency, included_requests, \
-         overage_per_thousand, rate_per_second, burst, over_quota) \
+    sqlx::query!(
+        "INSERT INTO billing.plans (code, name, price_amount, currency, included_requests,
+         overage_per_thousand, rate_per_second, burst, over_quota)
          VALUES ('bench', 'Bench', 0, 'EUR', 1000000000000, 0, 100000, 100000, 'reject')",
     )
     .execute(&served.db.owner)
     .await?;
-    sqlx::query("UPDATE billing.subscriptions SET plan_code = 'bench'")
+    sqlx::query!("UPDATE billing.subscriptions SET plan_code = 'bench'")
         .execute(&served.db.owner)
         .await?;
     Ok(token)
@@ -106,10 +106,11 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let counted: i64 =
-        sqlx::query_scalar("SELECT coalesce(sum(requests), 0)::bigint FROM billing.usage")
-            .fetch_one(&gateways[0].1.db.owner)
-            .await?;
+    let counted = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(requests), 0)::bigint AS "counted!" FROM billing.usage"#
+    )
+    .fetch_one(&gateways[0].1.db.owner)
+    .await?;
     println!("\nthe in-process metered gateway served {served} requests and counted {counted}");
     Ok(())
 }

@@ -327,8 +327,8 @@ fn not_ready(reason: &str) -> Response {
 }
 
 async fn migrations_applied(pool: &PgPool) -> Result<(), String> {
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+    let applied =
+        sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
             .fetch_all(pool)
             .await
             .map_err(|err| {

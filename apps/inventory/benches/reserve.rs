@@ -54,7 +54,7 @@ struct Outcome {
 /// Seeds `skus` stock items (and their `created` ledger rows) for a fresh tenant.
 async fn seed(owner: &PgPool, tenant: TenantId, skus: usize) -> anyhow::Result<()> {
     let count = i32::try_from(skus)?;
-    sqlx::query(
+    sqlx::query!(
         "WITH items AS (
              INSERT INTO inventory.stock_items (tenant_id, sku, on_hand)
              SELECT $1, 'SKU-' || i, $2 FROM generate_series(1, $3) AS i
@@ -63,14 +63,14 @@ async fn seed(owner: &PgPool, tenant: TenantId, skus: usize) -> anyhow::Result<(
          INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
                                        on_hand_after, reserved_after, actor)
          SELECT tenant_id, sku, 'created', on_hand, 0, on_hand, 0, 'bench' FROM items",
+        tenant.as_uuid(),
+        STOCK,
+        count,
     )
-    .bind(tenant.as_uuid())
-    .bind(STOCK)
-    .bind(count)
     .execute(owner)
     .await?;
     // Fresh statistics, so neither design runs while autovacuum catches up.
-    sqlx::query("ANALYZE inventory.stock_items, inventory.ledger, inventory.reservations")
+    sqlx::query!("ANALYZE inventory.stock_items, inventory.ledger, inventory.reservations")
         .execute(owner)
         .await?;
     Ok(())
@@ -84,38 +84,38 @@ async fn reserve_original(
     order: &str,
 ) -> anyhow::Result<bool> {
     let mut tx = TenantTx::begin(pool, tenant).await?;
-    let row: Option<(i64, i64)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT on_hand, reserved FROM inventory.stock_items
          WHERE tenant_id = $1 AND sku = $2 FOR UPDATE",
+        tenant.as_uuid(),
+        sku,
     )
-    .bind(tenant.as_uuid())
-    .bind(sku)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((on_hand, reserved)) = row else {
+    let Some((on_hand, reserved)) = row.map(|row| (row.on_hand, row.reserved)) else {
         return Ok(false);
     };
     if on_hand - reserved < 1 {
         return Ok(false);
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE inventory.stock_items SET reserved = reserved + 1, updated_at = now()
          WHERE tenant_id = $1 AND sku = $2",
+        tenant.as_uuid(),
+        sku,
     )
-    .bind(tenant.as_uuid())
-    .bind(sku)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
                                        on_hand_after, reserved_after, reference, actor)
          VALUES ($1, $2, 'reserved', 0, 1, $3, $4, $5, 'bench')",
+        tenant.as_uuid(),
+        sku,
+        on_hand,
+        reserved + 1,
+        order,
     )
-    .bind(tenant.as_uuid())
-    .bind(sku)
-    .bind(on_hand)
-    .bind(reserved + 1)
-    .bind(order)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -200,14 +200,15 @@ async fn check_invariants(
     tenant: TenantId,
     committed: usize,
 ) -> anyhow::Result<()> {
-    let (reserved, negative): (i64, i64) = sqlx::query_as(
-        "SELECT coalesce(sum(reserved), 0)::bigint,
-                count(*) FILTER (WHERE on_hand < reserved OR reserved < 0)
-         FROM inventory.stock_items WHERE tenant_id = $1",
+    let totals = sqlx::query!(
+        r#"SELECT coalesce(sum(reserved), 0)::bigint AS "reserved!",
+                  count(*) FILTER (WHERE on_hand < reserved OR reserved < 0) AS "negative!"
+           FROM inventory.stock_items WHERE tenant_id = $1"#,
+        tenant.as_uuid(),
     )
-    .bind(tenant.as_uuid())
     .fetch_one(&db.owner)
     .await?;
+    let (reserved, negative) = (totals.reserved, totals.negative);
     anyhow::ensure!(negative == 0, "negative availability");
     anyhow::ensure!(
         reserved == i64::try_from(committed)?,
@@ -219,13 +220,13 @@ async fn check_invariants(
             anyhow::ensure!(found.is_empty(), "discrepancies: {found:?}");
         }
         Design::Original => {
-            let drift: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM inventory.stock_items s
-                 WHERE s.tenant_id = $1 AND s.reserved <> (
-                     SELECT coalesce(sum(reserved_change), 0) FROM inventory.ledger l
-                     WHERE l.tenant_id = s.tenant_id AND l.sku = s.sku)",
+            let drift = sqlx::query_scalar!(
+                r#"SELECT count(*) AS "drift!" FROM inventory.stock_items s
+                   WHERE s.tenant_id = $1 AND s.reserved <> (
+                       SELECT coalesce(sum(reserved_change), 0) FROM inventory.ledger l
+                       WHERE l.tenant_id = s.tenant_id AND l.sku = s.sku)"#,
+                tenant.as_uuid(),
             )
-            .bind(tenant.as_uuid())
             .fetch_one(&db.owner)
             .await?;
             anyhow::ensure!(drift == 0, "{drift} rows disagree with their ledger");

@@ -37,8 +37,6 @@ impl TryFrom<VendorRow> for Vendor {
     }
 }
 
-const VENDOR_COLUMNS: &str = "id, name, slug, status, created_at";
-
 pub async fn insert_vendor(
     tx: &mut TenantTx,
     name: &str,
@@ -46,25 +44,27 @@ pub async fn insert_vendor(
     status: TenantStatus,
     founder: Uuid,
 ) -> Result<Vendor, sqlx::Error> {
-    let row: VendorRow = sqlx::query_as(&format!(
+    let row = sqlx::query_as!(
+        VendorRow,
         "INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, $4, $5)
-         RETURNING {VENDOR_COLUMNS}"
-    ))
-    .bind(tx.tenant().as_uuid())
-    .bind(name)
-    .bind(slug)
-    .bind(status.as_str())
-    .bind(founder)
+         RETURNING id, name, slug, status, created_at",
+        tx.tenant().as_uuid(),
+        name,
+        slug,
+        status.as_str(),
+        founder,
+    )
     .fetch_one(&mut **tx)
     .await?;
     row.try_into()
 }
 
 pub async fn vendor(pool: &PgPool, id: TenantId) -> Result<Option<Vendor>, sqlx::Error> {
-    let row: Option<VendorRow> = sqlx::query_as(&format!(
-        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE id = $1"
-    ))
-    .bind(id.as_uuid())
+    let row = sqlx::query_as!(
+        VendorRow,
+        "SELECT id, name, slug, status, created_at FROM tenancy.tenants WHERE id = $1",
+        id.as_uuid(),
+    )
     .fetch_optional(pool)
     .await?;
     row.map(TryInto::try_into).transpose()
@@ -73,31 +73,34 @@ pub async fn vendor(pool: &PgPool, id: TenantId) -> Result<Option<Vendor>, sqlx:
 /// The vendors with these ids (unknown ids are left out).
 pub async fn vendors_by_ids(pool: &PgPool, ids: &[TenantId]) -> Result<Vec<Vendor>, sqlx::Error> {
     let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
-    let rows: Vec<VendorRow> = sqlx::query_as(&format!(
-        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE id = ANY($1)"
-    ))
-    .bind(&ids)
+    let rows = sqlx::query_as!(
+        VendorRow,
+        "SELECT id, name, slug, status, created_at FROM tenancy.tenants WHERE id = ANY($1)",
+        &ids,
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(TryInto::try_into).collect()
 }
 
 pub async fn vendor_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Vendor>, sqlx::Error> {
-    let row: Option<VendorRow> = sqlx::query_as(&format!(
-        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants WHERE slug = $1"
-    ))
-    .bind(slug)
+    let row = sqlx::query_as!(
+        VendorRow,
+        "SELECT id, name, slug, status, created_at FROM tenancy.tenants WHERE slug = $1",
+        slug,
+    )
     .fetch_optional(pool)
     .await?;
     row.map(TryInto::try_into).transpose()
 }
 
 pub async fn status(pool: &PgPool, id: TenantId) -> Result<Option<TenantStatus>, sqlx::Error> {
-    let raw: Option<String> =
-        sqlx::query_scalar("SELECT status FROM tenancy.tenants WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(pool)
-            .await?;
+    let raw = sqlx::query_scalar!(
+        "SELECT status FROM tenancy.tenants WHERE id = $1",
+        id.as_uuid()
+    )
+    .fetch_optional(pool)
+    .await?;
     raw.map(|raw| TenantStatus::parse(&raw).ok_or_else(|| decode_error("status", &raw)))
         .transpose()
 }
@@ -110,13 +113,14 @@ pub async fn set_status(
     to: TenantStatus,
 ) -> Result<Option<Vendor>, sqlx::Error> {
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    let row: Option<VendorRow> = sqlx::query_as(&format!(
+    let row = sqlx::query_as!(
+        VendorRow,
         "UPDATE tenancy.tenants SET status = $3, updated_at = now()
-         WHERE id = $1 AND status = ANY($2) RETURNING {VENDOR_COLUMNS}"
-    ))
-    .bind(id.as_uuid())
-    .bind(&from)
-    .bind(to.as_str())
+         WHERE id = $1 AND status = ANY($2) RETURNING id, name, slug, status, created_at",
+        id.as_uuid(),
+        &from as &[&str],
+        to.as_str(),
+    )
     .fetch_optional(conn)
     .await?;
     row.map(TryInto::try_into).transpose()
@@ -133,19 +137,20 @@ pub async fn search_vendors(
 ) -> Result<Vec<Vendor>, sqlx::Error> {
     let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
     let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-    let rows: Vec<VendorRow> = sqlx::query_as(&format!(
-        "SELECT {VENDOR_COLUMNS} FROM tenancy.tenants
+    let rows = sqlx::query_as!(
+        VendorRow,
+        "SELECT id, name, slug, status, created_at FROM tenancy.tenants
          WHERE ($1::text IS NULL OR lower(name) LIKE $1 OR slug LIKE $1)
            AND ($2::text IS NULL OR status = $2)
            AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
          ORDER BY created_at, id
-         LIMIT $5"
-    ))
-    .bind(pattern)
-    .bind(status.map(TenantStatus::as_str))
-    .bind(after_at)
-    .bind(after_id)
-    .bind(limit)
+         LIMIT $5",
+        pattern,
+        status.map(TenantStatus::as_str),
+        after_at,
+        after_id,
+        limit,
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(TryInto::try_into).collect()
@@ -178,36 +183,38 @@ pub async fn insert_membership(
     user: Uuid,
     role: Role,
 ) -> Result<Option<Membership>, sqlx::Error> {
-    let row: Option<MembershipRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        MembershipRow,
         "INSERT INTO tenancy.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING
          RETURNING tenant_id, user_id, role, created_at",
+        tx.tenant().as_uuid(),
+        user,
+        role.as_str(),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(user)
-    .bind(role.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     row.map(TryInto::try_into).transpose()
 }
 
 pub async fn members(tx: &mut TenantTx) -> Result<Vec<Membership>, sqlx::Error> {
-    let rows: Vec<MembershipRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        MembershipRow,
         "SELECT tenant_id, user_id, role, created_at FROM tenancy.memberships
          WHERE tenant_id = $1 ORDER BY created_at, user_id",
+        tx.tenant().as_uuid(),
     )
-    .bind(tx.tenant().as_uuid())
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter().map(TryInto::try_into).collect()
 }
 
 pub async fn role_of(tx: &mut TenantTx, user: Uuid) -> Result<Option<Role>, sqlx::Error> {
-    let raw: Option<String> = sqlx::query_scalar(
+    let raw = sqlx::query_scalar!(
         "SELECT role FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2",
+        tx.tenant().as_uuid(),
+        user,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(user)
     .fetch_optional(&mut **tx)
     .await?;
     raw.map(|raw| vendor_role(&raw).ok_or_else(|| decode_error("role", &raw)))
@@ -217,10 +224,10 @@ pub async fn role_of(tx: &mut TenantTx, user: Uuid) -> Result<Option<Role>, sqlx
 /// Locks the vendor's owner rows and returns their user ids: changes that could
 /// remove the last owner serialise here.
 pub async fn lock_owners(tx: &mut TenantTx) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT user_id FROM tenancy.memberships WHERE tenant_id = $1 AND role = 'owner' FOR UPDATE",
+        tx.tenant().as_uuid(),
     )
-    .bind(tx.tenant().as_uuid())
     .fetch_all(&mut **tx)
     .await
 }
@@ -230,49 +237,53 @@ pub async fn set_role(
     user: Uuid,
     role: Role,
 ) -> Result<Option<Membership>, sqlx::Error> {
-    let row: Option<MembershipRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        MembershipRow,
         "UPDATE tenancy.memberships SET role = $3, updated_at = now()
          WHERE tenant_id = $1 AND user_id = $2
          RETURNING tenant_id, user_id, role, created_at",
+        tx.tenant().as_uuid(),
+        user,
+        role.as_str(),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(user)
-    .bind(role.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     row.map(TryInto::try_into).transpose()
 }
 
 pub async fn delete_membership(tx: &mut TenantTx, user: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2")
-        .bind(tx.tenant().as_uuid())
-        .bind(user)
-        .execute(&mut **tx)
-        .await?;
+    let done = sqlx::query!(
+        "DELETE FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2",
+        tx.tenant().as_uuid(),
+        user,
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// A person's vendors and their role in each, read in the person's own scope.
 pub async fn vendors_of(tx: &mut UserTx) -> Result<Vec<(Vendor, Role)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        vendor: VendorRow,
-        role: String,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT t.id, t.name, t.slug, t.status, t.created_at, m.role
          FROM tenancy.memberships m JOIN tenancy.tenants t ON t.id = m.tenant_id
          WHERE m.user_id = $1
          ORDER BY t.created_at, t.id",
+        tx.user(),
     )
-    .bind(tx.user())
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter()
         .map(|row| {
             let role = vendor_role(&row.role).ok_or_else(|| decode_error("role", &row.role))?;
-            Ok((row.vendor.try_into()?, role))
+            let vendor = VendorRow {
+                id: row.id,
+                name: row.name,
+                slug: row.slug,
+                status: row.status,
+                created_at: row.created_at,
+            };
+            Ok((vendor.try_into()?, role))
         })
         .collect()
 }
@@ -290,9 +301,6 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const KEY_COLUMNS: &str =
-    "id, name, prefix, role, created_by, created_at, last_used_at, revoked_at";
-
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_key(
     tx: &mut TenantTx,
@@ -303,37 +311,43 @@ pub async fn insert_key(
     role: Role,
     created_by: Uuid,
 ) -> Result<ApiKeyRow, sqlx::Error> {
-    sqlx::query_as(&format!(
+    sqlx::query_as!(
+        ApiKeyRow,
         "INSERT INTO tenancy.api_keys (id, tenant_id, name, prefix, secret_hash, role, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {KEY_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(tx.tenant().as_uuid())
-    .bind(name)
-    .bind(prefix)
-    .bind(hash)
-    .bind(role.as_str())
-    .bind(created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING id, name, prefix, role, created_by, created_at, last_used_at, revoked_at",
+        id,
+        tx.tenant().as_uuid(),
+        name,
+        prefix,
+        hash,
+        role.as_str(),
+        created_by,
+    )
     .fetch_one(&mut **tx)
     .await
 }
 
 pub async fn keys(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {KEY_COLUMNS} FROM tenancy.api_keys WHERE tenant_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(tx.tenant().as_uuid())
+    sqlx::query_as!(
+        ApiKeyRow,
+        "SELECT id, name, prefix, role, created_by, created_at, last_used_at, revoked_at
+         FROM tenancy.api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+        tx.tenant().as_uuid(),
+    )
     .fetch_all(&mut **tx)
     .await
 }
 
 pub async fn revoke_key(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKeyRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    sqlx::query_as!(
+        ApiKeyRow,
         "UPDATE tenancy.api_keys SET revoked_at = coalesce(revoked_at, now())
-         WHERE tenant_id = $1 AND id = $2 RETURNING {KEY_COLUMNS}"
-    ))
-    .bind(tx.tenant().as_uuid())
-    .bind(id)
+         WHERE tenant_id = $1 AND id = $2
+         RETURNING id, name, prefix, role, created_by, created_at, last_used_at, revoked_at",
+        tx.tenant().as_uuid(),
+        id,
+    )
     .fetch_optional(&mut **tx)
     .await
 }
@@ -346,23 +360,27 @@ pub async fn authenticate_key(
     id: Uuid,
     secret_hash: &[u8],
 ) -> Result<Option<(Uuid, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT tenant_id, role FROM tenancy.authenticate_api_key($1, $2)")
-        .bind(id)
-        .bind(secret_hash)
-        .fetch_optional(conn)
-        .await
+    let row = sqlx::query!(
+        r#"SELECT tenant_id AS "tenant_id!", role AS "role!"
+           FROM tenancy.authenticate_api_key($1, $2)"#,
+        id,
+        secret_hash,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| (row.tenant_id, row.role)))
 }
 
 /// The current role of a key's creator in the key's vendor; `None` when the
 /// creator is no longer a member.
 pub async fn key_creator_role(tx: &mut TenantTx, id: Uuid) -> Result<Option<Role>, sqlx::Error> {
-    let raw: Option<String> = sqlx::query_scalar(
+    let raw = sqlx::query_scalar!(
         "SELECT m.role FROM tenancy.api_keys k
          JOIN tenancy.memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.created_by
          WHERE k.tenant_id = $1 AND k.id = $2",
+        tx.tenant().as_uuid(),
+        id,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
     raw.map(|raw| vendor_role(&raw).ok_or_else(|| decode_error("role", &raw)))
@@ -371,13 +389,13 @@ pub async fn key_creator_role(tx: &mut TenantTx, id: Uuid) -> Result<Option<Role
 
 /// Records a key's use, at most once a minute.
 pub async fn touch_key(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE tenancy.api_keys SET last_used_at = now()
          WHERE tenant_id = $1 AND id = $2
            AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        tx.tenant().as_uuid(),
+        id,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -385,9 +403,8 @@ pub async fn touch_key(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
 
 /// Every vendor that is not active (pending or suspended).
 pub async fn inactive(pool: &PgPool) -> Result<Vec<TenantId>, sqlx::Error> {
-    let ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM tenancy.tenants WHERE status <> 'active'")
-            .fetch_all(pool)
-            .await?;
+    let ids = sqlx::query_scalar!("SELECT id FROM tenancy.tenants WHERE status <> 'active'")
+        .fetch_all(pool)
+        .await?;
     Ok(ids.into_iter().map(TenantId::from_uuid).collect())
 }

@@ -131,23 +131,30 @@ pub async fn notify_once(
     max: i32,
 ) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let due: Vec<(i64, Uuid, serde_json::Value, i32)> =
-        sqlx::query_as("SELECT id, tenant_id, payload, attempts FROM souk.claim_low_stock($1)")
-            .bind(max)
-            .fetch_all(&mut *tx)
-            .await?;
+    let due = sqlx::query!(
+        r#"SELECT id AS "id!", tenant_id AS "tenant_id!", payload AS "payload!",
+                  attempts AS "attempts!"
+           FROM souk.claim_low_stock($1)"#,
+        max,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let mut sent = 0;
-    for (id, tenant, payload, attempts) in due {
+    for event in due {
+        let (id, tenant, payload, attempts) =
+            (event.id, event.tenant_id, event.payload, event.attempts);
         let outcome = deliver(mailer, recipients, tenant, &payload).await;
         if let Err(err) = &outcome {
             tracing::warn!(event = id, attempts, error = %err, "low-stock email failed; will retry");
         }
-        sqlx::query("SELECT souk.low_stock_notified($1, $2, $3)")
-            .bind(id)
-            .bind(outcome.is_ok())
-            .bind(backoff(attempts))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "SELECT FROM souk.low_stock_notified($1, $2, $3)",
+            id,
+            outcome.is_ok(),
+            backoff(attempts),
+        )
+        .execute(&mut *tx)
+        .await?;
         sent += usize::from(outcome.is_ok());
     }
     tx.commit().await?;

@@ -64,17 +64,31 @@ impl Message {
 
 /// Claims up to `max` events, locked until the transaction ends.
 pub async fn claim(conn: &mut PgConnection, max: i32) -> Result<Vec<Event>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, event_id, tenant_id, kind, payload, created_at FROM souk.claim_events($1)",
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", event_id AS "event_id!", tenant_id AS "tenant_id!",
+                  kind AS "kind!", payload AS "payload!", created_at AS "created_at!"
+           FROM souk.claim_events($1)"#,
+        max,
     )
-    .bind(max)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Event {
+            id: row.id,
+            message: Message {
+                event_id: row.event_id,
+                tenant_id: row.tenant_id,
+                kind: row.kind,
+                payload: row.payload,
+                created_at: row.created_at,
+            },
+        })
+        .collect())
 }
 
 pub async fn mark_sent(conn: &mut PgConnection, ids: &[i64]) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT souk.mark_sent($1)")
-        .bind(ids)
+    sqlx::query!("SELECT FROM souk.mark_sent($1)", ids)
         .execute(conn)
         .await?;
     Ok(())

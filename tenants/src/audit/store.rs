@@ -13,21 +13,21 @@ pub(super) async fn insert(
     context: &Context,
     entry: &Entry,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit.entries (id, tenant_id, actor_kind, actor_id, actor_role, action, \
-         target_type, target_id, request_id, details) \
+    sqlx::query!(
+        "INSERT INTO audit.entries (id, tenant_id, actor_kind, actor_id, actor_role, action,
+         target_type, target_id, request_id, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        Uuid::now_v7(),
+        tenant.map(|t| t.as_uuid()),
+        context.actor.kind,
+        &context.actor.id,
+        context.actor.role.as_str(),
+        entry.action,
+        entry.target_type,
+        &entry.target_id,
+        context.request_id.as_deref(),
+        &entry.details,
     )
-    .bind(Uuid::now_v7())
-    .bind(tenant.map(|t| t.as_uuid()))
-    .bind(context.actor.kind)
-    .bind(&context.actor.id)
-    .bind(context.actor.role.as_str())
-    .bind(entry.action)
-    .bind(entry.target_type)
-    .bind(&entry.target_id)
-    .bind(context.request_id.as_deref())
-    .bind(&entry.details)
     .execute(conn)
     .await?;
     Ok(())
@@ -68,27 +68,28 @@ pub async fn list(
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<LoggedEntry>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, tenant_id, at, actor_kind, actor_id, actor_role, action, target_type, \
-                target_id, request_id, details \
-         FROM audit.entries \
-         WHERE ($1::uuid IS NULL OR tenant_id = $1) \
-           AND ($2::text IS NULL OR actor_id = $2) \
-           AND ($3::text IS NULL OR action = $3) \
-           AND ($4::timestamptz IS NULL OR at >= $4) \
-           AND ($5::timestamptz IS NULL OR at < $5) \
-           AND ($6::timestamptz IS NULL OR (at, id) < ($6, $7)) \
-         ORDER BY at DESC, id DESC \
+    sqlx::query_as!(
+        LoggedEntry,
+        "SELECT id, tenant_id, at, actor_kind, actor_id, actor_role, action, target_type,
+                target_id, request_id, details
+         FROM audit.entries
+         WHERE ($1::uuid IS NULL OR tenant_id = $1)
+           AND ($2::text IS NULL OR actor_id = $2)
+           AND ($3::text IS NULL OR action = $3)
+           AND ($4::timestamptz IS NULL OR at >= $4)
+           AND ($5::timestamptz IS NULL OR at < $5)
+           AND ($6::timestamptz IS NULL OR (at, id) < ($6, $7))
+         ORDER BY at DESC, id DESC
          LIMIT $8",
+        filter.tenant.map(|t| t.as_uuid()),
+        filter.actor.as_deref(),
+        filter.action.as_deref(),
+        filter.from,
+        filter.to,
+        filter.before.map(|(at, _)| at),
+        filter.before.map(|(_, id)| id),
+        limit,
     )
-    .bind(filter.tenant.map(|t| t.as_uuid()))
-    .bind(filter.actor.as_deref())
-    .bind(filter.action.as_deref())
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(filter.before.map(|(at, _)| at))
-    .bind(filter.before.map(|(_, id)| id))
-    .bind(limit)
     .fetch_all(conn)
     .await
 }

@@ -185,6 +185,7 @@ fn order_by(order: Order, searching: bool) -> &'static str {
 /// The query of one page, or `None` when nothing can match.
 pub fn page(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
     let search = search(listing)?;
+    // A runtime query: its filters, search terms, cursor and order are chosen per request.
     // The page is chosen on keys only; the products (large documents) are read
     // for its rows alone, not for every match a search ranks.
     let mut q = QueryBuilder::new(
@@ -222,6 +223,7 @@ pub fn page(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
 pub fn facets(listing: &Listing) -> Option<QueryBuilder<'_, Postgres>> {
     let search = search(listing)?;
     let edges: Vec<String> = BAND_EDGES.iter().map(i64::to_string).collect();
+    // A runtime query: its filters and search terms are chosen per request.
     let mut q = QueryBuilder::new(format!(
         "SELECT GROUPING(f.category_id) AS no_category, GROUPING(f.tenant_id) AS no_vendor,
                 GROUPING(f.band) AS no_band, f.category_id, f.tenant_id, f.band, count(*) AS n

@@ -130,18 +130,23 @@ impl PgListings {
 
     /// Listed products per category, for vendors that are active.
     pub async fn category_counts(&self) -> Result<Vec<(ObjectId, i64)>, InternalError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT l.category_id, count(*) FROM storefront.shelf l
-             JOIN tenancy.tenants t ON t.id = l.tenant_id AND t.status = 'active'
-             WHERE l.category_id IS NOT NULL
-             GROUP BY l.category_id",
+        let rows = sqlx::query!(
+            r#"SELECT l.category_id AS "category_id!", count(*) AS "listed!"
+               FROM storefront.shelf l
+               JOIN tenancy.tenants t ON t.id = l.tenant_id AND t.status = 'active'
+               WHERE l.category_id IS NOT NULL
+               GROUP BY l.category_id"#,
         )
         .fetch_all(&self.pool)
         .await
         .int_err()?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, n)| ObjectId::parse_str(&id).ok().map(|id| (id, n)))
+            .filter_map(|row| {
+                ObjectId::parse_str(&row.category_id)
+                    .ok()
+                    .map(|id| (id, row.listed))
+            })
             .collect())
     }
 }

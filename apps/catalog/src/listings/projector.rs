@@ -87,17 +87,19 @@ impl Projector {
 
     async fn lead(&self, stop: &CancellationToken) -> Result<Turn, InternalError> {
         let mut conn = self.connection().await?;
-        let leader: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(LEADER_LOCK)
-            .fetch_one(&mut *conn)
-            .await
-            .int_err()?;
+        let leader = sqlx::query_scalar!(
+            r#"SELECT pg_try_advisory_lock($1) AS "leader!""#,
+            LEADER_LOCK
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .int_err()?;
         if !leader {
             return Ok(Turn::NotLeader);
         }
         let turn = self.ticks(&mut conn, stop).await;
         // A healthy session gives the lock back; a broken one lost it already.
-        let _ = sqlx::query("SELECT pg_advisory_unlock_all()")
+        let _ = sqlx::query!("SELECT FROM pg_advisory_unlock_all()")
             .execute(&mut *conn)
             .await;
         turn
@@ -130,12 +132,13 @@ impl Projector {
     /// Writes every listing behind the catalog's products changed since the
     /// checkpoint; moves the checkpoint.
     async fn catch_up(&self, conn: &mut PgConnection) -> Result<usize, InternalError> {
-        let since: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT position FROM storefront.checkpoints WHERE name = $1")
-                .bind(CHECKPOINT)
-                .fetch_optional(&mut *conn)
-                .await
-                .int_err()?;
+        let since = sqlx::query_scalar!(
+            "SELECT position FROM storefront.checkpoints WHERE name = $1",
+            CHECKPOINT
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .int_err()?;
         let mut after = since.map(|at| (at - OVERLAP, None));
         let mut written = 0;
         loop {
@@ -174,7 +177,7 @@ impl Projector {
     pub async fn rebuild(&self) -> Result<Rebuilt, InternalError> {
         let started = Instant::now();
         let mut conn = self.connection().await?;
-        let began: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        let began = sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
             .fetch_one(&mut *conn)
             .await
             .int_err()?;
@@ -192,11 +195,11 @@ impl Projector {
             }
         }
         let unlisted = retry_deadlock!(
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE storefront.listings SET listed = false, projected_at = now()
              WHERE listed AND projected_at < $1",
+                began,
             )
-            .bind(began)
             .execute(&mut *conn)
             .await
         )
@@ -259,13 +262,16 @@ async fn behind(conn: &mut PgConnection, batch: &[Product]) -> Result<usize, Int
         return Ok(0);
     }
     let ids: Vec<String> = batch.iter().map(|p| p.id.0.to_hex()).collect();
-    let known: Vec<(String, i64)> = sqlx::query_as(
+    let known: Vec<(String, i64)> = sqlx::query!(
         "SELECT product_id, version FROM storefront.listings WHERE product_id = ANY($1)",
+        &ids,
     )
-    .bind(&ids)
     .fetch_all(&mut *conn)
     .await
-    .int_err()?;
+    .int_err()?
+    .into_iter()
+    .map(|row| (row.product_id, row.version))
+    .collect();
     let mut written = 0;
     for product in batch {
         let id = product.id.0.to_hex();
@@ -280,12 +286,12 @@ async fn behind(conn: &mut PgConnection, batch: &[Product]) -> Result<usize, Int
 }
 
 async fn save_checkpoint(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<(), InternalError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO storefront.checkpoints (name, position) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET position = GREATEST(storefront.checkpoints.position, EXCLUDED.position)",
+        CHECKPOINT,
+        at,
     )
-    .bind(CHECKPOINT)
-    .bind(at)
     .execute(conn)
     .await
     .int_err()?;

@@ -208,12 +208,12 @@ pub fn run_length(default: u64) -> Duration {
 /// token for it.
 pub async fn vendor(served: &Served, name: &str, slug: &str) -> anyhow::Result<String> {
     let tenant = souk_tenants::TenantId::generate();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO tenancy.tenants (id, name, slug, status, created_by) VALUES ($1, $2, $3, 'active', $1)",
+        tenant.as_uuid(),
+        name,
+        slug,
     )
-    .bind(tenant.as_uuid())
-    .bind(name)
-    .bind(slug)
     .execute(&served.db.owner)
     .await?;
     Ok(served.issuer.issue(

@@ -47,43 +47,24 @@ impl From<AddressRow> for Address {
     }
 }
 
-const COLUMNS: &str =
-    "id, label, recipient, line1, line2, city, region, postal_code, country, phone, \
-                       is_default, created_at, updated_at";
-
-type AddressQuery<'q> =
-    sqlx::query::QueryAs<'q, sqlx::Postgres, AddressRow, sqlx::postgres::PgArguments>;
-
-/// Binds an address's fields, in column order, after the query's first two
-/// parameters (they are `$3` to `$11` in both the insert and the update).
-fn bind_fields<'q>(query: AddressQuery<'q>, fields: &'q AddressInput) -> AddressQuery<'q> {
-    query
-        .bind(&fields.label)
-        .bind(&fields.recipient)
-        .bind(&fields.line1)
-        .bind(&fields.line2)
-        .bind(&fields.city)
-        .bind(&fields.region)
-        .bind(&fields.postal_code)
-        .bind(&fields.country)
-        .bind(&fields.phone)
-}
-
 /// Locks the owner's account row: address changes of one person serialise here.
 pub async fn lock_owner(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
-    let found: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM identity.users WHERE id = $1 FOR UPDATE")
-            .bind(user.0)
-            .fetch_optional(conn)
-            .await?;
+    let found = sqlx::query_scalar!(
+        "SELECT id FROM identity.users WHERE id = $1 FOR UPDATE",
+        user.0
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(found.is_some())
 }
 
 pub async fn count(conn: &mut PgConnection, user: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM identity.addresses WHERE user_id = $1")
-        .bind(user.0)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM identity.addresses WHERE user_id = $1"#,
+        user.0,
+    )
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn insert(
@@ -92,17 +73,28 @@ pub async fn insert(
     fields: &AddressInput,
     is_default: bool,
 ) -> Result<Address, sqlx::Error> {
-    let sql = format!(
+    let row = sqlx::query_as!(
+        AddressRow,
         "INSERT INTO identity.addresses (id, user_id, label, recipient, line1, line2, city, region,
                                          postal_code, country, phone, is_default)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING {COLUMNS}"
-    );
-    let query = sqlx::query_as(&sql).bind(Uuid::now_v7()).bind(user.0);
-    let row: AddressRow = bind_fields(query, fields)
-        .bind(is_default)
-        .fetch_one(conn)
-        .await?;
+         RETURNING id, label, recipient, line1, line2, city, region, postal_code, country, phone,
+                is_default, created_at, updated_at",
+        Uuid::now_v7(),
+        user.0,
+        fields.label.as_deref(),
+        &fields.recipient,
+        &fields.line1,
+        fields.line2.as_deref(),
+        &fields.city,
+        fields.region.as_deref(),
+        &fields.postal_code,
+        &fields.country,
+        fields.phone.as_deref(),
+        is_default,
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(row.into())
 }
 
@@ -112,22 +104,38 @@ pub async fn update(
     id: AddressId,
     fields: &AddressInput,
 ) -> Result<Option<Address>, sqlx::Error> {
-    let sql = format!(
+    let row = sqlx::query_as!(
+        AddressRow,
         "UPDATE identity.addresses SET label = $3, recipient = $4, line1 = $5, line2 = $6, city = $7,
                 region = $8, postal_code = $9, country = $10, phone = $11, updated_at = now()
          WHERE user_id = $1 AND id = $2
-         RETURNING {COLUMNS}"
-    );
-    let query = sqlx::query_as(&sql).bind(user.0).bind(id.0);
-    let row: Option<AddressRow> = bind_fields(query, fields).fetch_optional(conn).await?;
+         RETURNING id, label, recipient, line1, line2, city, region, postal_code, country, phone,
+                is_default, created_at, updated_at",
+        user.0,
+        id.0,
+        fields.label.as_deref(),
+        &fields.recipient,
+        &fields.line1,
+        fields.line2.as_deref(),
+        &fields.city,
+        fields.region.as_deref(),
+        &fields.postal_code,
+        &fields.country,
+        fields.phone.as_deref(),
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(Into::into))
 }
 
 pub async fn list(conn: &mut PgConnection, user: UserId) -> Result<Vec<Address>, sqlx::Error> {
-    let rows: Vec<AddressRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity.addresses WHERE user_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(user.0)
+    let rows = sqlx::query_as!(
+        AddressRow,
+        "SELECT id, label, recipient, line1, line2, city, region, postal_code, country, phone,
+                is_default, created_at, updated_at
+         FROM identity.addresses WHERE user_id = $1 ORDER BY created_at, id",
+        user.0,
+    )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -138,11 +146,14 @@ pub async fn get(
     user: UserId,
     id: AddressId,
 ) -> Result<Option<Address>, sqlx::Error> {
-    let row: Option<AddressRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity.addresses WHERE user_id = $1 AND id = $2"
-    ))
-    .bind(user.0)
-    .bind(id.0)
+    let row = sqlx::query_as!(
+        AddressRow,
+        "SELECT id, label, recipient, line1, line2, city, region, postal_code, country, phone,
+                is_default, created_at, updated_at
+         FROM identity.addresses WHERE user_id = $1 AND id = $2",
+        user.0,
+        id.0,
+    )
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Into::into))
@@ -154,11 +165,11 @@ pub async fn delete(
     user: UserId,
     id: AddressId,
 ) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "DELETE FROM identity.addresses WHERE user_id = $1 AND id = $2 RETURNING is_default",
+        user.0,
+        id.0,
     )
-    .bind(user.0)
-    .bind(id.0)
     .fetch_optional(conn)
     .await
 }
@@ -169,34 +180,41 @@ pub async fn set_default(
     user: UserId,
     id: AddressId,
 ) -> Result<bool, sqlx::Error> {
-    let exists: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM identity.addresses WHERE user_id = $1 AND id = $2")
-            .bind(user.0)
-            .bind(id.0)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        "SELECT id FROM identity.addresses WHERE user_id = $1 AND id = $2",
+        user.0,
+        id.0,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     if exists.is_none() {
         return Ok(false);
     }
-    sqlx::query("UPDATE identity.addresses SET is_default = false, updated_at = now() WHERE user_id = $1 AND is_default")
-        .bind(user.0)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE identity.addresses SET is_default = true, updated_at = now() WHERE user_id = $1 AND id = $2")
-        .bind(user.0)
-        .bind(id.0)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE identity.addresses SET is_default = false, updated_at = now()
+         WHERE user_id = $1 AND is_default",
+        user.0,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE identity.addresses SET is_default = true, updated_at = now()
+         WHERE user_id = $1 AND id = $2",
+        user.0,
+        id.0,
+    )
+    .execute(conn)
+    .await?;
     Ok(true)
 }
 
 /// After the default was deleted: the newest remaining address becomes default.
 pub async fn promote_newest(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE identity.addresses SET is_default = true, updated_at = now()
          WHERE id = (SELECT id FROM identity.addresses WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)",
+        user.0,
     )
-    .bind(user.0)
     .execute(conn)
     .await?;
     Ok(())

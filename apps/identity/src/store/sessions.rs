@@ -32,11 +32,13 @@ pub enum TokenState {
 
 /// Starts a session for `user`.
 pub async fn create(conn: &mut PgConnection, id: Uuid, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO identity.sessions (id, user_id) VALUES ($1, $2)")
-        .bind(id)
-        .bind(user.0)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO identity.sessions (id, user_id) VALUES ($1, $2)",
+        id,
+        user.0,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -48,15 +50,15 @@ pub async fn insert_token(
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO identity.refresh_tokens (id, family_id, user_id, token_hash, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        Uuid::now_v7(),
+        session,
+        user.0,
+        token_hash,
+        expires_at,
     )
-    .bind(Uuid::now_v7())
-    .bind(session)
-    .bind(user.0)
-    .bind(token_hash)
-    .bind(expires_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -67,18 +69,18 @@ pub async fn lock_by_token(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> Result<Option<Locked>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
-        "SELECT id, user_id, revoked_at IS NOT NULL FROM identity.sessions
-         WHERE id = (SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1)
-         FOR UPDATE",
+    let row = sqlx::query!(
+        r#"SELECT id, user_id, revoked_at IS NOT NULL AS "revoked!" FROM identity.sessions
+           WHERE id = (SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1)
+           FOR UPDATE"#,
+        token_hash,
     )
-    .bind(token_hash)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, user, revoked)| Locked {
-        id,
-        user: UserId(user),
-        revoked,
+    Ok(row.map(|row| Locked {
+        id: row.id,
+        user: UserId(row.user_id),
+        revoked: row.revoked,
     }))
 }
 
@@ -88,14 +90,15 @@ pub async fn token_state(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> Result<TokenState, sqlx::Error> {
-    let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT rotated_at IS NOT NULL, revoked_at IS NOT NULL OR expires_at <= now()
-         FROM identity.refresh_tokens WHERE token_hash = $1",
+    let row = sqlx::query!(
+        r#"SELECT rotated_at IS NOT NULL AS "rotated!",
+                  revoked_at IS NOT NULL OR expires_at <= now() AS "dead!"
+           FROM identity.refresh_tokens WHERE token_hash = $1"#,
+        token_hash,
     )
-    .bind(token_hash)
     .fetch_optional(conn)
     .await?;
-    Ok(match row {
+    Ok(match row.map(|row| (row.rotated, row.dead)) {
         Some((true, _)) => TokenState::Rotated,
         Some((false, false)) => TokenState::Live,
         Some((false, true)) | None => TokenState::Dead,
@@ -104,27 +107,29 @@ pub async fn token_state(
 
 /// Marks a token used.
 pub async fn mark_rotated(conn: &mut PgConnection, token_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE identity.refresh_tokens SET rotated_at = now() WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE identity.refresh_tokens SET rotated_at = now() WHERE token_hash = $1",
+        token_hash,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Ends a session and revokes every token of its family; returns how many tokens
 /// were still unrevoked.
 pub async fn revoke(conn: &mut PgConnection, session: Uuid) -> Result<u64, sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE identity.sessions SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
+        session,
     )
-    .bind(session)
     .execute(&mut *conn)
     .await?;
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE identity.refresh_tokens SET revoked_at = now()
          WHERE family_id = $1 AND revoked_at IS NULL",
+        session,
     )
-    .bind(session)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -136,20 +141,20 @@ pub async fn revoke_others(
     user: UserId,
     keep: Option<Uuid>,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    let ended: Vec<Uuid> = sqlx::query_scalar(
+    let ended = sqlx::query_scalar!(
         "UPDATE identity.sessions SET revoked_at = now()
          WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)
          RETURNING id",
+        user.0,
+        keep,
     )
-    .bind(user.0)
-    .bind(keep)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE identity.refresh_tokens SET revoked_at = now()
          WHERE family_id = ANY($1) AND revoked_at IS NULL",
+        &ended,
     )
-    .bind(&ended)
     .execute(conn)
     .await?;
     Ok(ended)
@@ -157,10 +162,11 @@ pub async fn revoke_others(
 
 /// Whether a session exists and has not been revoked.
 pub async fn is_live(conn: &mut PgConnection, session: Uuid) -> Result<bool, sqlx::Error> {
-    let live: Option<bool> =
-        sqlx::query_scalar("SELECT revoked_at IS NULL FROM identity.sessions WHERE id = $1")
-            .bind(session)
-            .fetch_optional(conn)
-            .await?;
+    let live = sqlx::query_scalar!(
+        r#"SELECT revoked_at IS NULL AS "live!" FROM identity.sessions WHERE id = $1"#,
+        session,
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(live.unwrap_or(false))
 }

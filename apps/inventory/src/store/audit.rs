@@ -14,8 +14,8 @@ pub struct Discrepancy {
 /// holding (active or confirmed) reservations hold, and that every ledger row's `after` values equal the
 /// running sums up to it (so replaying the ledger rebuilds the row).
 pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
-    let totals: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "WITH sums AS (
+    let totals = sqlx::query!(
+        r#"WITH sums AS (
              SELECT sku, sum(on_hand_change)::bigint AS on_hand, sum(reserved_change)::bigint AS reserved
              FROM inventory.ledger WHERE tenant_id = $1 GROUP BY sku
          ), held AS (
@@ -25,8 +25,10 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
              WHERE r.tenant_id = $1 AND r.status IN ('active', 'confirmed')
              GROUP BY l.sku
          )
-         SELECT s.sku, s.on_hand, s.reserved, coalesce(sums.on_hand, 0), coalesce(sums.reserved, 0),
-                coalesce(held.quantity, 0)
+         SELECT s.sku, s.on_hand, s.reserved,
+                coalesce(sums.on_hand, 0) AS "ledger_on_hand!",
+                coalesce(sums.reserved, 0) AS "ledger_reserved!",
+                coalesce(held.quantity, 0) AS "held!"
          FROM inventory.stock_items s
          LEFT JOIN sums USING (sku)
          LEFT JOIN held USING (sku)
@@ -34,25 +36,24 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
            AND (s.on_hand <> coalesce(sums.on_hand, 0)
                 OR s.reserved <> coalesce(sums.reserved, 0)
                 OR s.reserved <> coalesce(held.quantity, 0))
-         ORDER BY s.sku",
+         ORDER BY s.sku"#,
+        tx.tenant().as_uuid(),
     )
-    .bind(tx.tenant().as_uuid())
     .fetch_all(&mut **tx)
     .await?;
     let mut found: Vec<Discrepancy> = totals
         .into_iter()
-        .map(
-            |(sku, on_hand, reserved, ledger_on_hand, ledger_reserved, held)| Discrepancy {
-                sku,
-                problem: format!(
-                    "row on_hand {on_hand} reserved {reserved}; ledger sums on_hand \
-                 {ledger_on_hand} reserved {ledger_reserved}; holding reservations hold {held}"
-                ),
-            },
-        )
+        .map(|row| Discrepancy {
+            problem: format!(
+                "row on_hand {} reserved {}; ledger sums on_hand {} reserved {}; \
+                 holding reservations hold {}",
+                row.on_hand, row.reserved, row.ledger_on_hand, row.ledger_reserved, row.held
+            ),
+            sku: row.sku,
+        })
         .collect();
-    let replay: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT sku, id FROM (
+    let replay = sqlx::query!(
+        r#"SELECT sku AS "sku!", id AS "id!" FROM (
              SELECT sku, id, on_hand_after, reserved_after,
                     sum(on_hand_change) OVER w AS running_on_hand,
                     sum(reserved_change) OVER w AS running_reserved
@@ -61,14 +62,17 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
          ) replay
          WHERE on_hand_after <> running_on_hand OR reserved_after <> running_reserved
          ORDER BY sku, id
-         LIMIT 100",
+         LIMIT 100"#,
+        tx.tenant().as_uuid(),
     )
-    .bind(tx.tenant().as_uuid())
     .fetch_all(&mut **tx)
     .await?;
-    found.extend(replay.into_iter().map(|(sku, id)| Discrepancy {
-        sku,
-        problem: format!("ledger row {id} does not match the running sum before it"),
+    found.extend(replay.into_iter().map(|row| Discrepancy {
+        sku: row.sku,
+        problem: format!(
+            "ledger row {} does not match the running sum before it",
+            row.id
+        ),
     }));
     Ok(found)
 }

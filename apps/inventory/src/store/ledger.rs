@@ -5,7 +5,7 @@ use souk_tenants::TenantTx;
 
 use crate::domain::{LedgerEntry, LedgerKind, Sku};
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct LedgerRow {
     id: i64,
     sku: String,
@@ -50,18 +50,19 @@ pub async fn history(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-    let rows: Vec<LedgerRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        LedgerRow,
         "SELECT id, sku, kind, on_hand_change, reserved_change, on_hand_after, reserved_after,
                 reason, reference, actor, created_at
          FROM inventory.ledger
          WHERE tenant_id = $1 AND sku = $2 AND id < $3
          ORDER BY id DESC
          LIMIT $4",
+        tx.tenant().as_uuid(),
+        sku.as_str(),
+        before.unwrap_or(i64::MAX),
+        limit,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(sku.as_str())
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter().map(TryFrom::try_from).collect()

@@ -11,13 +11,9 @@ use crate::domain::{
     Shortage, Sku,
 };
 
-/// A reservation header's columns, with an overdue unconfirmed hold read as
-/// expired whether or not the sweep has run.
-const HEADER: &str = "order_id,
-    CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
-    expires_at, confirmed_at, created_at, updated_at";
-
-#[derive(Debug, sqlx::FromRow)]
+/// A reservation's header. Every query that reads one reads an overdue
+/// unconfirmed hold as expired, whether or not the sweep has run.
+#[derive(Debug)]
 struct HeaderRow {
     order_id: String,
     status: String,
@@ -62,7 +58,7 @@ pub enum Reserved {
 }
 
 /// One row of `inventory.reserve_batch`'s answer.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct OutcomeRow {
     outcome: String,
     held_until: Option<DateTime<Utc>>,
@@ -186,17 +182,18 @@ async fn call_reserve_batch(
             quantities.push(line.quantity.get());
         }
     }
-    let rows: Vec<OutcomeRow> = sqlx::query_as(
-        "SELECT outcome, held_until, held_since, shortages::text AS shortages
-             FROM inventory.reserve_batch($1, $2, $3, $4, $5, $6, $7)",
+    let rows = sqlx::query_as!(
+        OutcomeRow,
+        r#"SELECT outcome AS "outcome!", held_until, held_since, shortages::text AS shortages
+           FROM inventory.reserve_batch($1, $2, $3, $4, $5, $6, $7)"#,
+        tenant.as_uuid(),
+        &orders as &[&str],
+        &ttls,
+        &actors as &[&str],
+        &line_orders,
+        &skus as &[&str],
+        &quantities,
     )
-    .bind(tenant.as_uuid())
-    .bind(&orders)
-    .bind(&ttls)
-    .bind(&actors)
-    .bind(&line_orders)
-    .bind(&skus)
-    .bind(&quantities)
     .fetch_all(conn)
     .await?;
     if rows.len() != batch.len() {
@@ -214,11 +211,16 @@ pub async fn get(
     tx: &mut TenantTx,
     order_id: &OrderId,
 ) -> Result<Option<Reservation>, sqlx::Error> {
-    let header: Option<HeaderRow> = sqlx::query_as(&format!(
-        "SELECT {HEADER} FROM inventory.reservations WHERE tenant_id = $1 AND order_id = $2"
-    ))
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
+    let header = sqlx::query_as!(
+        HeaderRow,
+        r#"SELECT order_id,
+                CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
+                    AS "status!",
+                expires_at, confirmed_at, created_at, updated_at
+           FROM inventory.reservations WHERE tenant_id = $1 AND order_id = $2"#,
+        tx.tenant().as_uuid(),
+        order_id.as_str(),
+    )
     .fetch_optional(&mut **tx)
     .await?;
     with_lines(tx, header).await
@@ -238,19 +240,19 @@ async fn with_lines(
 }
 
 async fn lines(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<ReservationLine>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT sku, quantity FROM inventory.reservation_lines
-         WHERE tenant_id = $1 AND order_id = $2 ORDER BY sku COLLATE \"C\"",
+    let rows = sqlx::query!(
+        r#"SELECT sku, quantity FROM inventory.reservation_lines
+           WHERE tenant_id = $1 AND order_id = $2 ORDER BY sku COLLATE "C""#,
+        tx.tenant().as_uuid(),
+        order_id.as_str(),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(sku, quantity)| ReservationLine {
-            sku: Sku::from_stored(sku),
-            quantity: Quantity::from_stored(quantity),
+        .map(|row| ReservationLine {
+            sku: Sku::from_stored(row.sku),
+            quantity: Quantity::from_stored(row.quantity),
         })
         .collect())
 }
@@ -259,16 +261,16 @@ async fn lines(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<ReservationL
 /// every settlement locks stock rows before the reservation row, as reservations
 /// do, so none of them can deadlock with another.
 pub async fn lock_stock(tx: &mut TenantTx, order_id: &OrderId) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "SELECT 1 FROM inventory.stock_items s
-         WHERE s.tenant_id = $1 AND s.sku IN (
-             SELECT l.sku FROM inventory.reservation_lines l
-             WHERE l.tenant_id = $1 AND l.order_id = $2)
-         ORDER BY s.sku COLLATE \"C\"
-         FOR NO KEY UPDATE",
+    sqlx::query!(
+        r#"SELECT FROM inventory.stock_items s
+           WHERE s.tenant_id = $1 AND s.sku IN (
+               SELECT l.sku FROM inventory.reservation_lines l
+               WHERE l.tenant_id = $1 AND l.order_id = $2)
+           ORDER BY s.sku COLLATE "C"
+           FOR NO KEY UPDATE"#,
+        tx.tenant().as_uuid(),
+        order_id.as_str(),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -285,17 +287,21 @@ pub async fn settle(
     to: ReservationStatus,
 ) -> Result<Option<Reservation>, sqlx::Error> {
     let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
-    let header: Option<HeaderRow> = sqlx::query_as(&format!(
-        "UPDATE inventory.reservations SET status = $3, updated_at = now(),
-             confirmed_at = CASE WHEN $3 = 'confirmed' THEN now() ELSE confirmed_at END
-         WHERE tenant_id = $1 AND order_id = $2 AND status = ANY($4)
-           AND (status <> 'active' OR expires_at > now())
-         RETURNING {HEADER}"
-    ))
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
-    .bind(to.as_str())
-    .bind(&from)
+    let header = sqlx::query_as!(
+        HeaderRow,
+        r#"UPDATE inventory.reservations SET status = $3, updated_at = now(),
+               confirmed_at = CASE WHEN $3 = 'confirmed' THEN now() ELSE confirmed_at END
+           WHERE tenant_id = $1 AND order_id = $2 AND status = ANY($4)
+             AND (status <> 'active' OR expires_at > now())
+           RETURNING order_id,
+                CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
+                    AS "status!",
+                expires_at, confirmed_at, created_at, updated_at"#,
+        tx.tenant().as_uuid(),
+        order_id.as_str(),
+        to.as_str(),
+        &from as &[&str],
+    )
     .fetch_optional(&mut **tx)
     .await?;
     with_lines(tx, header).await
@@ -307,13 +313,17 @@ pub async fn expire(
     tx: &mut TenantTx,
     order_id: &OrderId,
 ) -> Result<Option<Reservation>, sqlx::Error> {
-    let header: Option<HeaderRow> = sqlx::query_as(&format!(
-        "UPDATE inventory.reservations SET status = 'expired', updated_at = now()
-         WHERE tenant_id = $1 AND order_id = $2 AND status = 'active' AND expires_at <= now()
-         RETURNING {HEADER}"
-    ))
-    .bind(tx.tenant().as_uuid())
-    .bind(order_id.as_str())
+    let header = sqlx::query_as!(
+        HeaderRow,
+        r#"UPDATE inventory.reservations SET status = 'expired', updated_at = now()
+           WHERE tenant_id = $1 AND order_id = $2 AND status = 'active' AND expires_at <= now()
+           RETURNING order_id,
+                CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
+                    AS "status!",
+                expires_at, confirmed_at, created_at, updated_at"#,
+        tx.tenant().as_uuid(),
+        order_id.as_str(),
+    )
     .fetch_optional(&mut **tx)
     .await?;
     with_lines(tx, header).await
@@ -326,14 +336,21 @@ pub async fn due(
     pool: &PlatformPool,
     max_rows: i32,
 ) -> Result<Vec<(TenantId, OrderId)>, sqlx::Error> {
-    let rows: Vec<(sqlx::types::Uuid, String)> =
-        sqlx::query_as("SELECT tenant_id, order_id FROM inventory.due_reservations($1)")
-            .bind(max_rows)
-            .fetch_all(pool.pool())
-            .await?;
+    let rows = sqlx::query!(
+        r#"SELECT tenant_id AS "tenant_id!", order_id AS "order_id!"
+           FROM inventory.due_reservations($1)"#,
+        max_rows,
+    )
+    .fetch_all(pool.pool())
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(tenant, order)| (TenantId::from_uuid(tenant), OrderId::from_stored(order)))
+        .map(|row| {
+            (
+                TenantId::from_uuid(row.tenant_id),
+                OrderId::from_stored(row.order_id),
+            )
+        })
         .collect())
 }
 
@@ -346,19 +363,19 @@ pub async fn settled_event(
 ) -> Result<(), sqlx::Error> {
     let skus: Vec<&str> = reservation.lines.iter().map(|l| l.sku.as_str()).collect();
     let quantities: Vec<i64> = reservation.lines.iter().map(|l| l.quantity.get()).collect();
-    sqlx::query(
-        "INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
-         SELECT $1, $2, 'order:' || $1 || ':' || $3,
-                jsonb_build_object('version', 1, 'orderId', $3, 'lines',
-                    coalesce(jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity)
-                                       ORDER BY l.sku COLLATE \"C\"), '[]'::jsonb))
-         FROM unnest($4::text[], $5::bigint[]) AS l(sku, quantity)",
+    sqlx::query!(
+        r#"INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
+           SELECT $1::uuid, $2, 'order:' || $1::uuid || ':' || $3,
+                  jsonb_build_object('version', 1, 'orderId', $3, 'lines',
+                      coalesce(jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity)
+                                         ORDER BY l.sku COLLATE "C"), '[]'::jsonb))
+           FROM unnest($4::text[], $5::bigint[]) AS l(sku, quantity)"#,
+        tx.tenant().as_uuid(),
+        kind,
+        reservation.order_id.as_str(),
+        &skus as &[&str],
+        &quantities,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(kind)
-    .bind(reservation.order_id.as_str())
-    .bind(&skus)
-    .bind(&quantities)
     .execute(&mut **tx)
     .await?;
     Ok(())

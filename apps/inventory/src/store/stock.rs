@@ -5,7 +5,7 @@ use souk_tenants::TenantTx;
 
 use crate::domain::{LedgerKind, Sku, StockItem, MAX_QUANTITY};
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct StockRow {
     sku: String,
     on_hand: i64,
@@ -36,8 +36,9 @@ pub async fn insert(
     reorder_threshold: i64,
     actor: &str,
 ) -> Result<Option<StockItem>, sqlx::Error> {
-    let row: Option<StockRow> = sqlx::query_as(
-        "WITH item AS (
+    let row = sqlx::query_as!(
+        StockRow,
+        r#"WITH item AS (
              INSERT INTO inventory.stock_items (tenant_id, sku, on_hand, reorder_threshold)
              VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING
@@ -47,25 +48,29 @@ pub async fn insert(
                                            on_hand_after, reserved_after, actor)
              SELECT tenant_id, sku, 'created', on_hand, 0, on_hand, 0, $5 FROM item
          )
-         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+         SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
+                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                updated_at AS "updated_at!"
+         FROM item"#,
+        tx.tenant().as_uuid(),
+        sku.as_str(),
+        on_hand,
+        reorder_threshold,
+        actor,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(sku.as_str())
-    .bind(on_hand)
-    .bind(reorder_threshold)
-    .bind(actor)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(Into::into))
 }
 
 pub async fn get(tx: &mut TenantTx, sku: &Sku) -> Result<Option<StockItem>, sqlx::Error> {
-    let row: Option<StockRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        StockRow,
         "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
          FROM inventory.stock_items WHERE tenant_id = $1 AND sku = $2",
+        tx.tenant().as_uuid(),
+        sku.as_str(),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(sku.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(Into::into))
@@ -79,18 +84,19 @@ pub async fn list(
     limit: i64,
     low_only: bool,
 ) -> Result<Vec<StockItem>, sqlx::Error> {
-    let rows: Vec<StockRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        StockRow,
         "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
          FROM inventory.stock_items
          WHERE tenant_id = $1 AND sku > $2
            AND (NOT $3 OR on_hand - reserved <= reorder_threshold)
          ORDER BY sku
          LIMIT $4",
+        tx.tenant().as_uuid(),
+        after.map_or("", Sku::as_str),
+        low_only,
+        limit,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(after.map_or("", Sku::as_str))
-    .bind(low_only)
-    .bind(limit)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -99,14 +105,15 @@ pub async fn list(
 /// Items of the given SKUs (those that exist).
 pub async fn get_many(tx: &mut TenantTx, skus: &[Sku]) -> Result<Vec<StockItem>, sqlx::Error> {
     let skus: Vec<&str> = skus.iter().map(Sku::as_str).collect();
-    let rows: Vec<StockRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        StockRow,
         "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
          FROM inventory.stock_items
          WHERE tenant_id = $1 AND sku = ANY($2)
          ORDER BY sku",
+        tx.tenant().as_uuid(),
+        &skus as &[&str],
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(&skus)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -119,8 +126,9 @@ pub async fn set_threshold(
     threshold: i64,
     actor: &str,
 ) -> Result<Option<StockItem>, sqlx::Error> {
-    let row: Option<StockRow> = sqlx::query_as(
-        "WITH item AS (
+    let row = sqlx::query_as!(
+        StockRow,
+        r#"WITH item AS (
              UPDATE inventory.stock_items SET reorder_threshold = $3, updated_at = now()
              WHERE tenant_id = $1 AND sku = $2
              RETURNING *
@@ -131,12 +139,15 @@ pub async fn set_threshold(
                     'reorder threshold set to ' || $3, $4
              FROM item
          )
-         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+         SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
+                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                updated_at AS "updated_at!"
+         FROM item"#,
+        tx.tenant().as_uuid(),
+        sku.as_str(),
+        threshold,
+        actor,
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(sku.as_str())
-    .bind(threshold)
-    .bind(actor)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(Into::into))
@@ -163,8 +174,9 @@ pub async fn apply(
     tx: &mut TenantTx,
     movement: Movement<'_>,
 ) -> Result<Option<StockItem>, sqlx::Error> {
-    let row: Option<StockRow> = sqlx::query_as(
-        "WITH item AS (
+    let row = sqlx::query_as!(
+        StockRow,
+        r#"WITH item AS (
              UPDATE inventory.stock_items
              SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
              WHERE tenant_id = $1 AND sku = $2
@@ -190,18 +202,21 @@ pub async fn apply(
              ) AS e(kind, wanted)
              WHERE e.wanted
          )
-         SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at FROM item",
+         SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
+                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                updated_at AS "updated_at!"
+         FROM item"#,
+        tx.tenant().as_uuid(),
+        movement.sku.as_str(),
+        movement.on_hand_change,
+        movement.reserved_change,
+        movement.kind.as_str(),
+        movement.reason,
+        movement.reference,
+        movement.actor,
+        MAX_QUANTITY,
+        (movement.kind == LedgerKind::Adjusted).then_some("stock.adjusted"),
     )
-    .bind(tx.tenant().as_uuid())
-    .bind(movement.sku.as_str())
-    .bind(movement.on_hand_change)
-    .bind(movement.reserved_change)
-    .bind(movement.kind.as_str())
-    .bind(movement.reason)
-    .bind(movement.reference)
-    .bind(movement.actor)
-    .bind(MAX_QUANTITY)
-    .bind((movement.kind == LedgerKind::Adjusted).then_some("stock.adjusted"))
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(Into::into))

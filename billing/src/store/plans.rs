@@ -1,0 +1,148 @@
+//! The plans vendors subscribe to (`billing.plans`).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::domain::{OverQuota, Plan, PlanDraft};
+
+struct PlanRow {
+    code: String,
+    name: String,
+    price_amount: i64,
+    currency: String,
+    included_requests: i64,
+    overage_per_thousand: i64,
+    rate_per_second: i32,
+    burst: i32,
+    over_quota: String,
+    stripe_price_id: Option<String>,
+    retired_at: Option<DateTime<Utc>>,
+}
+
+impl From<PlanRow> for Plan {
+    fn from(row: PlanRow) -> Self {
+        Plan {
+            code: row.code,
+            name: row.name,
+            price: row.price_amount,
+            currency: row.currency,
+            included_requests: row.included_requests,
+            overage_per_thousand: row.overage_per_thousand,
+            rate_per_second: u32::try_from(row.rate_per_second).unwrap_or(1),
+            burst: u32::try_from(row.burst).unwrap_or(1),
+            over_quota: OverQuota::parse(&row.over_quota).unwrap_or(OverQuota::Reject),
+            stripe_price_id: row.stripe_price_id,
+            retired_at: row.retired_at,
+        }
+    }
+}
+
+pub async fn plans(conn: &mut PgConnection, include_retired: bool) -> sqlx::Result<Vec<Plan>> {
+    let rows = sqlx::query_as!(
+        PlanRow,
+        "SELECT code, name, price_amount, currency, included_requests, overage_per_thousand,
+                rate_per_second, burst, over_quota, stripe_price_id, retired_at
+         FROM billing.plans WHERE $1 OR retired_at IS NULL
+         ORDER BY price_amount, code",
+        include_retired,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Plan::from).collect())
+}
+
+pub async fn plan(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<Plan>> {
+    let row = sqlx::query_as!(
+        PlanRow,
+        "SELECT code, name, price_amount, currency, included_requests, overage_per_thousand,
+                rate_per_second, burst, over_quota, stripe_price_id, retired_at
+         FROM billing.plans WHERE code = $1",
+        code,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Plan::from))
+}
+
+/// A plan's rate and burst as the `integer` columns hold them.
+fn limits(draft: &PlanDraft) -> (i32, i32) {
+    (
+        i32::try_from(draft.rate_per_second).unwrap_or(i32::MAX),
+        i32::try_from(draft.burst).unwrap_or(i32::MAX),
+    )
+}
+
+/// `None` when the code is taken.
+pub async fn insert_plan(
+    conn: &mut PgConnection,
+    code: &str,
+    draft: &PlanDraft,
+) -> sqlx::Result<Option<Plan>> {
+    let (rate_per_second, burst) = limits(draft);
+    let row = sqlx::query_as!(
+        PlanRow,
+        "INSERT INTO billing.plans (code, name, price_amount, currency, included_requests,
+                overage_per_thousand, rate_per_second, burst, over_quota, stripe_price_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (code) DO NOTHING
+         RETURNING code, name, price_amount, currency, included_requests, overage_per_thousand,
+                rate_per_second, burst, over_quota, stripe_price_id, retired_at",
+        code,
+        &draft.name,
+        draft.price,
+        &draft.currency,
+        draft.included_requests,
+        draft.overage_per_thousand,
+        rate_per_second,
+        burst,
+        draft.over_quota.as_str(),
+        draft.stripe_price_id.as_deref(),
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Plan::from))
+}
+
+pub async fn update_plan(
+    conn: &mut PgConnection,
+    code: &str,
+    draft: &PlanDraft,
+) -> sqlx::Result<Option<Plan>> {
+    let (rate_per_second, burst) = limits(draft);
+    let row = sqlx::query_as!(
+        PlanRow,
+        "UPDATE billing.plans SET name = $2, price_amount = $3, currency = $4,
+                included_requests = $5, overage_per_thousand = $6, rate_per_second = $7,
+                burst = $8, over_quota = $9, stripe_price_id = $10, updated_at = now()
+         WHERE code = $1
+         RETURNING code, name, price_amount, currency, included_requests, overage_per_thousand,
+                rate_per_second, burst, over_quota, stripe_price_id, retired_at",
+        code,
+        &draft.name,
+        draft.price,
+        &draft.currency,
+        draft.included_requests,
+        draft.overage_per_thousand,
+        rate_per_second,
+        burst,
+        draft.over_quota.as_str(),
+        draft.stripe_price_id.as_deref(),
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Plan::from))
+}
+
+pub async fn retire_plan(conn: &mut PgConnection, code: &str) -> sqlx::Result<Option<Plan>> {
+    let row = sqlx::query_as!(
+        PlanRow,
+        "UPDATE billing.plans SET retired_at = coalesce(retired_at, now()), updated_at = now()
+         WHERE code = $1
+         RETURNING code, name, price_amount, currency, included_requests, overage_per_thousand,
+                rate_per_second, burst, over_quota, stripe_price_id, retired_at",
+        code,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Plan::from))
+}
