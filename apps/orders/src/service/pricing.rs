@@ -1,0 +1,151 @@
+//! Checkout's first step: the cart checked and priced from the catalog, one
+//! order per vendor.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use mongodb::bson::oid::ObjectId;
+use souk_catalog::domain::ObjectKey;
+use souk_tenants::IntErr;
+use souk_tenants::TenantId;
+
+use super::{CheckoutRequest, MongoOrders};
+use crate::domain::{
+    CheckoutError, Order, OrderLine, OrderStatus, Transition, MAX_LINES, MAX_QUANTITY,
+};
+
+fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> CheckoutError {
+    CheckoutError::Invalid {
+        code,
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+impl MongoOrders {
+    pub(super) fn validate(request: &CheckoutRequest) -> Result<(), CheckoutError> {
+        if request.lines.is_empty() || request.lines.len() > MAX_LINES {
+            return Err(invalid(
+                "INVALID_ARGUMENT",
+                "lines",
+                format!("a checkout has 1 to {MAX_LINES} lines"),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for line in &request.lines {
+            if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+                return Err(invalid(
+                    "INVALID_QUANTITY",
+                    "lines.quantity",
+                    format!("a quantity is 1 to {MAX_QUANTITY}, got {}", line.quantity),
+                ));
+            }
+            if !seen.insert((line.product, line.sku.clone())) {
+                return Err(invalid(
+                    "INVALID_ARGUMENT",
+                    "lines",
+                    format!("{} is listed twice", line.sku),
+                ));
+            }
+        }
+        let key = request.idempotency_key.trim();
+        if key.is_empty() || key.len() > 100 {
+            return Err(invalid(
+                "INVALID_ARGUMENT",
+                "idempotencyKey",
+                "1 to 100 characters",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checkout's orders, one per vendor, priced from the catalog now.
+    pub(super) async fn price(
+        &self,
+        request: &CheckoutRequest,
+        checkout: &str,
+    ) -> Result<Vec<Order>, CheckoutError> {
+        let by_vendor = self.priced_lines(request).await?;
+        let now = Utc::now();
+        by_vendor
+            .into_iter()
+            .map(|(tenant, lines)| {
+                let currency = lines[0].currency.clone();
+                if lines.iter().any(|l| l.currency != currency) {
+                    return Err(invalid(
+                        "MIXED_CURRENCY",
+                        "lines",
+                        "one vendor's lines must share a currency",
+                    ));
+                }
+                let total = lines
+                    .iter()
+                    .try_fold(0_i64, |sum, l| {
+                        sum.checked_add(l.unit_price.checked_mul(l.quantity)?)
+                    })
+                    .ok_or_else(|| {
+                        invalid("INVALID_QUANTITY", "lines", "the total is too large")
+                    })?;
+                Ok(Order {
+                    id: ObjectKey(ObjectId::new()),
+                    tenant,
+                    checkout: checkout.to_string(),
+                    customer: request.customer.clone(),
+                    lines,
+                    currency,
+                    total,
+                    shipping: request.shipping.clone(),
+                    status: OrderStatus::Pending,
+                    reserved: false,
+                    history: vec![Transition {
+                        at: now,
+                        by: format!("customer:{}", request.customer),
+                        from: None,
+                        to: OrderStatus::Pending,
+                        note: None,
+                    }],
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                })
+            })
+            .collect()
+    }
+
+    /// The cart's lines priced from the catalog, grouped by vendor.
+    async fn priced_lines(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<BTreeMap<TenantId, Vec<OrderLine>>, CheckoutError> {
+        // Every product of the cart in one catalog read.
+        let ids: Vec<ObjectKey> = request.lines.iter().map(|l| l.product).collect();
+        let for_sale = self.catalog.public_products(&ids).await.int_err()?;
+        let mut by_vendor: BTreeMap<TenantId, Vec<OrderLine>> = BTreeMap::new();
+        for line in &request.lines {
+            let product = for_sale
+                .iter()
+                .find(|p| p.id == line.product)
+                .ok_or_else(|| CheckoutError::UnknownProduct(line.product.to_string()))?;
+            let variant = product
+                .variants
+                .iter()
+                .find(|v| v.sku == line.sku)
+                .ok_or_else(|| {
+                    CheckoutError::UnknownProduct(format!("{}/{}", line.product, line.sku))
+                })?;
+            let price = product.price_of(variant);
+            by_vendor
+                .entry(product.tenant)
+                .or_default()
+                .push(OrderLine {
+                    product: line.product,
+                    sku: line.sku.clone(),
+                    title: product.title.clone(),
+                    quantity: line.quantity,
+                    unit_price: price.amount(),
+                    currency: price.currency().to_string(),
+                });
+        }
+        Ok(by_vendor)
+    }
+}
