@@ -1,0 +1,102 @@
+//! `souk worker`: the outbox relays to RabbitMQ and the low-stock emails, until
+//! SIGTERM or Ctrl-C.
+
+use secrecy::ExposeSecret;
+use souk_catalog::listings::PgListings;
+use souk_tenants::PlatformPool;
+use souk_vendors::service::PgTenancy;
+
+use super::{identity, platform_pool};
+use crate::config::Settings;
+
+pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
+    let pool = crate::app::lazy_pool("database_url", settings.database_url()?, 4)?;
+    let platform = platform_pool(settings)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        crate::app::shutdown_signal().await;
+        signal.cancel();
+    });
+    let mut tasks = Vec::new();
+    match &settings.smtp_url {
+        Some(url) => {
+            let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let recipients = recipients(settings, &pool, &platform).await?;
+            tracing::info!("sending low-stock emails");
+            tasks.push(tokio::spawn(souk_worker::notify::run(
+                platform.pool().clone(),
+                mailer,
+                recipients,
+                stop.clone(),
+            )));
+        }
+        None => tracing::warn!("SOUK_SMTP_URL is not set: no low-stock emails are sent"),
+    }
+    match &settings.amqp_url {
+        Some(url) => {
+            tracing::info!("relaying outbox events to RabbitMQ");
+            tasks.push(tokio::spawn(souk_worker::relay::run(
+                platform.pool().clone(),
+                url.expose_secret().to_string(),
+                stop.clone(),
+            )));
+            match settings.mongodb_url() {
+                Ok(mongo) => {
+                    tracing::info!("relaying order events to RabbitMQ");
+                    tasks.push(tokio::spawn(souk_worker::order_relay::run(
+                        crate::app::mongo_database(mongo).await?,
+                        url.expose_secret().to_string(),
+                        stop.clone(),
+                    )));
+                }
+                Err(_) => tracing::warn!(
+                    "SOUK_MONGODB_URL is not set: order events wait in MongoDB until a worker with it runs"
+                ),
+            }
+        }
+        None => tracing::warn!(
+            "SOUK_AMQP_URL is not set: events wait in the outbox until a worker with a broker runs"
+        ),
+    }
+    stop.cancelled().await;
+    for task in tasks {
+        let _ = task.await;
+    }
+    pool.close().await;
+    platform.close().await;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+/// The services the low-stock emails need: owners, vendor names, product titles.
+async fn recipients(
+    settings: &Settings,
+    pool: &sqlx::PgPool,
+    platform: &PlatformPool,
+) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
+    let tenancy: std::sync::Arc<dyn souk_vendors::service::Tenancy> =
+        std::sync::Arc::new(PgTenancy::new(
+            pool.clone(),
+            platform.clone(),
+            settings.vendor_approval_required,
+        ));
+    let catalog: Option<std::sync::Arc<dyn souk_catalog::Catalog>> = match settings.mongodb_url() {
+        Ok(url) => Some(std::sync::Arc::new(souk_catalog::MongoCatalog::new(
+            crate::app::mongo_database(url).await?,
+            std::sync::Arc::new(souk_inventory::PgInventory::new(
+                pool.clone(),
+                platform.clone(),
+            )),
+            tenancy.clone(),
+            PgListings::new(pool.clone(), platform.clone()),
+        ))),
+        Err(_) => None,
+    };
+    Ok(std::sync::Arc::new(souk_worker::ServiceRecipients {
+        identity: std::sync::Arc::new(identity(settings, pool)?),
+        tenancy,
+        catalog,
+    }))
+}
