@@ -1,23 +1,24 @@
-//! The tenancy boundary and its PostgreSQL implementation.
+//! The tenancy boundary and its PostgreSQL implementation. The reads are here;
+//! the use cases that write have a file each: `registration`, `members`,
+//! `api_keys`, and `status` (approve, suspend, reactivate).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
 
 use crate::store::{self, ApiKeyRow};
-use crate::{
-    keys, rank, vendor_role, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName,
-};
-use souk_tenants::audit::{self, Entry};
+use crate::{rank, Membership, Slug, TenancyError, TenantStatus, Vendor, VendorName};
 use souk_tenants::recent::{Recent, AUTHORITY_TTL};
-use souk_tenants::{
-    PlatformPool, PlatformTx, Principal, Role, TenantId, TenantTx, UserTx, VendorActor,
-};
+use souk_tenants::{PlatformPool, Principal, Role, TenantId, TenantTx, UserTx, VendorActor};
+
+mod api_keys;
+mod members;
+mod registration;
+mod status;
 
 /// An API key as listed: never its secret.
 pub type ApiKey = ApiKeyRow;
@@ -119,15 +120,6 @@ pub struct PgTenancy {
 /// How many (vendor, person) roles are remembered.
 const ROLES_CACHED: usize = 100_000;
 
-/// The lower of two vendor roles.
-fn lower(a: Role, b: Role) -> Role {
-    if rank(a) <= rank(b) {
-        a
-    } else {
-        b
-    }
-}
-
 fn require(actor: &VendorActor, at_least: Role) -> Result<(), TenancyError> {
     if rank(actor.role) >= rank(at_least) {
         Ok(())
@@ -153,66 +145,6 @@ impl PgTenancy {
     async fn scoped(&self, tenant: TenantId) -> Result<TenantTx, TenancyError> {
         Ok(TenantTx::begin(&self.pool, tenant).await?)
     }
-
-    async fn transition(
-        &self,
-        id: TenantId,
-        from: &[TenantStatus],
-        to: TenantStatus,
-        action: &'static str,
-    ) -> Result<Vendor, TenancyError> {
-        let mut tx = PlatformTx::begin(&self.platform).await?;
-        if let Some(vendor) = store::set_status(&mut tx, id, from, to).await? {
-            let entry = Entry::new(action, "vendor", id.to_string())
-                .details(json!({ "status": to.as_str() }));
-            audit::record(&mut tx, Some(id), entry).await?;
-            tx.commit().await?;
-            tracing::info!(tenant_id = %id, status = %to, "vendor status changed");
-            return Ok(vendor);
-        }
-        drop(tx);
-        match store::status(&self.pool, id).await? {
-            None => Err(TenancyError::VendorNotFound),
-            Some(current) => Err(TenancyError::InvalidStatus(current)),
-        }
-    }
-
-    /// Runs `change` on a member while the vendor's owner rows are locked, refusing
-    /// any change that would leave the vendor without an owner.
-    async fn change_member(
-        &self,
-        actor: &VendorActor,
-        user: Uuid,
-        new_role: Option<Role>,
-    ) -> Result<Option<Membership>, TenancyError> {
-        require(actor, Role::Owner)?;
-        let mut tx = self.scoped(actor.tenant).await?;
-        let owners = store::lock_owners(&mut tx).await?;
-        let current = store::role_of(&mut tx, user)
-            .await?
-            .ok_or(TenancyError::MemberNotFound)?;
-        let stays_owner = new_role == Some(Role::Owner);
-        if current == Role::Owner && !stays_owner && owners.len() <= 1 {
-            return Err(TenancyError::LastOwner);
-        }
-        let (changed, entry) = match new_role {
-            Some(role) => (
-                store::set_role(&mut tx, user, role).await?,
-                Entry::new("member.change_role", "user", user.to_string())
-                    .details(json!({ "from": current.as_str(), "to": role.as_str() })),
-            ),
-            None => {
-                store::delete_membership(&mut tx, user).await?;
-                let entry = Entry::new("member.remove", "user", user.to_string())
-                    .details(json!({ "role": current.as_str() }));
-                (None, entry)
-            }
-        };
-        audit::record(&mut tx, Some(actor.tenant), entry).await?;
-        tx.commit().await?;
-        self.roles.invalidate(&(actor.tenant, user));
-        Ok(changed)
-    }
 }
 
 #[async_trait]
@@ -224,30 +156,7 @@ impl Tenancy for PgTenancy {
         name: VendorName,
         slug: Slug,
     ) -> Result<Vendor, TenancyError> {
-        let status = if self.approval_required {
-            TenantStatus::Pending
-        } else {
-            TenantStatus::Active
-        };
-        let mut tx = self.scoped(TenantId::generate()).await?;
-        let vendor = match store::insert_vendor(
-            &mut tx,
-            name.as_str(),
-            slug.as_str(),
-            status,
-            founder,
-        )
-        .await
-        {
-            Ok(vendor) => vendor,
-            Err(err) if is_unique_violation(&err, "tenants_slug_key") => {
-                return Err(TenancyError::SlugTaken)
-            }
-            Err(err) => return Err(err.into()),
-        };
-        store::insert_membership(&mut tx, founder, Role::Owner).await?;
-        tx.commit().await?;
-        Ok(vendor)
+        registration::register_vendor(self, founder, name, slug).await
     }
 
     async fn vendor(&self, id: TenantId) -> Result<Option<Vendor>, TenancyError> {
@@ -334,17 +243,7 @@ impl Tenancy for PgTenancy {
         user: Uuid,
         role: Role,
     ) -> Result<Membership, TenancyError> {
-        require(actor, Role::Owner)?;
-        let mut tx = self.scoped(actor.tenant).await?;
-        let added = store::insert_membership(&mut tx, user, role)
-            .await?
-            .ok_or(TenancyError::AlreadyMember)?;
-        let entry = Entry::new("member.add", "user", user.to_string())
-            .details(json!({ "role": role.as_str() }));
-        audit::record(&mut tx, Some(actor.tenant), entry).await?;
-        tx.commit().await?;
-        self.roles.invalidate(&(actor.tenant, user));
-        Ok(added)
+        members::add_member(self, actor, user, role).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %actor.tenant))]
@@ -371,76 +270,21 @@ impl Tenancy for PgTenancy {
         name: &str,
         role: Role,
     ) -> Result<(ApiKey, String), TenancyError> {
-        require(actor, Role::Manager)?;
-        if rank(role) > rank(actor.role) || rank(role) == 0 {
-            return Err(TenancyError::RoleTooHigh);
-        }
-        let creator = actor_id(actor)?;
-        let key = keys::generate();
-        let mut tx = self.scoped(actor.tenant).await?;
-        let row = store::insert_key(
-            &mut tx,
-            key.id,
-            name,
-            &key.display_prefix,
-            &key.hash,
-            role,
-            creator,
-        )
-        .await?;
-        let entry = Entry::new("api_key.create", "api_key", key.id.to_string())
-            .details(json!({ "name": name, "role": role.as_str() }));
-        audit::record(&mut tx, Some(actor.tenant), entry).await?;
-        tx.commit().await?;
-        Ok((row, key.token))
+        api_keys::create_key(self, actor, name, role).await
     }
 
     async fn keys(&self, actor: &VendorActor) -> Result<Vec<ApiKey>, TenancyError> {
         require(actor, Role::Manager)?;
-        let mut tx = self.scoped(actor.tenant).await?;
-        let keys = store::keys(&mut tx).await?;
-        tx.commit().await?;
-        Ok(keys)
+        api_keys::keys(self, actor).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %actor.tenant))]
     async fn revoke_key(&self, actor: &VendorActor, id: Uuid) -> Result<ApiKey, TenancyError> {
-        require(actor, Role::Manager)?;
-        let mut tx = self.scoped(actor.tenant).await?;
-        let revoked = store::revoke_key(&mut tx, id)
-            .await?
-            .ok_or(TenancyError::KeyNotFound)?;
-        let entry = Entry::new("api_key.revoke", "api_key", id.to_string());
-        audit::record(&mut tx, Some(actor.tenant), entry).await?;
-        tx.commit().await?;
-        Ok(revoked)
+        api_keys::revoke_key(self, actor, id).await
     }
 
     async fn authenticate_key(&self, token: &str) -> Result<Option<Principal>, TenancyError> {
-        let Some((id, presented)) = keys::parse(token) else {
-            return Ok(None);
-        };
-        let mut conn = self.pool.acquire().await?;
-        let Some((tenant, role)) = store::authenticate_key(&mut conn, id, &presented).await? else {
-            return Ok(None);
-        };
-        drop(conn);
-        let Some(role) = vendor_role(&role) else {
-            return Ok(None);
-        };
-        let tenant = TenantId::from_uuid(tenant);
-        let mut tx = self.scoped(tenant).await?;
-        let Some(creator) = store::key_creator_role(&mut tx, id).await? else {
-            return Ok(None);
-        };
-        store::touch_key(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(Some(Principal {
-            subject: format!("apikey:{id}"),
-            tenant: Some(tenant),
-            role: lower(role, creator),
-            session: None,
-        }))
+        api_keys::authenticate_key(self, token).await
     }
 
     async fn vendors(
@@ -482,9 +326,4 @@ impl Tenancy for PgTenancy {
         )
         .await
     }
-}
-
-fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
-    err.as_database_error()
-        .is_some_and(|e| e.code().as_deref() == Some("23505") && e.constraint() == Some(constraint))
 }
