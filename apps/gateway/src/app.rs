@@ -7,30 +7,24 @@ use std::time::Duration;
 
 use axum::Router;
 use souk_catalog::listings::projector::Projector;
-use souk_catalog::listings::PgListings;
-use souk_catalog::{Catalog, MongoCatalog};
-use souk_identity::hashing::PasswordHasher;
-use souk_identity::service::TokenLifetimes;
-use souk_identity::{Identity, PgIdentity};
-use souk_inventory::{Inventory, PgInventory};
+use souk_inventory::Inventory;
 use souk_orders::MongoOrders;
 use souk_vendors::api::AccessTokens;
-use souk_vendors::service::{PgTenancy, Tenancy};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, Settings};
+use wiring::Wiring;
+
+mod wiring;
 use crate::directory::IdentityDirectory;
 use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};
 use crate::telemetry::{self, OperationLabels};
-use crate::throttle::{Allowances, SignInThrottle};
-use secrecy::ExposeSecret;
-use souk_billing::gate::{Gate, GateSettings, VisitorLimit};
+use souk_billing::gate::Gate;
 use souk_billing::meter::Meter;
-use souk_billing::stripe::StripeBilling;
 use souk_billing::Billing;
 use souk_tenants::audit::AuditLog;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
@@ -103,103 +97,18 @@ pub fn lazy_pool(key: &str, url: &str, max_connections: u32) -> Result<PgPool, C
 impl Application {
     /// Builds everything and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = lazy_pool(
-            "database_url",
-            settings.database_url()?,
-            settings.db_max_connections,
-        )?;
-        let platform = PlatformPool::new(lazy_pool(
-            "platform_database_url",
-            settings.platform_database_url()?.expose_secret(),
-            settings.platform_db_max_connections,
-        )?);
-        let verifier = Arc::new(verifier(&settings)?);
-        let mongo = mongo_database(settings.mongodb_url()?).await?;
-        let issuer = issuer(&settings)?.map(Arc::new);
-        let inventory: Arc<dyn Inventory> =
-            Arc::new(PgInventory::new(pool.clone(), platform.clone()));
-        let identity: Arc<dyn Identity> = Arc::new(PgIdentity::new(
-            pool.clone(),
-            settings
-                .password_hash_concurrency
-                .map_or_else(PasswordHasher::default, PasswordHasher::new),
-            issuer.clone(),
-            TokenLifetimes {
-                access: Duration::from_secs(settings.access_token_ttl_secs),
-                refresh: Duration::from_secs(settings.refresh_token_ttl_days * 24 * 3600),
-            },
-        ));
-        let tenancy: Arc<dyn Tenancy> = Arc::new(PgTenancy::new(
-            pool.clone(),
-            platform.clone(),
-            settings.vendor_approval_required,
-        ));
-        let rate_limits = crate::throttle::limits(&settings)?;
-        let throttle = Arc::new(SignInThrottle::new(
-            rate_limits.clone(),
-            Allowances {
-                logins_per_ip: settings.logins_per_minute_per_ip,
-                logins_per_account: settings.logins_per_minute_per_account,
-                lookups_per_ip: settings.lookups_per_minute_per_ip,
-            },
-        ));
-        let listings = PgListings::new(pool.clone(), platform.clone());
-        let projector = Projector::new(
-            listings.clone(),
-            &mongo,
-            Duration::from_millis(settings.storefront_projector_interval_ms),
-        );
-        let catalog: Arc<dyn Catalog> = Arc::new(MongoCatalog::new(
-            mongo.clone(),
-            inventory.clone(),
-            tenancy.clone(),
-            listings,
-        ));
-        let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)
-            .map_err(|e| ConfigError::invalid("reservation_ttl_secs", e))?;
-        let orders = MongoOrders::new(mongo.clone(), catalog.clone(), inventory.clone(), ttl);
-        let stripe = match &settings.stripe_secret_key {
-            Some(key) => Some(
-                StripeBilling::new(
-                    key.expose_secret(),
-                    settings.stripe_api_base.as_deref(),
-                    &settings.stripe_meter_event,
-                )
-                .map_err(|e| ConfigError::invalid("stripe_api_base", e))?,
-            ),
-            None => None,
-        };
-        let meter = Arc::new(Meter::new(platform.clone(), stripe.is_some()));
-        let gate = (settings.metering || settings.rate_limits).then(|| {
-            Arc::new(Gate::new(
-                pool.clone(),
-                meter.clone(),
-                GateSettings {
-                    rate_limits: settings.rate_limits,
-                    metering: settings.metering,
-                    visitors: VisitorLimit {
-                        per_second: settings.visitor_rate_per_second,
-                        burst: settings.visitor_burst,
-                    },
-                },
-                rate_limits.clone(),
-            ))
-        });
-        let billing = Arc::new(
-            Billing::new(pool.clone(), platform.clone(), stripe, gate.clone())
-                .with_tenancy(tenancy.clone()),
-        );
+        let wiring = Wiring::new(&settings).await?;
         let services = Services {
-            orders: Arc::new(orders.clone()),
-            catalog,
-            inventory: inventory.clone(),
-            directory: Arc::new(IdentityDirectory(identity.clone())),
-            identity: identity.clone(),
-            tenancy: tenancy.clone(),
-            throttle,
-            audit: Arc::new(AuditLog::new(pool.clone(), platform.clone())),
-            billing: billing.clone(),
-            tokens: issuer.map(|issuer| AccessTokens {
+            orders: Arc::new(wiring.orders.clone()),
+            catalog: wiring.catalog,
+            inventory: wiring.inventory.clone(),
+            directory: Arc::new(IdentityDirectory(wiring.identity.clone())),
+            identity: wiring.identity.clone(),
+            tenancy: wiring.tenancy.clone(),
+            throttle: wiring.throttle,
+            audit: Arc::new(AuditLog::new(wiring.pool.clone(), wiring.platform.clone())),
+            billing: wiring.billing.clone(),
+            tokens: wiring.issuer.map(|issuer| AccessTokens {
                 issuer,
                 ttl: Duration::from_secs(settings.access_token_ttl_secs),
             }),
@@ -211,16 +120,16 @@ impl Application {
         };
         let state = AppState {
             schema: build_schema(limits, services),
-            verifier,
-            tenancy,
-            identity,
-            mongo,
+            verifier: wiring.verifier,
+            tenancy: wiring.tenancy,
+            identity: wiring.identity,
+            mongo: wiring.mongo,
             trust_forwarded_for: settings.trust_forwarded_for,
-            pool: pool.clone(),
+            pool: wiring.pool.clone(),
             metrics: telemetry::metrics(),
             operations: Arc::new(OperationLabels::default()),
-            gate: gate.clone(),
-            billing: billing.clone(),
+            gate: wiring.gate.clone(),
+            billing: wiring.billing.clone(),
             stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
         };
         let listener = TcpListener::bind(settings.listen_addr)
@@ -229,15 +138,15 @@ impl Application {
         Ok(Self {
             listener,
             router: router(state, settings.max_body_bytes, &settings.web_dir),
-            pool,
-            platform,
-            inventory,
-            limits: rate_limits,
-            orders,
-            meter,
-            gate,
-            billing,
-            projector,
+            pool: wiring.pool,
+            platform: wiring.platform,
+            inventory: wiring.inventory,
+            limits: wiring.rate_limits,
+            orders: wiring.orders,
+            meter: wiring.meter,
+            gate: wiring.gate,
+            billing: wiring.billing,
+            projector: wiring.projector,
             settings,
         })
     }
