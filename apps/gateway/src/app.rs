@@ -13,6 +13,7 @@ use souk_vendors::api::AccessTokens;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, Settings};
@@ -168,45 +169,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
-        let expiry = tokio::spawn(souk_inventory::expiry::run(
-            self.inventory.clone(),
-            Duration::from_millis(self.settings.reservation_expiry_interval_ms),
-            stop.clone(),
-        ));
-        let cleanup = tokio::spawn(self.limits.clone().run_cleanup(stop.clone()));
-        let projection = tokio::spawn(self.projector.clone().run(stop.clone()));
-        let repair = tokio::spawn(souk_orders::reconciler::run(
-            self.orders.clone(),
-            Duration::from_secs(self.settings.order_repair_interval_secs),
-            Duration::from_secs(self.settings.order_stalled_after_secs),
-            stop.clone(),
-        ));
+        let background = self.spawn_background(&stop);
         // The meter stops only after the server drained, so its last flush
         // includes every request served.
         let meter_stop = CancellationToken::new();
-        let gate = self.gate.clone();
-        let meter = self.meter.clone();
-        let flush_every = Duration::from_millis(self.settings.usage_flush_interval_ms);
-        let metering = tokio::spawn({
-            let meter_stop = meter_stop.clone();
-            async move {
-                meter
-                    .run(flush_every, meter_stop, |totals| {
-                        if let Some(gate) = &gate {
-                            gate.flushed(totals);
-                        }
-                    })
-                    .await;
-            }
-        });
-        let gate_cleanup = self
-            .gate
-            .clone()
-            .map(|gate| tokio::spawn(gate.run_cleanup(stop.clone())));
-        let reporter = tokio::spawn((*self.billing).clone().run_reporter(
-            Duration::from_secs(self.settings.usage_report_interval_secs),
-            stop.clone(),
-        ));
+        let metering = self.spawn_metering(&meter_stop);
         let draining = CancellationToken::new();
         let signal = draining.clone();
         let app = self
@@ -228,18 +195,59 @@ impl Application {
         stop.cancel();
         meter_stop.cancel();
         let _ = metering.await;
-        if let Some(gate_cleanup) = gate_cleanup {
-            let _ = gate_cleanup.await;
+        for task in background {
+            let _ = task.await;
         }
-        let _ = reporter.await;
-        let _ = expiry.await;
-        let _ = cleanup.await;
-        let _ = repair.await;
-        let _ = projection.await;
         self.pool.close().await;
         self.platform.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+
+    /// The background tasks that stop with `stop`: the reservation expiry, the
+    /// rate limiters' and the gate's cleanup, the storefront projector, the order
+    /// repair and the usage reporter.
+    fn spawn_background(&self, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
+        let mut tasks = vec![
+            tokio::spawn(souk_inventory::expiry::run(
+                self.inventory.clone(),
+                Duration::from_millis(self.settings.reservation_expiry_interval_ms),
+                stop.clone(),
+            )),
+            tokio::spawn(self.limits.clone().run_cleanup(stop.clone())),
+            tokio::spawn(self.projector.clone().run(stop.clone())),
+            tokio::spawn(souk_orders::reconciler::run(
+                self.orders.clone(),
+                Duration::from_secs(self.settings.order_repair_interval_secs),
+                Duration::from_secs(self.settings.order_stalled_after_secs),
+                stop.clone(),
+            )),
+        ];
+        if let Some(gate) = self.gate.clone() {
+            tasks.push(tokio::spawn(gate.run_cleanup(stop.clone())));
+        }
+        tasks.push(tokio::spawn((*self.billing).clone().run_reporter(
+            Duration::from_secs(self.settings.usage_report_interval_secs),
+            stop.clone(),
+        )));
+        tasks
+    }
+
+    /// The usage meter's flushes, until `meter_stop`; each flush tells the gate.
+    fn spawn_metering(&self, meter_stop: &CancellationToken) -> JoinHandle<()> {
+        let gate = self.gate.clone();
+        let meter = self.meter.clone();
+        let flush_every = Duration::from_millis(self.settings.usage_flush_interval_ms);
+        let meter_stop = meter_stop.clone();
+        tokio::spawn(async move {
+            meter
+                .run(flush_every, meter_stop, |totals| {
+                    if let Some(gate) = &gate {
+                        gate.flushed(totals);
+                    }
+                })
+                .await;
+        })
     }
 }
 
