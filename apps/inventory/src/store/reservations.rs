@@ -355,7 +355,8 @@ pub async fn due(
 }
 
 /// Records a reservation's settlement (`reservation.confirmed`, `.released`,
-/// `.committed`, `.expired`) in the outbox, in the caller's transaction.
+/// `.committed`, `.expired`) in the outbox, in the caller's transaction, through
+/// `inventory.reservation_event`: the one writer of reservation events.
 pub async fn settled_event(
     tx: &mut TenantTx,
     reservation: &Reservation,
@@ -364,12 +365,7 @@ pub async fn settled_event(
     let skus: Vec<&str> = reservation.lines.iter().map(|l| l.sku.as_str()).collect();
     let quantities: Vec<i64> = reservation.lines.iter().map(|l| l.quantity.get()).collect();
     sqlx::query!(
-        r#"INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
-           SELECT $1::uuid, $2, 'order:' || $1::uuid || ':' || $3,
-                  jsonb_build_object('version', 1, 'orderId', $3, 'lines',
-                      coalesce(jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity)
-                                         ORDER BY l.sku COLLATE "C"), '[]'::jsonb))
-           FROM unnest($4::text[], $5::bigint[]) AS l(sku, quantity)"#,
+        "SELECT FROM inventory.reservation_event($1, $2, $3, $4, $5, '{}')",
         tx.tenant().as_uuid(),
         kind,
         reservation.order_id.as_str(),

@@ -190,15 +190,14 @@ pub async fn apply(
              SELECT tenant_id, sku, $5, $3, $4, on_hand, reserved, $6, $7, $8 FROM item
          ), event AS (
              INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
-             SELECT tenant_id, e.kind, 'sku:' || tenant_id || ':' || sku,
-                    jsonb_build_object('version', 1, 'sku', sku, 'onHand', on_hand,
-                                       'reserved', reserved, 'available', on_hand - reserved,
-                                       'reorderThreshold', reorder_threshold,
-                                       'change', $3, 'reason', $6, 'reference', $7, 'actor', $8)
+             SELECT tenant_id, e.kind, inventory.sku_partition(tenant_id, sku),
+                    inventory.stock_payload(sku, on_hand, reserved, reorder_threshold)
+                        || jsonb_build_object('change', $3, 'reason', $6, 'reference', $7,
+                                              'actor', $8)
              FROM item CROSS JOIN LATERAL (VALUES
                  ($10::text, $10::text IS NOT NULL),
-                 ('stock.low', on_hand - reserved <= reorder_threshold
-                               AND (on_hand - $3) - (reserved - $4) > reorder_threshold)
+                 ('stock.low', inventory.crossed_low((on_hand - $3) - (reserved - $4),
+                                                     on_hand - reserved, reorder_threshold))
              ) AS e(kind, wanted)
              WHERE e.wanted
          )
