@@ -99,46 +99,13 @@ impl Application {
     /// Builds everything and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let wiring = Wiring::new(&settings).await?;
-        let services = Services {
-            orders: Arc::new(wiring.orders.clone()),
-            catalog: wiring.catalog,
-            inventory: wiring.inventory.clone(),
-            directory: Arc::new(IdentityDirectory(wiring.identity.clone())),
-            identity: wiring.identity.clone(),
-            tenancy: wiring.tenancy.clone(),
-            throttle: wiring.throttle,
-            audit: Arc::new(AuditLog::new(wiring.pool.clone(), wiring.platform.clone())),
-            billing: wiring.billing.clone(),
-            tokens: wiring.issuer.map(|issuer| AccessTokens {
-                issuer,
-                ttl: Duration::from_secs(settings.access_token_ttl_secs),
-            }),
-        };
-        let limits = QueryLimits {
-            max_depth: settings.graphql_max_depth,
-            max_complexity: settings.graphql_max_complexity,
-            introspection: settings.graphql_introspection,
-        };
-        let state = AppState {
-            schema: build_schema(limits, services),
-            verifier: wiring.verifier,
-            tenancy: wiring.tenancy,
-            identity: wiring.identity,
-            mongo: wiring.mongo,
-            trust_forwarded_for: settings.trust_forwarded_for,
-            pool: wiring.pool.clone(),
-            metrics: telemetry::metrics(),
-            operations: Arc::new(OperationLabels::default()),
-            gate: wiring.gate.clone(),
-            billing: wiring.billing.clone(),
-            stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
-        };
+        let router = surface(&settings, &wiring);
         let listener = TcpListener::bind(settings.listen_addr)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", settings.listen_addr))?;
         Ok(Self {
             listener,
-            router: router(state, settings.max_body_bytes, &settings.web_dir),
+            router,
             pool: wiring.pool,
             platform: wiring.platform,
             inventory: wiring.inventory,
@@ -152,6 +119,16 @@ impl Application {
         })
     }
 
+    /// The HTTP surface the settings describe, without a listener and without
+    /// the background tasks [`Application::run_until`] starts (expiry sweep,
+    /// usage flushes, projector, repairs): for driving requests in process.
+    pub async fn router(settings: Settings) -> anyhow::Result<Router> {
+        let wiring = Wiring::new(&settings).await?;
+        Ok(surface(&settings, &wiring))
+    }
+}
+
+impl Application {
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
@@ -273,4 +250,44 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// The HTTP surface: every service's GraphQL joined into one schema behind the
+/// gateway's routes.
+fn surface(settings: &Settings, wiring: &Wiring) -> Router {
+    let services = Services {
+        orders: Arc::new(wiring.orders.clone()),
+        catalog: wiring.catalog.clone(),
+        inventory: wiring.inventory.clone(),
+        directory: Arc::new(IdentityDirectory(wiring.identity.clone())),
+        identity: wiring.identity.clone(),
+        tenancy: wiring.tenancy.clone(),
+        throttle: wiring.throttle.clone(),
+        audit: Arc::new(AuditLog::new(wiring.pool.clone(), wiring.platform.clone())),
+        billing: wiring.billing.clone(),
+        tokens: wiring.issuer.clone().map(|issuer| AccessTokens {
+            issuer,
+            ttl: Duration::from_secs(settings.access_token_ttl_secs),
+        }),
+    };
+    let limits = QueryLimits {
+        max_depth: settings.graphql_max_depth,
+        max_complexity: settings.graphql_max_complexity,
+        introspection: settings.graphql_introspection,
+    };
+    let state = AppState {
+        schema: build_schema(limits, services),
+        verifier: wiring.verifier.clone(),
+        tenancy: wiring.tenancy.clone(),
+        identity: wiring.identity.clone(),
+        mongo: wiring.mongo.clone(),
+        trust_forwarded_for: settings.trust_forwarded_for,
+        pool: wiring.pool.clone(),
+        metrics: telemetry::metrics(),
+        operations: Arc::new(OperationLabels::default()),
+        gate: wiring.gate.clone(),
+        billing: wiring.billing.clone(),
+        stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
+    };
+    router(state, settings.max_body_bytes, &settings.web_dir)
 }
