@@ -1,0 +1,5 @@
+//! The worker's integration tests: the PostgreSQL outbox relayed to the
+//! running RabbitMQ.
+
+mod relay;
+mod support;
