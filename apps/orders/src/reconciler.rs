@@ -64,33 +64,7 @@ pub async fn repair(
 ) -> Result<Repairs, InternalError> {
     let mut repairs = Repairs::default();
     let before = Utc::now() - chrono::Duration::from_std(stalled_after).unwrap_or_default();
-    for order in orders::stalled(&orders.collection(), before, BATCH).await? {
-        let request = reservation(&order, orders.ttl())?;
-        match orders
-            .inventory()
-            .reserve(&saga_scope(&order), request)
-            .await
-        {
-            Ok(_) => {
-                orders::set_reserved(&orders.scoped(order.tenant), order.id.0, true).await?;
-                // Closed meanwhile (a checkout's undo)? Then give the stock back now.
-                let now = orders::get(&orders.scoped(order.tenant), order.id.0).await?;
-                if let Some(now) = now.filter(|o| o.status != OrderStatus::Pending) {
-                    orders.apply_effect(&now, StockEffect::Release).await?;
-                    repairs.released += 1;
-                } else {
-                    repairs.reserved += 1;
-                }
-            }
-            Err(ReserveError::Insufficient(_) | ReserveError::UnknownSku(_)) => {
-                orders.undo(&order, "stock unavailable").await?;
-                repairs.cancelled += 1;
-            }
-            Err(err) => {
-                tracing::warn!(order_id = %order.id, error = %err, "could not repair a stalled order")
-            }
-        }
-    }
+    reserve_stalled(orders, before, &mut repairs).await?;
     for order in marked_reserved(
         orders,
         &[
@@ -123,6 +97,43 @@ pub async fn repair(
     }
     repairs.steps = finish_steps(orders, before).await?;
     Ok(repairs)
+}
+
+/// Reserves the stock of pending orders whose reservation never completed, or
+/// cancels them when the stock is gone.
+async fn reserve_stalled(
+    orders: &MongoOrders,
+    before: chrono::DateTime<Utc>,
+    repairs: &mut Repairs,
+) -> Result<(), InternalError> {
+    for order in orders::stalled(&orders.collection(), before, BATCH).await? {
+        let request = reservation(&order, orders.ttl())?;
+        match orders
+            .inventory()
+            .reserve(&saga_scope(&order), request)
+            .await
+        {
+            Ok(_) => {
+                orders::set_reserved(&orders.scoped(order.tenant), order.id.0, true).await?;
+                // Closed meanwhile (a checkout's undo)? Then give the stock back now.
+                let now = orders::get(&orders.scoped(order.tenant), order.id.0).await?;
+                if let Some(now) = now.filter(|o| o.status != OrderStatus::Pending) {
+                    orders.apply_effect(&now, StockEffect::Release).await?;
+                    repairs.released += 1;
+                } else {
+                    repairs.reserved += 1;
+                }
+            }
+            Err(ReserveError::Insufficient(_) | ReserveError::UnknownSku(_)) => {
+                orders.undo(&order, "stock unavailable").await?;
+                repairs.cancelled += 1;
+            }
+            Err(err) => {
+                tracing::warn!(order_id = %order.id, error = %err, "could not repair a stalled order")
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Finishes the stock steps that began before `before` and never ended.
