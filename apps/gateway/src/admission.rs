@@ -107,6 +107,12 @@ pub async fn admit(
             .await
         }
     };
+    verdict(admission, request_id)
+}
+
+/// The answer to an admission: proceed with its throttle figures, or a refusal
+/// with its code, message and wait.
+fn verdict(admission: Admission, request_id: &RequestId) -> Verdict {
     match admission {
         Admission::Allowed(throttle) => Verdict::Proceed(Some(throttle)),
         Admission::RateLimited {
