@@ -8,7 +8,7 @@ use mongodb::bson::{doc, Document};
 use serde_json::{json, Value};
 use souk_tenants::Role;
 
-use crate::support::{code, TestApp};
+use crate::support::{code, post_gql, TestApp};
 
 const SHELF: &str = "query($s: String, $category: ID, $min: Int, $max: Int, $inStock: Boolean,
         $sort: ProductSort, $first: Int, $after: String) {
@@ -364,7 +364,7 @@ async fn a_change_whose_listing_was_never_written_still_reaches_the_storefront()
 
 #[tokio::test]
 async fn a_rebuild_restores_the_read_model_from_scratch() {
-    let app = TestApp::spawn().await;
+    let mut app = TestApp::spawn().await;
     let vendor = app.new_vendor().await;
     for i in 0..3 {
         let (title, sku) = (format!("Lamp {i}"), format!("LAMP-{i}"));
@@ -374,16 +374,15 @@ async fn a_rebuild_restores_the_read_model_from_scratch() {
     }
     let before = shelf(&app, json!({ "inStock": true })).await;
     assert_eq!(titles(&before), vec!["Lamp 2", "Lamp 0"]);
-    // Lose the read model, and add a listing no product backs.
-    sqlx::query("DELETE FROM storefront.listings")
-        .execute(&app.db.owner)
-        .await
-        .expect("delete");
-    sqlx::query("DELETE FROM storefront.checkpoints")
-        .execute(&app.db.owner)
-        .await
-        .expect("delete");
-    assert_eq!(shelf(&app, json!({})).await["totalCount"], 0);
+    // Stop the platform (its projector would write listings back), then lose
+    // the read model.
+    app.begin_shutdown().await.expect("join").expect("shutdown");
+    for table in ["storefront.listings", "storefront.checkpoints"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&app.db.owner)
+            .await
+            .expect("delete");
+    }
 
     let db = souk_gateway::app::mongo_database(&app.mongo.url)
         .await
@@ -393,15 +392,26 @@ async fn a_rebuild_restores_the_read_model_from_scratch() {
         souk_catalog::listings::projector::Projector::new(listings, &db, Duration::from_secs(1));
     let rebuilt = projector.rebuild().await.expect("rebuild");
     assert_eq!(rebuilt.products, 3);
-    let after = shelf(&app, json!({ "inStock": true })).await;
-    assert_eq!(titles(&after), titles(&before));
-    assert_eq!(shelf(&app, json!({})).await["totalCount"], 3);
     let again = projector.rebuild().await.expect("a second rebuild");
     assert_eq!(
         (again.products, again.unlisted, again.flags),
         (3, 0, 0),
         "idempotent"
     );
+
+    // A gateway started on the rebuilt model serves the same shelf.
+    let restarted = app.replica("").await;
+    let page = |variables: Value| {
+        let (client, url) = (app.client.clone(), restarted.url("/graphql"));
+        async move {
+            let (_, body) = post_gql(&client, &url, None, SHELF, variables).await;
+            assert!(body["errors"].is_null(), "{body}");
+            body["data"]["products"].clone()
+        }
+    };
+    let after = page(json!({ "inStock": true })).await;
+    assert_eq!(titles(&after), titles(&before));
+    assert_eq!(page(json!({})).await["totalCount"], 3);
 }
 
 #[tokio::test]

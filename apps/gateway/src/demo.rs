@@ -7,7 +7,7 @@ use souk_catalog::domain::{ObjectKey, ProductDraft, ProductStatus, RawDraft, Raw
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
-use souk_inventory::domain::{CreateError, NewStockItem, Sku, Threshold};
+use souk_inventory::domain::{CreateError, NewStockItem, Quantity, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
 use souk_orders::domain::{CartLine, OrderStatus, ShippingAddress};
 use souk_orders::service::{Actor, Change, CheckoutRequest};
@@ -320,7 +320,7 @@ impl Seeder {
                     Ok(CartLine {
                         product: product.id,
                         sku: Sku::parse(sku)?,
-                        quantity: 1,
+                        quantity: Quantity::parse(1)?,
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;

@@ -63,6 +63,28 @@ impl Money {
         &self.currency
     }
 
+    /// This amount `n` times over (a line's total); `None` when `n` is not
+    /// positive or the product overflows.
+    pub fn checked_times(&self, n: i64) -> Option<Money> {
+        let amount = self.amount.checked_mul(n).filter(|a| *a > 0)?;
+        Some(Self {
+            amount,
+            currency: self.currency.clone(),
+        })
+    }
+
+    /// The sum of two amounts of one currency; `None` when the currencies
+    /// differ or the sum overflows.
+    pub fn checked_plus(&self, other: &Money) -> Option<Money> {
+        if self.currency != other.currency {
+            return None;
+        }
+        Some(Self {
+            amount: self.amount.checked_add(other.amount)?,
+            currency: self.currency.clone(),
+        })
+    }
+
     /// Money read back from the store, which only holds parsed values.
     pub(crate) fn from_stored(amount: i64, currency: String) -> Self {
         Self { amount, currency }

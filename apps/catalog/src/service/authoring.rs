@@ -1,7 +1,6 @@
 //! A vendor's product written: created with a stock item per SKU, or replaced
 //! by a newer draft (optimistic, by version).
 
-use mongodb::bson::doc;
 use souk_inventory::domain::{CreateError, NewStockItem, Threshold};
 use souk_tenants::Scope;
 use souk_tenants::TenantId;
@@ -25,10 +24,7 @@ pub(super) async fn create(
     };
     if let Err(err) = catalog.ensure_stock(scope, &draft).await {
         // Without its stock the product cannot be sold: take it back.
-        let _ = catalog
-            .scoped(scope.tenant)
-            .delete_one(doc! { "_id": id.0 })
-            .await;
+        let _ = products::remove(&catalog.scoped(scope.tenant), id.0).await;
         return Err(err);
     }
     catalog.load(scope.tenant, id).await
@@ -42,25 +38,21 @@ pub(super) async fn update(
     draft: ProductDraft,
 ) -> Result<Product, CatalogError> {
     catalog.require_category(draft.category).await?;
-    let mut fields = products::draft_fields(&draft);
-    fields.insert("updated_at", products::now());
-    let updated = catalog
-        .scoped(scope.tenant)
-        .update_one(
-            doc! { "_id": id.0, "version": expected_version },
-            doc! { "$set": fields, "$inc": { "version": 1_i64 } },
-        )
-        .await;
-    let done = match updated {
-        Ok(done) => done,
-        Err(souk_tenants::mongo::ScopeError::Mongo(err))
-            if souk_tenants::mongo::is_duplicate_key(&err) =>
-        {
+    let replaced = products::replace_draft(
+        &catalog.scoped(scope.tenant),
+        id.0,
+        expected_version,
+        &draft,
+    )
+    .await;
+    let replaced = match replaced {
+        Ok(replaced) => replaced,
+        Err(err) if souk_tenants::mongo::is_duplicate_key(&err) => {
             return Err(catalog.taken_sku(scope.tenant, Some(id), &draft).await?)
         }
         Err(err) => return Err(err.into()),
     };
-    if done.matched_count == 0 {
+    if !replaced {
         let current = catalog.load(scope.tenant, id).await?;
         return Err(CatalogError::Conflict {
             expected: expected_version,
@@ -86,13 +78,9 @@ impl MongoCatalog {
             .iter()
             .map(|v| v.variant.sku.as_str())
             .collect();
-        let mut filter = doc! { "variants.sku": { "$in": &skus } };
-        if let Some(id) = id {
-            filter.insert("_id", doc! { "$ne": id.0 });
-        }
-        let other = self.scoped(tenant).find_one(filter).await?;
+        let other =
+            products::other_with_skus(&self.scoped(tenant), &skus, id.map(|id| id.0)).await?;
         let taken = other
-            .and_then(|doc| products::from_document(&doc).ok())
             .and_then(|p| {
                 p.variants
                     .into_iter()

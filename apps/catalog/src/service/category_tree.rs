@@ -1,8 +1,6 @@
 //! The platform's category tree: listed with product counts, created, renamed,
 //! moved (never under itself) and deleted when empty.
 
-use mongodb::bson::doc;
-
 use super::MongoCatalog;
 use crate::domain::{CatalogError, Category, InvalidValue, ObjectKey};
 use crate::store::{categories, products};
@@ -65,7 +63,7 @@ pub(super) async fn rename(
 ) -> Result<Category, CatalogError> {
     let name = category_name(name)?;
     let collection = catalog.categories_collection();
-    let renamed = categories::set(&collection, id.0, doc! { "name": &name })
+    let renamed = categories::rename(&collection, id.0, &name)
         .await
         .map_err(|err| {
             sibling_clash(err, format!("a sibling category is already called {name}"))
@@ -100,7 +98,7 @@ pub(super) async fn move_under(
             .ok_or(CatalogError::UnknownCategory)?
             .parent;
     }
-    categories::set(&collection, id.0, doc! { "parent_id": parent.map(|p| p.0) })
+    categories::move_under(&collection, id.0, parent.map(|p| p.0))
         .await
         .map_err(|err| sibling_clash(err, "the new parent already has a category of that name"))?;
     categories::get(&collection, id.0)

@@ -1,7 +1,6 @@
 //! A product's life: draft, active (on sale), archived; only a draft that
 //! never sold is deleted.
 
-use mongodb::bson::doc;
 use souk_tenants::TenantId;
 
 use super::MongoCatalog;
@@ -43,11 +42,7 @@ pub(super) async fn delete(
     tenant: TenantId,
     id: ObjectKey,
 ) -> Result<(), CatalogError> {
-    let done = catalog
-        .scoped(tenant)
-        .delete_one(doc! { "_id": id.0, "status": ProductStatus::Draft.as_str(), "sold": false })
-        .await?;
-    if done.deleted_count == 1 {
+    if products::delete_unsold_draft(&catalog.scoped(tenant), id.0).await? {
         return Ok(());
     }
     catalog.load(tenant, id).await?;
@@ -65,19 +60,12 @@ impl MongoCatalog {
         from: &[ProductStatus],
         to: ProductStatus,
     ) -> Result<Product, CatalogError> {
-        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-        let done = self
-            .scoped(tenant)
-            .update_one(
-                doc! { "_id": id.0, "status": { "$in": from } },
-                doc! { "$set": { "status": to.as_str(), "updated_at": products::now() }, "$inc": { "version": 1_i64 } },
-            )
-            .await?;
+        let moved = products::set_status(&self.scoped(tenant), id.0, from, to).await?;
         let product = self.load(tenant, id).await?;
-        if done.matched_count == 1 {
+        if moved {
             self.list(&product).await;
         }
-        if done.matched_count == 0 && product.status != to {
+        if !moved && product.status != to {
             return Err(CatalogError::InvalidState(format!(
                 "a {} product cannot become {}",
                 product.status.as_str(),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mongodb::bson::{doc, Document};
+use mongodb::bson::Document;
 use mongodb::{Collection, Database};
 use souk_inventory::Inventory;
 use souk_tenants::mongo::TenantCollection;
@@ -164,10 +164,9 @@ impl MongoCatalog {
     }
 
     async fn load(&self, tenant: TenantId, id: ObjectKey) -> Result<Product, CatalogError> {
-        let found = self.scoped(tenant).find_one(doc! { "_id": id.0 }).await?;
-        Ok(products::from_document(
-            &found.ok_or(CatalogError::NotFound)?,
-        )?)
+        products::get(&self.scoped(tenant), id.0)
+            .await?
+            .ok_or(CatalogError::NotFound)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Reads: a vendor's own products (any state), and the products for sale to
 //! everyone (published, of active vendors).
 
-use mongodb::bson::doc;
 use souk_tenants::TenantId;
 
 use super::MongoCatalog;
@@ -29,11 +28,7 @@ pub(super) async fn product_by_sku(
     tenant: TenantId,
     sku: &str,
 ) -> Result<Option<Product>, CatalogError> {
-    let found = catalog
-        .scoped(tenant)
-        .find_one(doc! { "variants.sku": sku })
-        .await?;
-    Ok(found.as_ref().map(products::from_document).transpose()?)
+    Ok(products::by_sku(&catalog.scoped(tenant), sku).await?)
 }
 
 pub(super) async fn vendor_products(
@@ -46,7 +41,7 @@ pub(super) async fn vendor_products(
 ) -> Result<Vec<Product>, CatalogError> {
     let mut filters = Vec::new();
     if let Some(status) = status {
-        filters.push(doc! { "status": status.as_str() });
+        filters.push(products::status_filter(status));
     }
     if let Some(search) = search.as_deref() {
         filters.push(products::search_filter(search));

@@ -55,7 +55,27 @@ pub async fn insert(
     })
 }
 
-pub async fn set(
+/// Renames category `id`; whether it exists. A sibling of the same name is
+/// refused by the unique index (`Err` with code 11000).
+pub async fn rename(
+    categories: &Collection<Document>,
+    id: ObjectId,
+    name: &str,
+) -> Result<bool, mongodb::error::Error> {
+    set(categories, id, doc! { "name": name }).await
+}
+
+/// Moves category `id` under `parent` (the root when `None`); whether it
+/// exists. A clash of names under the new parent is refused by the unique index.
+pub async fn move_under(
+    categories: &Collection<Document>,
+    id: ObjectId,
+    parent: Option<ObjectId>,
+) -> Result<bool, mongodb::error::Error> {
+    set(categories, id, doc! { "parent_id": parent }).await
+}
+
+async fn set(
     categories: &Collection<Document>,
     id: ObjectId,
     fields: Document,

@@ -2,6 +2,8 @@ use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use souk_edge::MoneyView;
 
+use souk_catalog::domain::Money;
+
 use crate::domain::{Order, OrderStatus, Transition};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -47,8 +49,8 @@ impl From<StatusView> for OrderStatus {
     }
 }
 
-fn money(amount: i64, currency: &str) -> MoneyView {
-    MoneyView::new(amount, currency)
+fn money(money: &Money) -> MoneyView {
+    MoneyView::new(money.amount(), money.currency())
 }
 
 #[derive(Debug, SimpleObject)]
@@ -138,14 +140,14 @@ impl OrderView {
                 product_id: ID(l.product.to_string()),
                 sku: l.sku.as_str().to_string(),
                 title: l.title.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price, &l.currency),
-                total: money(l.total(), &l.currency),
+                quantity: l.quantity.get(),
+                unit_price: money(&l.unit_price),
+                total: money(&l.total),
             })
             .collect()
     }
     async fn total(&self) -> MoneyView {
-        money(self.0.total, &self.0.currency)
+        money(&self.0.total)
     }
     async fn shipping_address(&self) -> ShippingView {
         let s = &self.0.shipping;

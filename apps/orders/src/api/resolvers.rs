@@ -15,7 +15,9 @@ use souk_tenants::audit::Entry;
 use souk_tenants::Role;
 
 use super::objects::{CheckoutInput, CheckoutResult, OrderView, ShippingAddressInput, StatusView};
-use crate::domain::{CartLine, CheckoutError, OrderError, OrderStatus, ShippingAddress};
+use crate::domain::{
+    line_quantity, CartLine, CheckoutError, OrderError, OrderStatus, ShippingAddress,
+};
 use crate::service::{Actor, Change, CheckoutRequest};
 use crate::store::orders::ListFilter;
 use crate::Orders;
@@ -286,7 +288,7 @@ impl OrdersMutation {
                     product: ObjectKey::parse("lines.productId", &l.product_id)
                         .map_err(|e| ApiError::new("INVALID_ID", e.to_string()))?,
                     sku: Sku::parse(&l.sku).map_err(|e| ApiError::new("INVALID_SKU", e.0))?,
-                    quantity: l.quantity,
+                    quantity: line_quantity(l.quantity).map_err(checkout_error)?,
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;

@@ -7,8 +7,8 @@ pub use errors::{CheckoutError, InternalError, OrderError};
 pub use status::{OrderStatus, StockEffect, StockStep};
 
 use chrono::{DateTime, Utc};
-use souk_catalog::domain::ObjectKey;
-use souk_inventory::domain::Sku;
+use souk_catalog::domain::{Money, ObjectKey};
+use souk_inventory::domain::{Quantity, Sku};
 use souk_tenants::TenantId;
 
 /// The most lines one checkout may have, and the most units of one line.
@@ -21,15 +21,51 @@ pub struct OrderLine {
     pub product: ObjectKey,
     pub sku: Sku,
     pub title: String,
-    pub quantity: i64,
-    pub unit_price: i64,
-    pub currency: String,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+    /// `unit_price` × `quantity`.
+    pub total: Money,
 }
 
 impl OrderLine {
-    pub fn total(&self) -> i64 {
-        self.unit_price.saturating_mul(self.quantity)
+    /// The line for `quantity` units at `unit_price`; `None` when its total
+    /// does not fit in minor units.
+    pub fn priced(
+        product: ObjectKey,
+        sku: Sku,
+        title: String,
+        quantity: Quantity,
+        unit_price: Money,
+    ) -> Option<Self> {
+        let total = unit_price.checked_times(quantity.get())?;
+        Some(Self {
+            product,
+            sku,
+            title,
+            quantity,
+            unit_price,
+            total,
+        })
     }
+}
+
+/// Why a set of lines has no total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalError {
+    NoLines,
+    MixedCurrency,
+    TooLarge,
+}
+
+/// The total of one order's lines, which share a currency.
+pub fn total_of(lines: &[OrderLine]) -> Result<Money, TotalError> {
+    let (first, rest) = lines.split_first().ok_or(TotalError::NoLines)?;
+    rest.iter().try_fold(first.total.clone(), |sum, line| {
+        if line.total.currency() != sum.currency() {
+            return Err(TotalError::MixedCurrency);
+        }
+        sum.checked_plus(&line.total).ok_or(TotalError::TooLarge)
+    })
 }
 
 /// A change of an order's state, kept in its history.
@@ -62,8 +98,8 @@ pub struct Order {
     pub checkout: String,
     pub customer: String,
     pub lines: Vec<OrderLine>,
-    pub currency: String,
-    pub total: i64,
+    /// The sum of the lines ([`total_of`]).
+    pub total: Money,
     pub shipping: ShippingAddress,
     pub status: OrderStatus,
     /// Whether the order's stock is held by inventory.
@@ -74,10 +110,80 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The quantity of one cart line: 1 to [`MAX_QUANTITY`] units.
+pub fn line_quantity(raw: i64) -> Result<Quantity, CheckoutError> {
+    Quantity::parse(raw)
+        .ok()
+        .filter(|q| q.get() <= MAX_QUANTITY)
+        .ok_or_else(|| CheckoutError::Invalid {
+            code: "INVALID_QUANTITY",
+            field: "lines.quantity".to_string(),
+            message: format!("a quantity is 1 to {MAX_QUANTITY}, got {raw}"),
+        })
+}
+
 /// A line as the customer asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
     pub product: ObjectKey,
     pub sku: Sku,
-    pub quantity: i64,
+    pub quantity: Quantity,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, quantity: i64, amount: i64, currency: &str) -> Option<OrderLine> {
+        OrderLine::priced(
+            ObjectKey::parse("product", "65a1b2c3d4e5f60718293a4b").ok()?,
+            Sku::parse(sku).ok()?,
+            sku.to_string(),
+            Quantity::parse(quantity).ok()?,
+            Money::parse("price", amount, currency).ok()?,
+        )
+    }
+
+    #[test]
+    fn an_orders_total_is_the_exact_sum_of_its_lines_in_one_currency() {
+        let lines: Vec<OrderLine> = [("A", 3, 333), ("B", 7, 1), ("C", 1_000, 999_999)]
+            .into_iter()
+            .filter_map(|(sku, q, a)| line(sku, q, a, "EUR"))
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].total.amount(), 999);
+        let total = total_of(&lines).map(|t| (t.amount(), t.currency().to_string()));
+        assert_eq!(total, Ok((999 + 7 + 999_999_000, "EUR".to_string())));
+
+        let mut mixed = lines.clone();
+        mixed.extend(line("D", 1, 5, "USD"));
+        assert_eq!(total_of(&mixed), Err(TotalError::MixedCurrency));
+        assert_eq!(total_of(&[]), Err(TotalError::NoLines));
+    }
+
+    #[test]
+    fn totals_that_overflow_are_refused_not_wrapped() {
+        let huge = 1_000_000_000_000;
+        assert!(
+            line("A", 1_000_000_000, huge, "EUR").is_none(),
+            "a line total past i64"
+        );
+        let big: Vec<OrderLine> = (0..10)
+            .filter_map(|i| line(&format!("S{i}"), 1_000_000, huge, "EUR"))
+            .collect();
+        assert_eq!(big.len(), 10);
+        assert_eq!(total_of(&big), Err(TotalError::TooLarge));
+    }
+
+    #[test]
+    fn a_line_quantity_is_one_to_the_most_a_line_may_hold() {
+        assert_eq!(line_quantity(1).ok().map(Quantity::get), Some(1));
+        assert_eq!(
+            line_quantity(MAX_QUANTITY).ok().map(Quantity::get),
+            Some(MAX_QUANTITY)
+        );
+        for raw in [0, -1, MAX_QUANTITY + 1, i64::MAX] {
+            assert!(line_quantity(raw).is_err(), "{raw}");
+        }
+    }
 }

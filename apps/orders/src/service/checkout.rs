@@ -24,7 +24,7 @@ fn fingerprint(request: &CheckoutRequest) -> String {
     let mut lines: Vec<String> = request
         .lines
         .iter()
-        .map(|l| format!("{}/{}/{}", l.product, l.sku, l.quantity))
+        .map(|l| format!("{}/{}/{}", l.product, l.sku, l.quantity.get()))
         .collect();
     lines.sort();
     let s = &request.shipping;

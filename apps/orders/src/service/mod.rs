@@ -11,7 +11,7 @@ use mongodb::bson::Document;
 use mongodb::{Collection, Database};
 use souk_catalog::domain::ObjectKey;
 use souk_catalog::Catalog;
-use souk_inventory::domain::{OrderId, Quantity, ReservationLine, ReservationRequest, Ttl};
+use souk_inventory::domain::{OrderId, ReservationLine, ReservationRequest, Ttl};
 use souk_inventory::Inventory;
 use souk_tenants::mongo::TenantCollection;
 use souk_tenants::Scope;
@@ -112,7 +112,7 @@ pub(crate) fn reservation(order: &Order, ttl: Ttl) -> Result<ReservationRequest,
         .map(|l| {
             Ok(ReservationLine {
                 sku: l.sku.clone(),
-                quantity: Quantity::parse(l.quantity).map_err(|e| InternalError::msg(e.0))?,
+                quantity: l.quantity,
             })
         })
         .collect::<Result<Vec<_>, InternalError>>()?;

@@ -11,7 +11,8 @@ use souk_tenants::TenantId;
 
 use super::{CheckoutRequest, MongoOrders};
 use crate::domain::{
-    CheckoutError, Order, OrderLine, OrderStatus, Transition, MAX_LINES, MAX_QUANTITY,
+    line_quantity, total_of, CheckoutError, Order, OrderLine, OrderStatus, TotalError, Transition,
+    MAX_LINES,
 };
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> CheckoutError {
@@ -20,6 +21,10 @@ fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Check
         field: field.to_string(),
         message: message.into(),
     }
+}
+
+fn too_large() -> CheckoutError {
+    invalid("INVALID_QUANTITY", "lines", "the total is too large")
 }
 
 impl MongoOrders {
@@ -33,13 +38,7 @@ impl MongoOrders {
         }
         let mut seen = std::collections::HashSet::new();
         for line in &request.lines {
-            if !(1..=MAX_QUANTITY).contains(&line.quantity) {
-                return Err(invalid(
-                    "INVALID_QUANTITY",
-                    "lines.quantity",
-                    format!("a quantity is 1 to {MAX_QUANTITY}, got {}", line.quantity),
-                ));
-            }
+            line_quantity(line.quantity.get())?;
             if !seen.insert((line.product, line.sku.clone())) {
                 return Err(invalid(
                     "INVALID_ARGUMENT",
@@ -70,29 +69,20 @@ impl MongoOrders {
         by_vendor
             .into_iter()
             .map(|(tenant, lines)| {
-                let currency = lines[0].currency.clone();
-                if lines.iter().any(|l| l.currency != currency) {
-                    return Err(invalid(
+                let total = total_of(&lines).map_err(|err| match err {
+                    TotalError::MixedCurrency => invalid(
                         "MIXED_CURRENCY",
                         "lines",
                         "one vendor's lines must share a currency",
-                    ));
-                }
-                let total = lines
-                    .iter()
-                    .try_fold(0_i64, |sum, l| {
-                        sum.checked_add(l.unit_price.checked_mul(l.quantity)?)
-                    })
-                    .ok_or_else(|| {
-                        invalid("INVALID_QUANTITY", "lines", "the total is too large")
-                    })?;
+                    ),
+                    TotalError::NoLines | TotalError::TooLarge => too_large(),
+                })?;
                 Ok(Order {
                     id: ObjectKey(ObjectId::new()),
                     tenant,
                     checkout: checkout.to_string(),
                     customer: request.customer.clone(),
                     lines,
-                    currency,
                     total,
                     shipping: request.shipping.clone(),
                     status: OrderStatus::Pending,
@@ -133,18 +123,15 @@ impl MongoOrders {
                 .ok_or_else(|| {
                     CheckoutError::UnknownProduct(format!("{}/{}", line.product, line.sku))
                 })?;
-            let price = product.price_of(variant);
-            by_vendor
-                .entry(product.tenant)
-                .or_default()
-                .push(OrderLine {
-                    product: line.product,
-                    sku: line.sku.clone(),
-                    title: product.title.clone(),
-                    quantity: line.quantity,
-                    unit_price: price.amount(),
-                    currency: price.currency().to_string(),
-                });
+            let priced = OrderLine::priced(
+                line.product,
+                line.sku.clone(),
+                product.title.clone(),
+                line.quantity,
+                product.price_of(variant).clone(),
+            )
+            .ok_or_else(too_large)?;
+            by_vendor.entry(product.tenant).or_default().push(priced);
         }
         Ok(by_vendor)
     }

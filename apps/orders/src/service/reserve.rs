@@ -27,7 +27,7 @@ impl MongoOrders {
                         .lines
                         .iter()
                         .find(|l| l.sku == sku)
-                        .map_or(0, |l| l.quantity);
+                        .map_or(0, |l| l.quantity.get());
                     shortages.push(Shortage {
                         sku,
                         requested,

@@ -172,7 +172,8 @@ impl MongoOrders {
         for line in &order.lines {
             let adjustment = Adjustment {
                 sku: line.sku.clone(),
-                delta: StockDelta::parse(line.quantity).map_err(|e| InternalError::msg(e.0))?,
+                delta: StockDelta::parse(line.quantity.get())
+                    .map_err(|e| InternalError::msg(e.0))?,
                 reason: Reason::parse("refund: goods returned")
                     .map_err(|e| InternalError::msg(e.0))?,
                 reference: Reference::parse(&order.id.to_string()).ok(),

@@ -4,12 +4,14 @@
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::DateTime as BsonDateTime;
 use serde::{Deserialize, Serialize};
-use souk_catalog::domain::ObjectKey;
-use souk_inventory::domain::Sku;
+use souk_catalog::domain::{Money, ObjectKey};
+use souk_inventory::domain::{Quantity, Sku};
 use souk_tenants::TenantId;
 
 use super::{to_bson, to_chrono};
-use crate::domain::{InternalError, Order, OrderLine, OrderStatus, ShippingAddress, Transition};
+use crate::domain::{
+    total_of, InternalError, Order, OrderLine, OrderStatus, ShippingAddress, Transition,
+};
 
 fn corrupt(what: &str) -> InternalError {
     InternalError::msg(format!("a stored order has no valid {what}"))
@@ -117,13 +119,13 @@ impl From<&Order> for OrderDocument {
                     product_id: l.product.0,
                     sku: l.sku.as_str().to_string(),
                     title: l.title.clone(),
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    currency: l.currency.clone(),
+                    quantity: l.quantity.get(),
+                    unit_price: l.unit_price.amount(),
+                    currency: l.unit_price.currency().to_string(),
                 })
                 .collect(),
-            currency: order.currency.clone(),
-            total: order.total,
+            currency: order.total.currency().to_string(),
+            total: order.total.amount(),
             shipping: ShippingDocument {
                 recipient: s.recipient.clone(),
                 line1: s.line1.clone(),
@@ -151,16 +153,24 @@ impl TryFrom<OrderDocument> for Order {
             .lines
             .into_iter()
             .map(|l| {
-                Ok(OrderLine {
-                    product: ObjectKey(l.product_id),
-                    sku: Sku::parse(&l.sku).map_err(|_| corrupt("sku"))?,
-                    title: l.title,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    currency: l.currency,
-                })
+                // A line written before lines kept their currency has the order's.
+                let currency = if l.currency.is_empty() {
+                    &doc.currency
+                } else {
+                    &l.currency
+                };
+                OrderLine::priced(
+                    ObjectKey(l.product_id),
+                    Sku::parse(&l.sku).map_err(|_| corrupt("sku"))?,
+                    l.title,
+                    Quantity::parse(l.quantity).map_err(|_| corrupt("quantity"))?,
+                    Money::parse("unit_price", l.unit_price, currency)
+                        .map_err(|_| corrupt("unit price"))?,
+                )
+                .ok_or_else(|| corrupt("line total"))
             })
             .collect::<Result<Vec<_>, InternalError>>()?;
+        let total = total_of(&lines).map_err(|_| corrupt("total"))?;
         let s = doc.shipping;
         Ok(Order {
             id: ObjectKey(doc.id),
@@ -168,8 +178,7 @@ impl TryFrom<OrderDocument> for Order {
             checkout: doc.checkout_id,
             customer: doc.customer_id,
             lines,
-            currency: doc.currency,
-            total: doc.total,
+            total,
             shipping: ShippingAddress {
                 recipient: s.recipient,
                 line1: s.line1,
@@ -203,21 +212,22 @@ mod tests {
             .timestamp_millis_opt(1_764_000_000_123)
             .single()
             .unwrap_or_default();
+        let line = OrderLine::priced(
+            ObjectKey(ObjectId::new()),
+            Sku::parse("MUG-1").unwrap_or_else(|_| panic!("a valid SKU")),
+            "Mug".into(),
+            Quantity::parse(2).unwrap_or_else(|_| panic!("a quantity")),
+            Money::parse("price", 1_250, "EUR").unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|| panic!("a line"));
+        let total = line.total.clone();
         Order {
             id: ObjectKey(ObjectId::new()),
             tenant: TenantId::from_uuid(uuid::Uuid::now_v7()),
             checkout: "checkout-1".into(),
             customer: "customer-1".into(),
-            lines: vec![OrderLine {
-                product: ObjectKey(ObjectId::new()),
-                sku: Sku::parse("MUG-1").unwrap_or_else(|_| panic!("a valid SKU")),
-                title: "Mug".into(),
-                quantity: 2,
-                unit_price: 1_250,
-                currency: "EUR".into(),
-            }],
-            currency: "EUR".into(),
-            total: 2_500,
+            lines: vec![line],
+            total,
             shipping: ShippingAddress {
                 recipient: "Ada".into(),
                 line1: "1 Main St".into(),
@@ -269,5 +279,33 @@ mod tests {
         let read: OrderDocument =
             mongodb::bson::from_document(stored).unwrap_or_else(|e| panic!("{e}"));
         assert!(Order::try_from(read).is_err());
+    }
+
+    fn line_field(stored: &mut mongodb::bson::Document, key: &str, value: mongodb::bson::Bson) {
+        let lines = stored
+            .get_array_mut("lines")
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mongodb::bson::Bson::Document(line)) = lines.first_mut() {
+            line.insert(key, value);
+        }
+    }
+
+    #[test]
+    fn a_line_without_its_currency_takes_the_orders_and_a_bad_line_is_refused() {
+        let order = order();
+        let mut stored = mongodb::bson::to_document(&OrderDocument::from(&order))
+            .unwrap_or_else(|e| panic!("{e}"));
+        line_field(&mut stored, "currency", "".into());
+        let read: OrderDocument =
+            mongodb::bson::from_document(stored.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Order::try_from(read).ok(), Some(order));
+
+        for (key, value) in [("quantity", 0_i64), ("unit_price", -5)] {
+            let mut bad = stored.clone();
+            line_field(&mut bad, key, value.into());
+            let read: OrderDocument =
+                mongodb::bson::from_document(bad).unwrap_or_else(|e| panic!("{e}"));
+            assert!(Order::try_from(read).is_err(), "{key} = {value}");
+        }
     }
 }

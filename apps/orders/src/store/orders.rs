@@ -121,7 +121,7 @@ pub async fn insert(orders: &TenantCollection, order: &Order) -> Result<(), Inte
     let lines: Vec<serde_json::Value> = order
         .lines
         .iter()
-        .map(|l| serde_json::json!({ "sku": l.sku.as_str(), "quantity": l.quantity, "unitPrice": l.unit_price }))
+        .map(|l| serde_json::json!({ "sku": l.sku.as_str(), "quantity": l.quantity.get(), "unitPrice": l.unit_price.amount() }))
         .collect();
     let event = OrderEvent {
         order: order.id.0,
@@ -132,8 +132,8 @@ pub async fn insert(orders: &TenantCollection, order: &Order) -> Result<(), Inte
             "checkoutId": order.checkout,
             "customerId": order.customer,
             "status": order.status.as_str(),
-            "currency": order.currency,
-            "total": order.total,
+            "currency": order.total.currency(),
+            "total": order.total.amount(),
             "lines": lines,
             "version": order.version,
         }),

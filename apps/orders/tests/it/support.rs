@@ -3,7 +3,7 @@ use std::sync::Arc;
 use souk_catalog::domain::{ObjectKey, ProductDraft, RawDraft, RawVariant};
 use souk_catalog::listings::PgListings;
 use souk_catalog::{Catalog, MongoCatalog};
-use souk_inventory::domain::{Sku, Ttl};
+use souk_inventory::domain::{Quantity, Sku, Ttl};
 use souk_inventory::{Inventory, PgInventory};
 use souk_migrations::testing::{TestDatabase, TestMongo};
 use souk_orders::domain::{CartLine, ShippingAddress};
@@ -119,7 +119,7 @@ pub fn line(product: ObjectKey, sku: &str, quantity: i64) -> CartLine {
     CartLine {
         product,
         sku: Sku::parse(sku).expect("sku"),
-        quantity,
+        quantity: Quantity::parse(quantity).expect("quantity"),
     }
 }
 

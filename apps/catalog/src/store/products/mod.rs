@@ -1,19 +1,25 @@
 //! Product documents: one shared collection, each document with its tenant.
+//! Their mapping is here; the queries are in [`listing`] (reads) and [`writes`].
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
-use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime as BsonDateTime, Document};
-use mongodb::options::FindOptions;
-use mongodb::Collection;
+use chrono::Utc;
+use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
 use souk_inventory::domain::Sku;
-use souk_tenants::mongo::TenantCollection;
 use souk_tenants::TenantId;
 
 use crate::domain::{
     InternalError, Money, ObjectKey, Product, ProductDraft, ProductStatus, Variant,
 };
+
+mod listing;
+mod writes;
+
+pub use listing::{
+    any_in_category, by_sku, find_public, get, list_scoped, other_with_skus, position,
+    search_filter, status_filter, After, Order,
+};
+pub use writes::{delete_unsold_draft, insert, remove, replace_draft, set_status};
 
 pub const COLLECTION: &str = "products";
 
@@ -171,155 +177,4 @@ pub use souk_tenants::mongo::{to_bson, to_chrono};
 
 pub fn now() -> BsonDateTime {
     to_bson(Utc::now())
-}
-
-/// Inserts a draft product; the unique index on (tenant, variant SKU) refuses a
-/// SKU another product of the tenant uses (`Err` with code 11000).
-pub async fn insert(
-    products: &TenantCollection,
-    draft: &ProductDraft,
-) -> Result<ObjectId, mongodb::error::Error> {
-    let id = ObjectId::new();
-    let mut document = draft_fields(draft);
-    let at = now();
-    document.insert("_id", id);
-    document.insert("status", ProductStatus::Draft.as_str());
-    document.insert("sold", false);
-    document.insert("version", 1_i64);
-    document.insert("created_at", at);
-    document.insert("updated_at", at);
-    match products.insert_one(&document).await {
-        Ok(_) => Ok(id),
-        Err(souk_tenants::mongo::ScopeError::Mongo(err)) => Err(err),
-        Err(other) => Err(mongodb::error::Error::custom(other.to_string())),
-    }
-}
-
-/// The filter for a vendor listing's search text, matched literally and
-/// case-insensitively against title and description.
-pub fn search_filter(search: &str) -> Document {
-    let pattern = super::escape_regex(search);
-    doc! { "$or": [
-        { "title": { "$regex": &pattern, "$options": "i" } },
-        { "description": { "$regex": &pattern, "$options": "i" } },
-    ] }
-}
-
-/// How a listing is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    Newest,
-    PriceLowHigh,
-    PriceHighLow,
-    /// Best match to the search text first (the storefront's read model only;
-    /// MongoDB listings treat it as newest first).
-    Relevance,
-    /// Most units shipped first (the storefront's read model only).
-    Popular,
-}
-
-/// A position in a listing: the sort key and id of the last product seen.
-#[derive(Debug, Clone, PartialEq)]
-pub enum After {
-    Newest(DateTime<Utc>, ObjectId),
-    Price(i64, ObjectId),
-    /// A search match's rank.
-    Rank(f32, ObjectId),
-    /// Units shipped.
-    Sold(i64, ObjectId),
-}
-
-fn order_spec(order: Order) -> Document {
-    match order {
-        Order::Newest | Order::Relevance | Order::Popular => doc! { "created_at": -1, "_id": -1 },
-        Order::PriceLowHigh => doc! { "price.amount": 1, "_id": 1 },
-        Order::PriceHighLow => doc! { "price.amount": -1, "_id": -1 },
-    }
-}
-
-fn after_filter(order: Order, after: &After) -> Option<Document> {
-    match (order, after) {
-        (Order::Newest | Order::Relevance | Order::Popular, After::Newest(at, id)) => {
-            let at = to_bson(*at);
-            Some(
-                doc! { "$or": [ { "created_at": { "$lt": at } }, { "created_at": at, "_id": { "$lt": id } } ] },
-            )
-        }
-        (Order::PriceLowHigh, After::Price(amount, id)) => Some(
-            doc! { "$or": [ { "price.amount": { "$gt": amount } }, { "price.amount": amount, "_id": { "$gt": id } } ] },
-        ),
-        (Order::PriceHighLow, After::Price(amount, id)) => Some(
-            doc! { "$or": [ { "price.amount": { "$lt": amount } }, { "price.amount": amount, "_id": { "$lt": id } } ] },
-        ),
-        _ => None,
-    }
-}
-
-/// The position of `product` in a listing ordered by `order`.
-pub fn position(order: Order, product: &Product) -> After {
-    match order {
-        Order::Newest | Order::Relevance | Order::Popular => {
-            After::Newest(product.created_at, product.id.0)
-        }
-        Order::PriceLowHigh | Order::PriceHighLow => {
-            After::Price(product.price.amount(), product.id.0)
-        }
-    }
-}
-
-/// Combines filters with `$and`.
-pub fn all_of(filters: Vec<Document>) -> Document {
-    match filters.len() {
-        0 => Document::new(),
-        1 => filters.into_iter().next().unwrap_or_default(),
-        _ => doc! { "$and": filters },
-    }
-}
-
-/// A vendor's own products (drafts included).
-pub async fn list_scoped(
-    products: &TenantCollection,
-    mut filters: Vec<Document>,
-    order: Order,
-    after: Option<&After>,
-    limit: i64,
-) -> Result<Vec<Product>, InternalError> {
-    if let Some(after) = after.and_then(|a| after_filter(order, a)) {
-        filters.push(after);
-    }
-    let options = FindOptions::builder()
-        .sort(order_spec(order))
-        .limit(limit)
-        .build();
-    let docs = products.find(all_of(filters), options).await?;
-    docs.iter().map(from_document).collect()
-}
-
-/// The active products among `ids`, whatever their tenant (the storefront's
-/// product page, a checkout's cart).
-pub async fn find_public(
-    products: &Collection<Document>,
-    ids: &[ObjectId],
-) -> Result<Vec<Product>, InternalError> {
-    let (products, filter) = (
-        products.clone(),
-        doc! { "_id": { "$in": ids }, "status": ProductStatus::Active.as_str() },
-    );
-    let docs = super::detached::to_completion(async move {
-        let cursor = products.find(filter).await?;
-        Ok(cursor.try_collect::<Vec<Document>>().await?)
-    })
-    .await?;
-    docs.iter().map(from_document).collect()
-}
-
-/// Whether any product of any tenant is in `category`.
-pub async fn any_in_category(
-    products: &Collection<Document>,
-    category: ObjectId,
-) -> Result<bool, InternalError> {
-    Ok(products
-        .find_one(doc! { "category_id": category })
-        .await?
-        .is_some())
 }
