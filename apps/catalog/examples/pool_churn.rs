@@ -38,16 +38,11 @@ async fn find_all(coll: &mongodb::Collection<Document>) -> usize {
     cursor.try_collect::<Vec<_>>().await.expect("cursor").len()
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 4)]
-async fn main() {
-    let mut args = std::env::args().skip(1);
-    let url = args.next().expect("a MongoDB URL");
-    let min_pool: Option<u32> = args.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
-    let spawned = args.next().as_deref() == Some("spawn");
-    let counts = Arc::new(Counts::default());
-    let mut options = ClientOptions::parse(&url).await.expect("url");
+/// A client whose pool's connection events are counted in `counts`.
+async fn counting_client(url: &str, min_pool: Option<u32>, counts: Arc<Counts>) -> mongodb::Client {
+    let mut options = ClientOptions::parse(url).await.expect("url");
     options.min_pool_size = min_pool;
-    let events = counts.clone();
+    let events = counts;
     options.cmap_event_handler = Some(EventHandler::callback(move |event| match event {
         CmapEvent::ConnectionCreated(_) => {
             events.created.fetch_add(1, Relaxed);
@@ -60,24 +55,13 @@ async fn main() {
         }
         _ => {}
     }));
-    let client = mongodb::Client::with_options(options).expect("client");
-    let db = client.database(&format!("pool_churn_{}", std::process::id()));
-    let coll = db.collection::<Document>("products");
-    let docs: Vec<_> = (0..20).map(|i| doc! { "title": format!("P{i}") }).collect();
-    coll.insert_many(docs).await.expect("insert");
-    let started = Instant::now();
-    find_all(&coll).await;
-    println!(
-        "before: a find took {:?}; {}",
-        started.elapsed(),
-        counts.line()
-    );
-    // A second client, warmed and then left idle through the burst: its own
-    // connection to the server, untouched by the first client's pool.
-    let idle = mongodb::Client::with_uri_str(&url).await.expect("client");
-    let idle_coll = idle.database(db.name()).collection::<Document>("products");
-    find_all(&idle_coll).await;
+    mongodb::Client::with_options(options).expect("client")
+}
 
+/// 64 tasks finding for 3 s, three in four giving up on their last find when
+/// the burst ends (`spawned`: each find in a task of its own, left to finish);
+/// how many finds finished.
+async fn burst(coll: &mongodb::Collection<Document>, spawned: bool) -> usize {
     let until = tokio::time::Instant::now() + Duration::from_secs(3);
     let finished = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..64)
@@ -114,9 +98,37 @@ async fn main() {
     for task in tasks {
         task.await.expect("task");
     }
+    finished.load(Relaxed)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 4)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().expect("a MongoDB URL");
+    let min_pool: Option<u32> = args.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
+    let spawned = args.next().as_deref() == Some("spawn");
+    let counts = Arc::new(Counts::default());
+    let client = counting_client(&url, min_pool, counts.clone()).await;
+    let db = client.database(&format!("pool_churn_{}", std::process::id()));
+    let coll = db.collection::<Document>("products");
+    let docs: Vec<_> = (0..20).map(|i| doc! { "title": format!("P{i}") }).collect();
+    coll.insert_many(docs).await.expect("insert");
+    let started = Instant::now();
+    find_all(&coll).await;
     println!(
-        "burst: {} finds in 3 s by 64 tasks; {}",
-        finished.load(Relaxed),
+        "before: a find took {:?}; {}",
+        started.elapsed(),
+        counts.line()
+    );
+    // A second client, warmed and then left idle through the burst: its own
+    // connection to the server, untouched by the first client's pool.
+    let idle = mongodb::Client::with_uri_str(&url).await.expect("client");
+    let idle_coll = idle.database(db.name()).collection::<Document>("products");
+    find_all(&idle_coll).await;
+
+    let finished = burst(&coll, spawned).await;
+    println!(
+        "burst: {finished} finds in 3 s by 64 tasks; {}",
         counts.line()
     );
     let timed = |coll: mongodb::Collection<Document>| async move {

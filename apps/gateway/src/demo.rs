@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use souk_catalog::domain::{ObjectKey, ProductDraft, ProductStatus, RawDraft, RawVariant};
+use souk_catalog::domain::{ObjectKey, Product, ProductDraft, ProductStatus, RawDraft, RawVariant};
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
 use souk_inventory::domain::{CreateError, NewStockItem, Quantity, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
-use souk_orders::domain::{CartLine, OrderStatus, ShippingAddress};
+use souk_orders::domain::{CartLine, Order, OrderStatus, ShippingAddress};
 use souk_orders::service::{Actor, Change, CheckoutRequest};
 use souk_orders::{MongoOrders, Orders};
 use souk_tenants::token::TokenIssuer;
@@ -310,25 +310,11 @@ impl Seeder {
             );
         }
         for DemoCheckout { key, skus, steps } in CHECKOUTS {
-            let lines = skus
-                .iter()
-                .map(|sku| {
-                    let product = products
-                        .iter()
-                        .find(|p| p.variants.iter().any(|v| v.sku.as_str() == *sku))
-                        .ok_or_else(|| anyhow::anyhow!("no demo product sells {sku}"))?;
-                    Ok(CartLine {
-                        product: product.id,
-                        sku: Sku::parse(sku)?,
-                        quantity: Quantity::parse(1)?,
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
             let placed = self
                 .orders
                 .checkout(CheckoutRequest {
                     customer: customer.to_string(),
-                    lines,
+                    lines: cart(&products, skus)?,
                     shipping: ShippingAddress {
                         recipient: "Amira Haddad".into(),
                         line1: "12 Rue du Souk".into(),
@@ -342,26 +328,54 @@ impl Seeder {
                 })
                 .await?;
             for order in placed.iter().filter(|o| o.status == OrderStatus::Pending) {
-                for (to, by_customer) in *steps {
-                    let actor = if *by_customer {
-                        Actor::Customer(customer.to_string())
-                    } else {
-                        Actor::Vendor {
-                            tenant: order.tenant,
-                            subject: "demo-owner".into(),
-                        }
-                    };
-                    let change = Change {
-                        to: *to,
-                        note: Some("demo data".into()),
-                        goods_returned: false,
-                    };
-                    self.orders.change(&actor, order.id, change).await?;
-                }
+                self.walk(customer, order, steps).await?;
             }
         }
         Ok(())
     }
+
+    /// Moves `order` through `steps`, each by its customer or its vendor.
+    async fn walk(
+        &self,
+        customer: uuid::Uuid,
+        order: &Order,
+        steps: &[(OrderStatus, bool)],
+    ) -> anyhow::Result<()> {
+        for (to, by_customer) in steps {
+            let actor = if *by_customer {
+                Actor::Customer(customer.to_string())
+            } else {
+                Actor::Vendor {
+                    tenant: order.tenant,
+                    subject: "demo-owner".into(),
+                }
+            };
+            let change = Change {
+                to: *to,
+                note: Some("demo data".into()),
+                goods_returned: false,
+            };
+            self.orders.change(&actor, order.id, change).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One unit of each of `skus`, from the demo products that sell them.
+fn cart(products: &[Product], skus: &[&str]) -> anyhow::Result<Vec<CartLine>> {
+    skus.iter()
+        .map(|sku| {
+            let product = products
+                .iter()
+                .find(|p| p.variants.iter().any(|v| v.sku.as_str() == *sku))
+                .ok_or_else(|| anyhow::anyhow!("no demo product sells {sku}"))?;
+            Ok(CartLine {
+                product: product.id,
+                sku: Sku::parse(sku)?,
+                quantity: Quantity::parse(1)?,
+            })
+        })
+        .collect()
 }
 
 /// An owner token for each demo vendor, valid for `ttl` (a shortcut past

@@ -240,36 +240,17 @@ async fn graphql(
             admission::Verdict::Proceed(throttle) => throttle,
             admission::Verdict::Refuse(response) => return response,
         };
-    if let Some(ip) = ip {
-        request = request.data(ClientIp(ip));
-    }
     let operation = state.operations.label(operation_name(
         request.operation_name.as_deref(),
         &request.query,
     ));
-    request = request.data(request_id.clone());
     let audit = principal
         .as_ref()
         .and_then(|principal| audit::Context::of(principal, Some(request_id.0.clone())));
-    if let Some(principal) = principal {
-        request = request.data(principal);
-    }
+    request = attach(request, &request_id, ip, principal);
     let started = Instant::now();
     let mut response = crate::execution::execute(&state.schema, request, audit).await;
-    let mut unavailable = false;
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_REQUEST");
-        }
-        extensions.set("requestId", request_id.0.clone());
-        let code = match extensions.get("code") {
-            Some(async_graphql::Value::String(code)) => code.clone(),
-            _ => "BAD_REQUEST".into(),
-        };
-        unavailable |= code == "UNAVAILABLE";
-        metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
-    }
+    let unavailable = label_errors(&mut response, &request_id);
     if let Some(throttle) = &throttle {
         response
             .extensions
@@ -285,6 +266,45 @@ async fn graphql(
         retry_after(&mut response);
     }
     response
+}
+
+/// `request` with what its resolvers read: the request id, the caller's
+/// address and who is calling.
+fn attach(
+    mut request: async_graphql::Request,
+    request_id: &RequestId,
+    ip: Option<IpAddr>,
+    principal: Option<souk_tenants::Principal>,
+) -> async_graphql::Request {
+    request = request.data(request_id.clone());
+    if let Some(ip) = ip {
+        request = request.data(ClientIp(ip));
+    }
+    if let Some(principal) = principal {
+        request = request.data(principal);
+    }
+    request
+}
+
+/// Gives every error of `response` a code (`BAD_REQUEST` unless it has one)
+/// and the request's id, and counts them by code; whether any is a fault the
+/// client should retry (`UNAVAILABLE`).
+fn label_errors(response: &mut async_graphql::Response, request_id: &RequestId) -> bool {
+    let mut unavailable = false;
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_REQUEST");
+        }
+        extensions.set("requestId", request_id.0.clone());
+        let code = match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => code.clone(),
+            _ => "BAD_REQUEST".into(),
+        };
+        unavailable |= code == "UNAVAILABLE";
+        metrics::counter!("souk_graphql_errors_total", "code" => code).increment(1);
+    }
+    unavailable
 }
 
 async fn healthz() -> &'static str {

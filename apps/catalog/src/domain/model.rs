@@ -156,49 +156,56 @@ fn image(raw: &str) -> Result<String, InvalidValue> {
     Ok(parsed.to_string())
 }
 
+/// The variants of a draft, priced in `currency`: 1 to [`MAX_VARIANTS`], each
+/// SKU once.
+fn variants(raw: &[RawVariant], currency: &str) -> Result<Vec<NewVariant>, InvalidValue> {
+    if raw.is_empty() || raw.len() > MAX_VARIANTS {
+        return Err(InvalidValue::new(
+            "INVALID_ARGUMENT",
+            "variants",
+            format!("a product has 1 to {MAX_VARIANTS} variants"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut variants = Vec::with_capacity(raw.len());
+    for raw_variant in raw {
+        let sku = Sku::parse(&raw_variant.sku)
+            .map_err(|e| InvalidValue::new("INVALID_SKU", "variants.sku", e.0))?;
+        if !seen.insert(sku.clone()) {
+            return Err(InvalidValue::new(
+                "DUPLICATE_SKU",
+                "variants.sku",
+                format!("{sku} is listed twice"),
+            ));
+        }
+        let price = raw_variant
+            .price_amount
+            .map(|amount| Money::parse("variants.price", amount, currency))
+            .transpose()?;
+        let initial_stock = raw_variant.initial_stock.unwrap_or(0);
+        if !(0..=souk_inventory::domain::MAX_QUANTITY).contains(&initial_stock) {
+            return Err(InvalidValue::new(
+                "INVALID_QUANTITY",
+                "variants.initialStock",
+                "0 to 1000000000",
+            ));
+        }
+        variants.push(NewVariant {
+            variant: Variant {
+                sku,
+                options: pairs("variants.options", &raw_variant.options, 10, 50)?,
+                price,
+            },
+            initial_stock,
+        });
+    }
+    Ok(variants)
+}
+
 impl ProductDraft {
     pub fn parse(raw: RawDraft) -> Result<Self, InvalidValue> {
         let price = Money::parse("price", raw.price_amount, &raw.currency)?;
-        if raw.variants.is_empty() || raw.variants.len() > MAX_VARIANTS {
-            return Err(InvalidValue::new(
-                "INVALID_ARGUMENT",
-                "variants",
-                format!("a product has 1 to {MAX_VARIANTS} variants"),
-            ));
-        }
-        let mut seen = HashSet::new();
-        let mut variants = Vec::with_capacity(raw.variants.len());
-        for raw_variant in &raw.variants {
-            let sku = Sku::parse(&raw_variant.sku)
-                .map_err(|e| InvalidValue::new("INVALID_SKU", "variants.sku", e.0))?;
-            if !seen.insert(sku.clone()) {
-                return Err(InvalidValue::new(
-                    "DUPLICATE_SKU",
-                    "variants.sku",
-                    format!("{sku} is listed twice"),
-                ));
-            }
-            let price = raw_variant
-                .price_amount
-                .map(|amount| Money::parse("variants.price", amount, price.currency()))
-                .transpose()?;
-            let initial_stock = raw_variant.initial_stock.unwrap_or(0);
-            if !(0..=souk_inventory::domain::MAX_QUANTITY).contains(&initial_stock) {
-                return Err(InvalidValue::new(
-                    "INVALID_QUANTITY",
-                    "variants.initialStock",
-                    "0 to 1000000000",
-                ));
-            }
-            variants.push(NewVariant {
-                variant: Variant {
-                    sku,
-                    options: pairs("variants.options", &raw_variant.options, 10, 50)?,
-                    price,
-                },
-                initial_stock,
-            });
-        }
+        let variants = variants(&raw.variants, price.currency())?;
         if raw.images.len() > 20 {
             return Err(InvalidValue::new(
                 "INVALID_ARGUMENT",

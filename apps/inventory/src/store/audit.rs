@@ -14,6 +14,14 @@ pub struct Discrepancy {
 /// holding (active or confirmed) reservations hold, and that every ledger row's `after` values equal the
 /// running sums up to it (so replaying the ledger rebuilds the row).
 pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
+    let mut found = totals_that_disagree(tx).await?;
+    found.extend(ledger_rows_that_disagree(tx).await?);
+    Ok(found)
+}
+
+/// Stock rows whose on-hand or reserved differ from their ledger sums or from
+/// what holding reservations hold.
+async fn totals_that_disagree(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
     let totals = sqlx::query!(
         r#"WITH sums AS (
              SELECT sku, sum(on_hand_change)::bigint AS on_hand, sum(reserved_change)::bigint AS reserved
@@ -41,7 +49,7 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
     )
     .fetch_all(&mut **tx)
     .await?;
-    let mut found: Vec<Discrepancy> = totals
+    Ok(totals
         .into_iter()
         .map(|row| Discrepancy {
             problem: format!(
@@ -51,7 +59,12 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
             ),
             sku: row.sku,
         })
-        .collect();
+        .collect())
+}
+
+/// Ledger rows whose `after` values are not the running sums up to them (at
+/// most 100).
+async fn ledger_rows_that_disagree(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
     let replay = sqlx::query!(
         r#"SELECT sku AS "sku!", id AS "id!" FROM (
              SELECT sku, id, on_hand_after, reserved_after,
@@ -67,12 +80,14 @@ pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::
     )
     .fetch_all(&mut **tx)
     .await?;
-    found.extend(replay.into_iter().map(|row| Discrepancy {
-        sku: row.sku,
-        problem: format!(
-            "ledger row {} does not match the running sum before it",
-            row.id
-        ),
-    }));
-    Ok(found)
+    Ok(replay
+        .into_iter()
+        .map(|row| Discrepancy {
+            sku: row.sku,
+            problem: format!(
+                "ledger row {} does not match the running sum before it",
+                row.id
+            ),
+        })
+        .collect())
 }
