@@ -44,6 +44,13 @@ pub enum ScopeError {
     Mongo(#[from] mongodb::error::Error),
 }
 
+impl ScopeError {
+    /// Whether the write was refused by a unique index.
+    pub fn is_duplicate_key(&self) -> bool {
+        matches!(self, ScopeError::Mongo(err) if is_duplicate_key(err))
+    }
+}
+
 /// One tenant's view of a shared collection of `T` documents.
 #[derive(Debug)]
 pub struct TenantCollection<T: Send + Sync = Document> {

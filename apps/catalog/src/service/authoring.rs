@@ -17,7 +17,7 @@ pub(super) async fn create(
     catalog.require_category(draft.category).await?;
     let id = match products::insert(&catalog.scoped(scope.tenant), &draft).await {
         Ok(id) => ObjectKey(id),
-        Err(err) if souk_tenants::mongo::is_duplicate_key(&err) => {
+        Err(err) if err.is_duplicate_key() => {
             return Err(catalog.taken_sku(scope.tenant, None, &draft).await?)
         }
         Err(err) => return Err(err.into()),
@@ -47,7 +47,7 @@ pub(super) async fn update(
     .await;
     let replaced = match replaced {
         Ok(replaced) => replaced,
-        Err(err) if souk_tenants::mongo::is_duplicate_key(&err) => {
+        Err(err) if err.is_duplicate_key() => {
             return Err(catalog.taken_sku(scope.tenant, Some(id), &draft).await?)
         }
         Err(err) => return Err(err.into()),

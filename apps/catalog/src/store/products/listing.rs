@@ -11,13 +11,21 @@ use souk_tenants::mongo::TenantCollection;
 use super::{from_document, to_bson};
 use crate::domain::{InternalError, Product, ProductStatus};
 
+/// The tenant's first product matching `filter`.
+async fn find_one(
+    products: &TenantCollection,
+    filter: Document,
+) -> Result<Option<Product>, InternalError> {
+    let found = products.find_one(filter).await?;
+    found.as_ref().map(from_document).transpose()
+}
+
 /// The tenant's product `id`.
 pub async fn get(
     products: &TenantCollection,
     id: ObjectId,
 ) -> Result<Option<Product>, InternalError> {
-    let found = products.find_one(doc! { "_id": id }).await?;
-    found.as_ref().map(from_document).transpose()
+    find_one(products, doc! { "_id": id }).await
 }
 
 /// The tenant's product that sells `sku`.
@@ -25,8 +33,7 @@ pub async fn by_sku(
     products: &TenantCollection,
     sku: &str,
 ) -> Result<Option<Product>, InternalError> {
-    let found = products.find_one(doc! { "variants.sku": sku }).await?;
-    found.as_ref().map(from_document).transpose()
+    find_one(products, doc! { "variants.sku": sku }).await
 }
 
 /// A product of the tenant, other than `except`, that sells one of `skus`.
@@ -39,8 +46,7 @@ pub async fn other_with_skus(
     if let Some(id) = except {
         filter.insert("_id", doc! { "$ne": id });
     }
-    let found = products.find_one(filter).await?;
-    found.as_ref().map(from_document).transpose()
+    find_one(products, filter).await
 }
 
 /// The filter for a vendor listing's status.

@@ -7,20 +7,12 @@ use souk_tenants::mongo::{ScopeError, TenantCollection};
 use super::{draft_fields, now};
 use crate::domain::{InternalError, ProductDraft, ProductStatus};
 
-/// The driver's error of a scoped write, so that callers can tell a duplicate key.
-fn driver_error(err: ScopeError) -> mongodb::error::Error {
-    match err {
-        ScopeError::Mongo(err) => err,
-        other => mongodb::error::Error::custom(other.to_string()),
-    }
-}
-
 /// Inserts a draft product; the unique index on (tenant, variant SKU) refuses a
-/// SKU another product of the tenant uses (`Err` with code 11000).
+/// SKU another product of the tenant uses ([`ScopeError::is_duplicate_key`]).
 pub async fn insert(
     products: &TenantCollection,
     draft: &ProductDraft,
-) -> Result<ObjectId, mongodb::error::Error> {
+) -> Result<ObjectId, ScopeError> {
     let id = ObjectId::new();
     let mut document = draft_fields(draft);
     let at = now();
@@ -30,22 +22,18 @@ pub async fn insert(
     document.insert("version", 1_i64);
     document.insert("created_at", at);
     document.insert("updated_at", at);
-    products
-        .insert_one(&document)
-        .await
-        .map(|_| id)
-        .map_err(driver_error)
+    products.insert_one(&document).await.map(|_| id)
 }
 
 /// Replaces the content of product `id` with `draft` if it is still at
 /// `expected_version`; whether it was. A SKU another product of the tenant uses
-/// is refused by the unique index (`Err` with code 11000).
+/// is refused by the unique index ([`ScopeError::is_duplicate_key`]).
 pub async fn replace_draft(
     products: &TenantCollection,
     id: ObjectId,
     expected_version: i64,
     draft: &ProductDraft,
-) -> Result<bool, mongodb::error::Error> {
+) -> Result<bool, ScopeError> {
     let mut fields = draft_fields(draft);
     fields.insert("updated_at", now());
     let done = products
@@ -53,8 +41,7 @@ pub async fn replace_draft(
             doc! { "_id": id, "version": expected_version },
             doc! { "$set": fields, "$inc": { "version": 1_i64 } },
         )
-        .await
-        .map_err(driver_error)?;
+        .await?;
     Ok(done.matched_count == 1)
 }
 
