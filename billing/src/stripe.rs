@@ -32,10 +32,24 @@ pub enum StripeFailure {
     Key,
 }
 
+/// A Stripe API client that sends every request under an idempotency key and
+/// retries it under that same key (billing's and payments' calls both go
+/// through it).
+#[derive(Clone)]
+pub struct StripeApi {
+    client: Client,
+}
+
+impl std::fmt::Debug for StripeApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeApi").finish_non_exhaustive()
+    }
+}
+
 /// The Stripe side of billing.
 #[derive(Clone)]
 pub struct StripeBilling {
-    client: Client,
+    api: StripeApi,
     meter_event: String,
 }
 
@@ -61,7 +75,8 @@ fn retries() -> ExponentialBuilder {
         .with_max_times(3)
 }
 
-fn text(value: &miniserde::json::Value, key: &str) -> Option<String> {
+/// The text field `key` of a Stripe object.
+pub fn text(value: &miniserde::json::Value, key: &str) -> Option<String> {
     match value {
         miniserde::json::Value::Object(object) => match object.get(key) {
             Some(miniserde::json::Value::String(s)) => Some(s.clone()),
@@ -84,14 +99,10 @@ fn first_item(value: &miniserde::json::Value) -> Option<String> {
     data.first().and_then(|item| text(item, "id"))
 }
 
-impl StripeBilling {
+impl StripeApi {
     /// A client for `secret_key`, at `api_base` when given (another server that
-    /// speaks Stripe's API), reporting usage under `meter_event`.
-    pub fn new(
-        secret_key: &str,
-        api_base: Option<&str>,
-        meter_event: &str,
-    ) -> Result<Self, StripeError> {
+    /// speaks Stripe's API).
+    pub fn new(secret_key: &str, api_base: Option<&str>) -> Result<Self, StripeError> {
         let mut builder = ClientBuilder::new(secret_key).timeout(Duration::from_secs(20));
         if let Some(base) = api_base {
             let base = if base.ends_with('/') {
@@ -103,11 +114,12 @@ impl StripeBilling {
         }
         Ok(Self {
             client: builder.build()?,
-            meter_event: meter_event.to_string(),
         })
     }
 
-    async fn send<R: StripeRequest>(
+    /// Sends `request` under the idempotency key `key`, retried with backoff
+    /// under the same key; the response as untyped JSON.
+    pub async fn send<R: StripeRequest>(
         &self,
         request: &R,
         key: &str,
@@ -125,6 +137,29 @@ impl StripeBilling {
             .retry(retries())
             .notify(|err, wait| tracing::warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "Stripe call failed; retrying"))
             .await?)
+    }
+}
+
+impl StripeBilling {
+    /// A client for `secret_key`, at `api_base` when given (another server that
+    /// speaks Stripe's API), reporting usage under `meter_event`.
+    pub fn new(
+        secret_key: &str,
+        api_base: Option<&str>,
+        meter_event: &str,
+    ) -> Result<Self, StripeError> {
+        Ok(Self {
+            api: StripeApi::new(secret_key, api_base)?,
+            meter_event: meter_event.to_string(),
+        })
+    }
+
+    async fn send<R: StripeRequest>(
+        &self,
+        request: &R,
+        key: &str,
+    ) -> Result<miniserde::json::Value, StripeFailure> {
+        self.api.send(request, key).await
     }
 
     /// Creates the tenant's Stripe customer (once per tenant).

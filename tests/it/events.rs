@@ -290,7 +290,8 @@ async fn order_events_leave_in_order_once_and_again_after_a_crash() {
             assert!(body["errors"].is_null(), "{body}");
         }
     };
-    change("PAID").await;
+    let paid = crate::orders::pay(&shop.app, &buyer, &body).await;
+    assert!(paid["errors"].is_null(), "{paid}");
     change("PROCESSING").await;
 
     // Two relays at once: each event leaves once, an order's events in order.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::orders::{cart, customer, shop_with, stock, CHANGE, CHECKOUT};
+use crate::orders::{cart, customer, pay, shop_with, stock, CHANGE, CHECKOUT};
 use crate::support::{code, TestApp};
 
 const RESERVE: &str = "mutation($o: String!, $n: Int!, $ttl: Int) {
@@ -43,12 +43,10 @@ async fn a_paid_order_keeps_its_stock_past_the_checkout_ttl() {
         .gql(Some(&first), CHECKOUT, cart(&shop, &[2, 0], "k1"))
         .await;
     let id = order_id(&body);
-    let (_, body) = app
-        .gql(Some(&vendor), CHANGE, json!({ "id": id, "s": "PAID" }))
-        .await;
+    let paid = pay(app, &first, &body).await;
     assert_eq!(
-        body["data"]["changeOrderStatus"]["status"], "PAID",
-        "{body}"
+        paid["data"]["payTestCheckout"]["status"], "SUCCEEDED",
+        "{paid}"
     );
 
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -87,7 +85,7 @@ async fn a_paid_order_keeps_its_stock_past_the_checkout_ttl() {
 }
 
 #[tokio::test]
-async fn paying_after_the_hold_expired_is_refused_and_the_order_expires() {
+async fn a_payment_after_the_hold_expired_is_refunded_and_the_order_expires() {
     // No sweep runs during the test: the payment itself finds the hold overdue.
     let shop = shop_with(
         5,
@@ -102,10 +100,34 @@ async fn paying_after_the_hold_expired_is_refused_and_the_order_expires() {
         .await;
     let id = order_id(&body);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (_, body) = app
-        .gql(Some(&vendor), CHANGE, json!({ "id": id, "s": "PAID" }))
+    let paid = pay(app, &buyer, &body).await;
+    assert_eq!(
+        paid["data"]["payTestCheckout"]["status"], "SUCCEEDED",
+        "{paid}"
+    );
+    let (_, money) = app
+        .gql(
+            Some(&buyer),
+            "query($id: ID!) { orderPayment(orderId: $id) { status paid { amount } refunded { amount } note refunds { automatic done } } }",
+            json!({ "id": id }),
+        )
         .await;
-    assert_eq!(code(&body), Some("RESERVATION_EXPIRED"), "{body}");
+    let money = &money["data"]["orderPayment"];
+    assert_eq!(money["status"], "REFUNDED", "{money}");
+    assert_eq!(
+        money["paid"], money["refunded"],
+        "all of it went back: {money}"
+    );
+    assert_eq!(
+        money["refunds"],
+        json!([{ "automatic": true, "done": true }])
+    );
+    assert!(
+        money["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("expired")),
+        "the customer is told why: {money}"
+    );
     let (_, body) = app
         .gql(
             Some(&vendor),

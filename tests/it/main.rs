@@ -18,6 +18,7 @@ mod inventory;
 mod marketplace;
 mod operations;
 mod orders;
+mod payments;
 mod roles;
 mod sessions;
 mod shared_limits;

@@ -42,10 +42,16 @@ impl Replica {
 /// `extra` with rate limits off unless it sets them (the tests of other
 /// behaviour send faster than the free plan allows).
 fn with_limits(extra: &str) -> String {
-    if extra.contains("rate_limits") {
+    let extra = if extra.contains("rate_limits") {
         extra.to_string()
     } else {
         format!("rate_limits = false\n{extra}")
+    };
+    // Payments through the test provider unless `extra` says otherwise.
+    if extra.contains("test_payments") || extra.contains("stripe_connect_secret_key") {
+        extra
+    } else {
+        format!("test_payments = true\n{extra}")
     }
 }
 

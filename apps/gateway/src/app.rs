@@ -27,6 +27,7 @@ use crate::telemetry::{self, OperationLabels};
 use souk_billing::gate::Gate;
 use souk_billing::meter::Meter;
 use souk_billing::Billing;
+use souk_payments::Payments;
 use souk_tenants::audit::AuditLog;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
 use souk_tenants::PlatformPool;
@@ -44,6 +45,7 @@ pub struct Application {
     meter: Arc<Meter>,
     gate: Option<Arc<Gate>>,
     billing: Arc<Billing>,
+    payments: Arc<Payments>,
     projector: Projector,
     settings: Settings,
 }
@@ -114,6 +116,7 @@ impl Application {
             meter: wiring.meter,
             gate: wiring.gate,
             billing: wiring.billing,
+            payments: wiring.payments,
             projector: wiring.projector,
             settings,
         })
@@ -203,6 +206,15 @@ impl Application {
         if let Some(gate) = self.gate.clone() {
             tasks.push(tokio::spawn(gate.run_cleanup(stop.clone())));
         }
+        let stalled = Duration::from_secs(self.settings.payment_stalled_after_secs);
+        tasks.push(tokio::spawn(souk_payments::reconciler::run(
+            (*self.payments).clone(),
+            Duration::from_secs(self.settings.payment_repair_interval_secs),
+            stalled,
+            // A payment nobody completed is cancelled once its holds ran out.
+            Duration::from_secs(self.settings.reservation_ttl_secs.unsigned_abs()) + stalled,
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn((*self.billing).clone().run_reporter(
             Duration::from_secs(self.settings.usage_report_interval_secs),
             stop.clone(),
@@ -265,6 +277,7 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         throttle: wiring.throttle.clone(),
         audit: Arc::new(AuditLog::new(wiring.pool.clone(), wiring.platform.clone())),
         billing: wiring.billing.clone(),
+        payments: wiring.payments.clone(),
         tokens: wiring.issuer.clone().map(|issuer| AccessTokens {
             issuer,
             ttl: Duration::from_secs(settings.access_token_ttl_secs),
@@ -287,7 +300,9 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         operations: Arc::new(OperationLabels::default()),
         gate: wiring.gate.clone(),
         billing: wiring.billing.clone(),
+        payments: wiring.payments.clone(),
         stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
+        stripe_connect_webhook_secret: settings.stripe_connect_webhook_secret.clone(),
     };
     router(state, settings.max_body_bytes, &settings.web_dir)
 }

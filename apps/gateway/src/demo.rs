@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use souk_catalog::domain::{ObjectKey, Product, ProductDraft, ProductStatus, RawDraft, RawVariant};
+mod orders;
+
+use souk_catalog::domain::{ObjectKey, ProductDraft, RawDraft, RawVariant};
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
-use souk_inventory::domain::{CreateError, NewStockItem, Quantity, Sku, Threshold};
+use souk_inventory::domain::{CreateError, NewStockItem, Sku, Threshold};
 use souk_inventory::{Inventory, PgInventory};
-use souk_orders::domain::{CartLine, Order, OrderStatus, ShippingAddress};
-use souk_orders::service::{Actor, Change, CheckoutRequest};
-use souk_orders::{MongoOrders, Orders};
+use souk_orders::MongoOrders;
 use souk_tenants::token::TokenIssuer;
 use souk_tenants::Scope;
 use souk_tenants::{Role, TenantId};
@@ -92,6 +92,8 @@ pub struct Seeder {
     pub inventory: PgInventory,
     pub catalog: MongoCatalog,
     pub orders: MongoOrders,
+    /// Pays the demo's orders (the test provider); without it they stay pending.
+    pub payments: Option<souk_payments::Payments>,
 }
 
 /// What seeding left: every demo login, and each vendor's id.
@@ -261,121 +263,6 @@ pub(crate) async fn ensure_account(
             .0),
         Err(err) => Err(err.into()),
     }
-}
-
-/// A demo checkout: its fixed idempotency key (a second run finds it), the SKUs
-/// it buys, and the steps each of its orders takes the first time (the new state,
-/// and whether the customer rather than the vendor takes it).
-struct DemoCheckout {
-    key: &'static str,
-    skus: &'static [&'static str],
-    steps: &'static [(OrderStatus, bool)],
-}
-
-const CHECKOUTS: &[DemoCheckout] = &[
-    DemoCheckout {
-        key: "demo-checkout-1",
-        skus: &["TEE-BLK-M", "MUG-CEDAR"],
-        steps: &[],
-    },
-    DemoCheckout {
-        key: "demo-checkout-2",
-        skus: &["BOOKMARK-07"],
-        steps: &[
-            (OrderStatus::Paid, false),
-            (OrderStatus::Processing, false),
-            (OrderStatus::Shipped, false),
-        ],
-    },
-    DemoCheckout {
-        key: "demo-checkout-3",
-        skus: &["SPICE-SAFFRON-1G"],
-        steps: &[(OrderStatus::Cancelled, true)],
-    },
-];
-
-impl Seeder {
-    /// Places the demo checkouts and moves their orders through a few states.
-    async fn orders(
-        &self,
-        customer: uuid::Uuid,
-        vendors: &[(&str, TenantId)],
-    ) -> anyhow::Result<()> {
-        let mut products = Vec::new();
-        for (_, tenant) in vendors {
-            products.extend(
-                self.catalog
-                    .vendor_products(*tenant, Some(ProductStatus::Active), None, None, 100)
-                    .await?,
-            );
-        }
-        for DemoCheckout { key, skus, steps } in CHECKOUTS {
-            let placed = self
-                .orders
-                .checkout(CheckoutRequest {
-                    customer: customer.to_string(),
-                    lines: cart(&products, skus)?,
-                    shipping: ShippingAddress {
-                        recipient: "Amira Haddad".into(),
-                        line1: "12 Rue du Souk".into(),
-                        line2: None,
-                        city: "Tunis".into(),
-                        region: None,
-                        postal_code: "1000".into(),
-                        country: "TN".into(),
-                    },
-                    idempotency_key: (*key).into(),
-                })
-                .await?;
-            for order in placed.iter().filter(|o| o.status == OrderStatus::Pending) {
-                self.walk(customer, order, steps).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Moves `order` through `steps`, each by its customer or its vendor.
-    async fn walk(
-        &self,
-        customer: uuid::Uuid,
-        order: &Order,
-        steps: &[(OrderStatus, bool)],
-    ) -> anyhow::Result<()> {
-        for (to, by_customer) in steps {
-            let actor = if *by_customer {
-                Actor::Customer(customer.to_string())
-            } else {
-                Actor::Vendor {
-                    tenant: order.tenant,
-                    subject: "demo-owner".into(),
-                }
-            };
-            let change = Change {
-                to: *to,
-                note: Some("demo data".into()),
-                goods_returned: false,
-            };
-            self.orders.change(&actor, order.id, change).await?;
-        }
-        Ok(())
-    }
-}
-
-/// One unit of each of `skus`, from the demo products that sell them.
-fn cart(products: &[Product], skus: &[&str]) -> anyhow::Result<Vec<CartLine>> {
-    skus.iter()
-        .map(|sku| {
-            let product = products
-                .iter()
-                .find(|p| p.variants.iter().any(|v| v.sku.as_str() == *sku))
-                .ok_or_else(|| anyhow::anyhow!("no demo product sells {sku}"))?;
-            Ok(CartLine {
-                product: product.id,
-                sku: Sku::parse(sku)?,
-                quantity: Quantity::parse(1)?,
-            })
-        })
-        .collect()
 }
 
 /// An owner token for each demo vendor, valid for `ttl` (a shortcut past

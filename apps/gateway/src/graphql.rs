@@ -18,8 +18,10 @@ use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
 use souk_inventory::api::{InventoryMutation, InventoryQuery};
 use souk_inventory::Inventory;
-use souk_orders::api::{OrdersMutation, OrdersQuery};
+use souk_orders::api::{AfterChange, OrdersMutation, OrdersQuery};
 use souk_orders::Orders;
+use souk_payments::api::{PaymentsMutation, PaymentsQuery};
+use souk_payments::Payments;
 use souk_tenants::audit::AuditLog;
 use souk_vendors::api::{AccessTokens, Directory, TenancyMutation, TenancyQuery};
 use souk_vendors::service::Tenancy;
@@ -34,6 +36,7 @@ pub struct Query(
     OrdersQuery,
     AuditQuery,
     BillingQuery,
+    PaymentsQuery,
 );
 
 /// Every mutation of every service.
@@ -45,6 +48,7 @@ pub struct Mutation(
     InventoryMutation,
     OrdersMutation,
     BillingMutation,
+    PaymentsMutation,
 );
 
 /// The services the schema's resolvers call.
@@ -59,6 +63,7 @@ pub struct Services {
     pub throttle: Arc<dyn Throttle>,
     pub audit: Arc<AuditLog>,
     pub billing: Arc<Billing>,
+    pub payments: Arc<Payments>,
     /// Absent when this process holds no signing key.
     pub tokens: Option<AccessTokens>,
 }
@@ -93,6 +98,8 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
         .data(services.throttle)
         .data(services.audit)
         .data(services.billing)
+        .data(services.payments.clone() as Arc<dyn AfterChange>)
+        .data(services.payments)
         .extension(limits)
         .extension(crate::arguments::ArgumentCheck);
     if let Some(tokens) = services.tokens {

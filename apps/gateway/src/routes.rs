@@ -46,7 +46,9 @@ pub struct AppState {
     /// Rate limits, quotas and metering; `None` when all are off.
     pub gate: Option<Arc<souk_billing::gate::Gate>>,
     pub billing: Arc<souk_billing::Billing>,
+    pub payments: Arc<souk_payments::Payments>,
     pub stripe_webhook_secret: Option<secrecy::SecretString>,
+    pub stripe_connect_webhook_secret: Option<secrecy::SecretString>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -82,6 +84,10 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: &std::path::Path)
         .route(
             "/webhooks/stripe",
             axum::routing::post(crate::webhooks::stripe),
+        )
+        .route(
+            "/webhooks/stripe/connect",
+            axum::routing::post(crate::webhooks::stripe_connect),
         )
         .layer(middleware::from_fn_with_state(
             intake::BodyLimit(max_body_bytes),

@@ -160,7 +160,15 @@ impl BillingQuery {
 pub struct BillingMutation;
 
 fn draft(input: PlanInput) -> Result<PlanDraft, ApiError> {
-    PlanDraft::parse(
+    let invalid = |e: crate::domain::Invalid| ApiError::invalid_argument(e.field, e.message);
+    let commission = match (input.commission_bps, input.commission_fixed) {
+        (None, None) => None,
+        (bps, fixed) => Some(
+            crate::domain::Commission::parse(bps.unwrap_or(0), fixed.unwrap_or(0))
+                .map_err(invalid)?,
+        ),
+    };
+    let mut draft = PlanDraft::parse(
         &input.name,
         input.price,
         &input.currency,
@@ -171,7 +179,9 @@ fn draft(input: PlanInput) -> Result<PlanDraft, ApiError> {
         input.over_quota.into(),
         input.stripe_price_id.as_deref(),
     )
-    .map_err(|e| ApiError::invalid_argument(e.field, e.message))
+    .map_err(invalid)?;
+    draft.commission = commission;
+    Ok(draft)
 }
 
 #[Object]

@@ -80,6 +80,17 @@ impl PlanView {
     async fn stripe_price_id(&self) -> Option<&str> {
         self.0.stripe_price_id.as_deref()
     }
+    /// Basis points of each vendor order's total the platform keeps.
+    async fn commission_bps(&self) -> u32 {
+        self.0.commission.bps()
+    }
+    /// The fixed part of the commission on each vendor order.
+    async fn commission_fixed(&self) -> BillingAmount {
+        BillingAmount {
+            amount: self.0.commission.fixed(),
+            currency: self.0.currency.clone(),
+        }
+    }
     /// When the plan was taken off sale, if it was.
     async fn retired_at(&self) -> Option<DateTime<Utc>> {
         self.0.retired_at
@@ -101,6 +112,11 @@ pub struct PlanInput {
     pub burst: i32,
     pub over_quota: OverQuotaPolicy,
     pub stripe_price_id: Option<String>,
+    /// Basis points of each vendor order's total the platform keeps (0 to
+    /// 10000); with `commissionFixed`, omitted keeps the plan's commission.
+    pub commission_bps: Option<i64>,
+    /// Minor units the platform keeps of each vendor order.
+    pub commission_fixed: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -1,11 +1,13 @@
 //! Plans, subscriptions, billing periods and the invoice preview: types and rules,
 //! no I/O.
 
+mod commission;
 mod invoice;
 mod period;
 mod plan;
 mod subscription;
 
+pub use commission::Commission;
 pub use invoice::{invoice_preview, InvoiceLine, InvoicePreview};
 pub use period::Period;
 pub use plan::{parse_code, OverQuota, Plan, PlanDraft};
@@ -43,6 +45,7 @@ mod tests {
             burst: 10,
             over_quota: over,
             stripe_price_id: None,
+            commission: Commission::default(),
             retired_at: None,
         }
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{invalid, Invalid};
+use super::{invalid, Commission, Invalid};
 
 /// What happens to requests over a plan's included quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub struct Plan {
     pub burst: u32,
     pub over_quota: OverQuota,
     pub stripe_price_id: Option<String>,
+    /// What the platform keeps of each vendor order under this plan.
+    pub commission: Commission,
     pub retired_at: Option<DateTime<Utc>>,
 }
 
@@ -61,6 +63,8 @@ pub struct PlanDraft {
     pub burst: u32,
     pub over_quota: OverQuota,
     pub stripe_price_id: Option<String>,
+    /// `None` keeps a plan's commission (none for a new plan).
+    pub commission: Option<Commission>,
 }
 
 /// A plan code: lowercase letters, digits and single hyphens, at most 32.
@@ -136,6 +140,7 @@ impl PlanDraft {
             burst,
             over_quota,
             stripe_price_id: stripe_price_id_of(stripe_price_id)?,
+            commission: None,
         })
     }
 }

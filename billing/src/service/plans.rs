@@ -64,3 +64,17 @@ fn plan_entry(action: &'static str, plan: &Plan) -> Entry {
         "overQuota": plan.over_quota.as_str(),
     }))
 }
+
+impl Billing {
+    /// Platform admins: what subscriptions earned in `[from, to)`, per currency.
+    pub async fn subscription_revenue(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, i64)>, BillingError> {
+        let mut tx = PlatformTx::begin(&self.platform).await?;
+        let revenue = store::subscription_revenue(&mut tx, from, to).await?;
+        tx.commit().await?;
+        Ok(revenue)
+    }
+}

@@ -6,7 +6,7 @@ mod subscriptions;
 mod usage;
 mod webhooks;
 
-pub use plans::{insert_plan, plan, plans, retire_plan, update_plan};
+pub use plans::{insert_plan, plan, plans, retire_plan, subscription_revenue, update_plan};
 pub use subscriptions::{
     link_stripe, outbox, plans_held, record_plan_change, subscription, tenant_of_stripe, unsynced,
     update_subscription, SubscriptionUpdate,

@@ -14,6 +14,7 @@ fn checkout_vars(lines: Vec<Value>, key: String) -> Value {
         "lines": lines,
         "shippingAddress": { "recipient": "Amira Haddad", "line1": "1 Souk St", "city": "Tunis", "postalCode": "1000", "country": "TN" },
         "idempotencyKey": key,
+        "paymentMethod": "MANUAL",
     } })
 }
 

@@ -118,9 +118,21 @@ impl World {
         world
     }
 
-    /// A vendor with one published product of `SKUS_PER_VENDOR` variants.
+    /// A vendor with one published product of `SKUS_PER_VENDOR` variants,
+    /// taking offline payments (the model moves orders to paid by hand).
     async fn add_vendor(&mut self, v: usize) {
-        let token = self.app.new_vendor().await;
+        let tenant = self.app.create_tenant().await;
+        let token = self.app.token(souk_tenants::Role::Owner, Some(tenant));
+        let admin = self.app.token(souk_tenants::Role::PlatformAdmin, None);
+        let (_, body) = self
+            .app
+            .gql(
+                Some(&admin),
+                "mutation($v: ID!) { setManualPayments(vendorId: $v, enabled: true) }",
+                json!({ "v": tenant.to_string() }),
+            )
+            .await;
+        assert_eq!(body["data"]["setManualPayments"], true, "{body}");
         let skus: Vec<String> = (0..SKUS_PER_VENDOR)
             .map(|s| format!("V{v}-{}", char::from(b'A' + s as u8)))
             .collect();

@@ -35,6 +35,12 @@ pub async fn serve(extra: &str) -> anyhow::Result<Served> {
     } else {
         format!("rate_limits = false\n{extra}")
     };
+    // Payments through the test provider unless `extra` says otherwise.
+    let extra = if extra.contains("test_payments") || extra.contains("stripe_connect_secret_key") {
+        extra
+    } else {
+        format!("test_payments = true\n{extra}")
+    };
     let db = TestDatabase::with_app_pool_size(4).await;
     let mongo = TestMongo::create();
     let (private, _) = generate_keypair()?;

@@ -17,6 +17,9 @@ use souk_identity::service::TokenLifetimes;
 use souk_identity::{Identity, PgIdentity};
 use souk_inventory::{Inventory, PgInventory};
 use souk_orders::MongoOrders;
+use souk_payments::provider::{PaymentProvider, StripeConnect, TestProvider};
+use souk_payments::service::Links;
+use souk_payments::Payments;
 use souk_tenants::token::{TokenIssuer, TokenVerifier};
 use souk_tenants::PlatformPool;
 use souk_vendors::service::{PgTenancy, Tenancy};
@@ -44,6 +47,7 @@ pub(super) struct Wiring {
     pub meter: Arc<Meter>,
     pub gate: Option<Arc<Gate>>,
     pub billing: Arc<Billing>,
+    pub payments: Arc<Payments>,
 }
 
 impl Wiring {
@@ -87,6 +91,17 @@ impl Wiring {
             .map_err(|e| ConfigError::invalid("reservation_ttl_secs", e))?;
         let orders = MongoOrders::new(mongo.clone(), catalog.clone(), inventory.clone(), ttl);
         let (meter, gate, billing) = billing(settings, &pool, &platform, &tenancy, &rate_limits)?;
+        let payments = Arc::new(Payments::new(
+            pool.clone(),
+            platform.clone(),
+            Arc::new(orders.clone()),
+            billing.clone(),
+            payment_provider(settings)?,
+            Links {
+                public_url: settings.public_url.clone(),
+                publishable_key: settings.stripe_publishable_key.clone(),
+            },
+        ));
         Ok(Self {
             pool,
             platform,
@@ -104,7 +119,32 @@ impl Wiring {
             meter,
             gate,
             billing,
+            payments,
         })
+    }
+}
+
+/// Stripe Connect when its key is set; otherwise the test provider, which
+/// moves no money and so must be asked for (`test_payments`).
+fn payment_provider(settings: &Settings) -> Result<Arc<dyn PaymentProvider>, ConfigError> {
+    let key = settings
+        .stripe_connect_secret_key
+        .as_ref()
+        .filter(|key| !key.expose_secret().is_empty());
+    match (key, settings.test_payments) {
+        (Some(key), _) => Ok(Arc::new(
+            StripeConnect::new(key.expose_secret(), settings.stripe_api_base.as_deref())
+                .map_err(|e| ConfigError::invalid("stripe_api_base", e))?,
+        )),
+        (None, true) => {
+            tracing::warn!("payments use the TEST provider: no money moves");
+            Ok(Arc::new(TestProvider::new()))
+        }
+        (None, false) => Err(ConfigError::invalid(
+            "stripe_connect_secret_key",
+            "payments need Stripe Connect (SOUK_STRIPE_CONNECT_SECRET_KEY), or \
+             SOUK_TEST_PAYMENTS=true for the test provider, with which no money moves",
+        )),
     }
 }
 

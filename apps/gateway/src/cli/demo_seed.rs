@@ -28,14 +28,35 @@ pub(super) async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
         PgListings::new(pool.clone(), platform.clone()),
     );
     let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)?;
+    let orders = souk_orders::MongoOrders::new(
+        mongo,
+        std::sync::Arc::new(catalog.clone()),
+        std::sync::Arc::new(inventory.clone()),
+        ttl,
+    );
+    // The demo's orders are paid with the test provider, when it is the one.
+    let payments = settings.test_payments.then(|| {
+        souk_payments::Payments::new(
+            pool.clone(),
+            platform.clone(),
+            std::sync::Arc::new(orders.clone()),
+            std::sync::Arc::new(souk_billing::Billing::new(
+                pool.clone(),
+                platform.clone(),
+                None,
+                None,
+            )),
+            std::sync::Arc::new(souk_payments::provider::TestProvider::new()),
+            souk_payments::service::Links {
+                public_url: settings.public_url.clone(),
+                publishable_key: None,
+            },
+        )
+    });
     let seeder = crate::demo::Seeder {
         identity: identity(settings, &pool)?,
-        orders: souk_orders::MongoOrders::new(
-            mongo,
-            std::sync::Arc::new(catalog.clone()),
-            std::sync::Arc::new(inventory.clone()),
-            ttl,
-        ),
+        orders,
+        payments,
         catalog,
         tenancy,
         inventory,

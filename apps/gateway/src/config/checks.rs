@@ -35,7 +35,7 @@ impl Settings {
     }
 
     /// The settings that must be greater than 0, by name.
-    fn positive(&self) -> [(&'static str, usize); 17] {
+    fn positive(&self) -> [(&'static str, usize); 18] {
         [
             ("db_max_connections", self.db_max_connections as usize),
             ("graphql_max_depth", self.graphql_max_depth),
@@ -86,6 +86,10 @@ impl Settings {
             (
                 "usage_report_interval_secs",
                 usize::try_from(self.usage_report_interval_secs).unwrap_or(usize::MAX),
+            ),
+            (
+                "payment_repair_interval_secs",
+                usize::try_from(self.payment_repair_interval_secs).unwrap_or(usize::MAX),
             ),
         ]
     }

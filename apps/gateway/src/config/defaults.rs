@@ -98,3 +98,15 @@ pub fn usage_report_interval_secs() -> u64 {
 pub fn web_dir() -> std::path::PathBuf {
     "apps/web/dist".into()
 }
+
+pub fn public_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+
+pub fn payment_repair_interval_secs() -> u64 {
+    30
+}
+
+pub fn payment_stalled_after_secs() -> u64 {
+    60
+}

@@ -133,6 +133,30 @@ pub struct Settings {
     /// The Billing Meter event name usage is reported under.
     #[serde(default = "defaults::stripe_meter_event")]
     pub stripe_meter_event: String,
+    /// Stripe's secret key for marketplace payments (Stripe Connect: the
+    /// customer's charge, vendor transfers, refunds); without it payments need
+    /// `test_payments`.
+    pub stripe_connect_secret_key: Option<SecretString>,
+    /// The signing secret of the `/webhooks/stripe/connect` endpoint (events
+    /// of vendors' connected accounts).
+    pub stripe_connect_webhook_secret: Option<SecretString>,
+    /// Stripe's publishable key, for the storefront's Payment Element.
+    pub stripe_publishable_key: Option<String>,
+    /// Take payments with the built-in test provider (no money moves; the
+    /// demo and tests). Serving refuses to start without a Stripe Connect key
+    /// unless this is set.
+    #[serde(default)]
+    pub test_payments: bool,
+    /// Where vendors come back to from Stripe's onboarding: the web apps'
+    /// public address.
+    #[serde(default = "defaults::public_url")]
+    pub public_url: String,
+    /// How often the payments repair runs, and how old an unfinished step
+    /// must be before it counts as interrupted.
+    #[serde(default = "defaults::payment_repair_interval_secs")]
+    pub payment_repair_interval_secs: u64,
+    #[serde(default = "defaults::payment_stalled_after_secs")]
+    pub payment_stalled_after_secs: u64,
     /// The web apps' production build, served under `/` when present.
     #[serde(default = "defaults::web_dir")]
     pub web_dir: PathBuf,

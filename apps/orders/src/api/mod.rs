@@ -4,4 +4,7 @@
 mod objects;
 mod resolvers;
 
-pub use resolvers::{OrdersMutation, OrdersQuery};
+pub use objects::{CheckoutInput, OrderView, PaymentMethodView};
+pub use resolvers::{
+    actor, checkout_error, order_error, order_key, place, AfterChange, OrdersMutation, OrdersQuery,
+};

@@ -4,7 +4,7 @@ use souk_edge::MoneyView;
 
 use souk_catalog::domain::Money;
 
-use crate::domain::{Order, OrderStatus, Transition};
+use crate::domain::{Order, OrderStatus, PaymentMethod, Transition};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "OrderStatus")]
@@ -119,6 +119,9 @@ impl OrderView {
     async fn status(&self) -> StatusView {
         self.0.status.into()
     }
+    async fn payment_method(&self) -> PaymentMethodView {
+        self.0.payment_method.into()
+    }
     /// The states this order may move to next.
     async fn allowed_transitions(&self) -> Vec<StatusView> {
         self.0
@@ -205,11 +208,36 @@ pub struct CheckoutInput {
     /// The same key returns the same result; another cart under a used key is
     /// refused.
     pub idempotency_key: String,
+    /// `CARD` (the default): paid online through the checkout's payment.
+    /// `MANUAL`: paid offline, for vendors a platform admin allows it.
+    pub payment_method: Option<PaymentMethodView>,
 }
 
-#[derive(Debug, SimpleObject)]
-pub struct CheckoutResult {
-    pub checkout_id: String,
-    /// One order per vendor.
-    pub orders: Vec<OrderView>,
+/// How an order is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+#[graphql(name = "PaymentMethod")]
+pub enum PaymentMethodView {
+    /// Online, through the checkout's payment.
+    #[default]
+    Card,
+    /// Offline (cash on delivery, bank transfer): the vendor marks it paid.
+    Manual,
+}
+
+impl From<PaymentMethodView> for PaymentMethod {
+    fn from(method: PaymentMethodView) -> Self {
+        match method {
+            PaymentMethodView::Card => PaymentMethod::Card,
+            PaymentMethodView::Manual => PaymentMethod::Manual,
+        }
+    }
+}
+
+impl From<PaymentMethod> for PaymentMethodView {
+    fn from(method: PaymentMethod) -> Self {
+        match method {
+            PaymentMethod::Card => PaymentMethodView::Card,
+            PaymentMethod::Manual => PaymentMethodView::Manual,
+        }
+    }
 }

@@ -14,9 +14,9 @@ use souk_inventory::domain::Sku;
 use souk_tenants::audit::Entry;
 use souk_tenants::Role;
 
-use super::objects::{CheckoutInput, CheckoutResult, OrderView, ShippingAddressInput, StatusView};
+use super::objects::{CheckoutInput, OrderView, ShippingAddressInput, StatusView};
 use crate::domain::{
-    line_quantity, CartLine, CheckoutError, OrderError, OrderStatus, ShippingAddress,
+    line_quantity, CartLine, CheckoutError, Order, OrderError, OrderStatus, ShippingAddress,
 };
 use crate::service::{Actor, Change, CheckoutRequest};
 use crate::store::orders::ListFilter;
@@ -26,7 +26,8 @@ fn orders<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Orders>, ApiError> {
     service::<dyn Orders>(ctx)
 }
 
-fn checkout_error(err: CheckoutError) -> ApiError {
+/// A checkout error as the API answers it.
+pub fn checkout_error(err: CheckoutError) -> ApiError {
     match err {
         CheckoutError::Invalid {
             code, ref field, ..
@@ -59,7 +60,8 @@ fn checkout_error(err: CheckoutError) -> ApiError {
     }
 }
 
-fn order_error(err: OrderError) -> ApiError {
+/// An order error as the API answers it.
+pub fn order_error(err: OrderError) -> ApiError {
     match err {
         OrderError::NotFound => ApiError::new("NOT_FOUND", err.to_string()),
         OrderError::InvalidTransition { ref allowed, .. } => {
@@ -73,6 +75,7 @@ fn order_error(err: OrderError) -> ApiError {
         }
         OrderError::Conflict => ApiError::new("CONFLICT", err.to_string()),
         OrderError::Forbidden => ApiError::new("FORBIDDEN", err.to_string()),
+        OrderError::PaymentManaged(_) => ApiError::new("PAYMENT_MANAGED", err.to_string()),
         OrderError::ReservationExpired => ApiError::new("RESERVATION_EXPIRED", err.to_string())
             .with("status", OrderStatus::Expired.as_str().to_uppercase()),
         OrderError::StockNotHeld { status } => {
@@ -84,7 +87,7 @@ fn order_error(err: OrderError) -> ApiError {
 }
 
 /// The caller as an order actor: a customer (a person), vendor staff, or an admin.
-fn actor(ctx: &Context<'_>) -> Result<Actor, ApiError> {
+pub fn actor(ctx: &Context<'_>) -> Result<Actor, ApiError> {
     let principal =
         principal(ctx).ok_or_else(|| ApiError::new("UNAUTHENTICATED", "sign in to do this"))?;
     Ok(match principal.role {
@@ -100,7 +103,7 @@ fn actor(ctx: &Context<'_>) -> Result<Actor, ApiError> {
     })
 }
 
-fn order_key(raw: &str) -> Result<ObjectKey, ApiError> {
+pub fn order_key(raw: &str) -> Result<ObjectKey, ApiError> {
     ObjectKey::parse("id", raw).map_err(|e| ApiError::new("INVALID_ID", e.to_string()))
 }
 
@@ -201,6 +204,55 @@ async fn page(
     Ok(connection)
 }
 
+/// Places a customer's checkout (see the `checkout` mutation, which pays for
+/// it): one order per vendor, prices from the catalog now, every vendor's stock
+/// reserved, or nothing reserved and `INSUFFICIENT_STOCK` naming each short SKU.
+/// `manual_vendors` may take orders paid offline.
+pub async fn place(
+    ctx: &Context<'_>,
+    input: &CheckoutInput,
+    manual_vendors: Vec<souk_tenants::TenantId>,
+) -> Result<Vec<Order>, ApiError> {
+    let (customer, principal) = person(ctx)?;
+    if principal.role != Role::Customer {
+        return Err(ApiError::new(
+            "FORBIDDEN",
+            "sign in as a customer to check out",
+        ));
+    }
+    let lines = input
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(CartLine {
+                product: ObjectKey::parse("lines.productId", &l.product_id)
+                    .map_err(|e| ApiError::new("INVALID_ID", e.to_string()))?,
+                sku: Sku::parse(&l.sku).map_err(|e| ApiError::new("INVALID_SKU", e.0))?,
+                quantity: line_quantity(l.quantity).map_err(checkout_error)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let shipping = shipping(ctx, UserId(customer), input).await?;
+    orders(ctx)?
+        .checkout(CheckoutRequest {
+            customer: customer.to_string(),
+            lines,
+            shipping,
+            idempotency_key: input.idempotency_key.clone(),
+            payment_method: input.payment_method.unwrap_or_default().into(),
+            manual_vendors,
+        })
+        .await
+        .map_err(checkout_error)
+}
+
+/// What else happens when an order changed through the API (the payments
+/// service learns that an order shipped).
+#[async_trait::async_trait]
+pub trait AfterChange: Send + Sync + 'static {
+    async fn changed(&self, order: &Order);
+}
+
 #[derive(Debug, Default)]
 pub struct OrdersQuery;
 
@@ -272,45 +324,6 @@ pub struct OrdersMutation;
 
 #[Object]
 impl OrdersMutation {
-    /// Buys a cart that may span vendors: one order per vendor, prices from the
-    /// catalog now, every vendor's stock reserved, or nothing reserved and
-    /// `INSUFFICIENT_STOCK` naming each short SKU.
-    async fn checkout(&self, ctx: &Context<'_>, input: CheckoutInput) -> Result<CheckoutResult> {
-        let (customer, principal) = person(ctx)?;
-        if principal.role != Role::Customer {
-            return Err(ApiError::new("FORBIDDEN", "sign in as a customer to check out").into());
-        }
-        let lines = input
-            .lines
-            .iter()
-            .map(|l| {
-                Ok(CartLine {
-                    product: ObjectKey::parse("lines.productId", &l.product_id)
-                        .map_err(|e| ApiError::new("INVALID_ID", e.to_string()))?,
-                    sku: Sku::parse(&l.sku).map_err(|e| ApiError::new("INVALID_SKU", e.0))?,
-                    quantity: line_quantity(l.quantity).map_err(checkout_error)?,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let shipping = shipping(ctx, UserId(customer), &input).await?;
-        let placed = orders(ctx)?
-            .checkout(CheckoutRequest {
-                customer: customer.to_string(),
-                lines,
-                shipping,
-                idempotency_key: input.idempotency_key.clone(),
-            })
-            .await
-            .map_err(checkout_error)?;
-        Ok(CheckoutResult {
-            checkout_id: placed
-                .first()
-                .map(|o| o.checkout.clone())
-                .unwrap_or_default(),
-            orders: placed.into_iter().map(OrderView).collect(),
-        })
-    }
-
     /// Moves an order to another state (see `allowedTransitions`). Customers may
     /// cancel their own pending or paid orders; vendor staff move their vendor's
     /// orders; platform admins any. `goodsReturned` restocks a refunded shipment.
@@ -345,6 +358,9 @@ impl OrdersMutation {
         let entry = Entry::new("order.change_status", "order", order.id.to_string())
             .details(serde_json::json!({ "to": order.status.as_str(), "version": order.version }));
         souk_edge::audit::after(ctx, Some(order.tenant), entry).await;
+        if let Some(hook) = ctx.data_opt::<Arc<dyn AfterChange>>() {
+            hook.changed(&order).await;
+        }
         Ok(OrderView(order))
     }
 }

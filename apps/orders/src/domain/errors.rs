@@ -40,6 +40,9 @@ pub enum OrderError {
     Conflict,
     #[error("your role may not do this")]
     Forbidden,
+    /// The order's payment decides this change (see the payments service).
+    #[error("{0}")]
+    PaymentManaged(&'static str),
     /// The order's hold expired before it was paid: the order expired and its
     /// stock went back.
     #[error("the order's stock reservation expired; the order expired")]

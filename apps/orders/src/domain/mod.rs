@@ -90,6 +90,35 @@ pub struct ShippingAddress {
     pub country: String,
 }
 
+/// How an order is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentMethod {
+    /// Online, through the payment provider: the order becomes paid when its
+    /// checkout's payment succeeds, and its money moves only through refunds.
+    #[default]
+    Card,
+    /// Offline (cash on delivery, bank transfer), for vendors a platform admin
+    /// allows it: the vendor marks the order paid by hand.
+    Manual,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::Manual => "manual",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "card" => Some(PaymentMethod::Card),
+            "manual" => Some(PaymentMethod::Manual),
+            _ => None,
+        }
+    }
+}
+
 /// One vendor's part of a checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
@@ -102,6 +131,7 @@ pub struct Order {
     pub total: Money,
     pub shipping: ShippingAddress,
     pub status: OrderStatus,
+    pub payment_method: PaymentMethod,
     /// Whether the order's stock is held by inventory.
     pub reserved: bool,
     pub history: Vec<Transition>,

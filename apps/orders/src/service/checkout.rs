@@ -10,7 +10,7 @@ use souk_inventory::domain::Shortage;
 use souk_tenants::IntErr;
 
 use super::{CheckoutRequest, MongoOrders};
-use crate::domain::{CheckoutError, Order};
+use crate::domain::{CheckoutError, Order, PaymentMethod};
 use crate::store::checkouts::{self, Earlier};
 use crate::store::orders;
 
@@ -39,6 +39,11 @@ fn fingerprint(request: &CheckoutRequest) -> String {
         s.postal_code,
         s.country
     );
+    // A card checkout's text is what it was before checkouts chose a method.
+    let text = match request.payment_method {
+        PaymentMethod::Card => text,
+        PaymentMethod::Manual => format!("{text}|manual"),
+    };
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 

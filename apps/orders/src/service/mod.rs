@@ -19,7 +19,8 @@ use souk_tenants::TenantId;
 use tracing::instrument;
 
 use crate::domain::{
-    CartLine, CheckoutError, InternalError, Order, OrderError, OrderStatus, ShippingAddress,
+    CartLine, CheckoutError, InternalError, Order, OrderError, OrderStatus, PaymentMethod,
+    ShippingAddress,
 };
 use crate::store::checkouts;
 use crate::store::orders::{self, ListFilter};
@@ -37,19 +38,28 @@ pub struct CheckoutRequest {
     pub lines: Vec<CartLine>,
     pub shipping: ShippingAddress,
     pub idempotency_key: String,
+    pub payment_method: PaymentMethod,
+    /// The vendors allowed to take [`PaymentMethod::Manual`] orders.
+    pub manual_vendors: Vec<TenantId>,
 }
 
 /// Who changes an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Customer(String),
-    Vendor { tenant: TenantId, subject: String },
+    Vendor {
+        tenant: TenantId,
+        subject: String,
+    },
     Admin(String),
+    /// A part of the platform acting on its own (the payments service).
+    System(&'static str),
 }
 
 impl Actor {
     fn name(&self) -> String {
         match self {
+            Actor::System(part) => format!("system:{part}"),
             Actor::Customer(id) => format!("customer:{id}"),
             Actor::Vendor { subject, .. } => format!("user:{subject}"),
             Actor::Admin(id) => format!("admin:{id}"),
@@ -197,7 +207,9 @@ impl Orders for MongoOrders {
                 filter.customer = Some(customer.clone());
                 orders::list_any(&self.collection(), &filter, limit).await?
             }
-            Actor::Admin(_) => orders::list_any(&self.collection(), &filter, limit).await?,
+            Actor::Admin(_) | Actor::System(_) => {
+                orders::list_any(&self.collection(), &filter, limit).await?
+            }
         })
     }
 }

@@ -11,8 +11,8 @@ use souk_tenants::TenantId;
 
 use super::{CheckoutRequest, MongoOrders};
 use crate::domain::{
-    line_quantity, total_of, CheckoutError, Order, OrderLine, OrderStatus, TotalError, Transition,
-    MAX_LINES,
+    line_quantity, total_of, CheckoutError, Order, OrderLine, OrderStatus, PaymentMethod,
+    TotalError, Transition, MAX_LINES,
 };
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> CheckoutError {
@@ -65,8 +65,20 @@ impl MongoOrders {
         checkout: &str,
     ) -> Result<Vec<Order>, CheckoutError> {
         let by_vendor = self.priced_lines(request).await?;
+        if request.payment_method == PaymentMethod::Manual {
+            if let Some(tenant) = by_vendor
+                .keys()
+                .find(|tenant| !request.manual_vendors.contains(tenant))
+            {
+                return Err(invalid(
+                    "MANUAL_PAYMENT_UNAVAILABLE",
+                    "paymentMethod",
+                    format!("vendor {tenant} does not take offline payments"),
+                ));
+            }
+        }
         let now = Utc::now();
-        by_vendor
+        let placed: Vec<Order> = by_vendor
             .into_iter()
             .map(|(tenant, lines)| {
                 let total = total_of(&lines).map_err(|err| match err {
@@ -86,6 +98,7 @@ impl MongoOrders {
                     total,
                     shipping: request.shipping.clone(),
                     status: OrderStatus::Pending,
+                    payment_method: request.payment_method,
                     reserved: false,
                     history: vec![Transition {
                         at: now,
@@ -99,7 +112,21 @@ impl MongoOrders {
                     updated_at: now,
                 })
             })
-            .collect()
+            .collect::<Result<_, CheckoutError>>()?;
+        // One payment pays the whole checkout: one currency.
+        if let Some((first, rest)) = placed.split_first() {
+            if rest
+                .iter()
+                .any(|o| o.total.currency() != first.total.currency())
+            {
+                return Err(invalid(
+                    "MIXED_CURRENCY",
+                    "lines",
+                    "a checkout is paid in one currency; these vendors sell in several",
+                ));
+            }
+        }
+        Ok(placed)
     }
 
     /// The cart's lines priced from the catalog, grouped by vendor.

@@ -10,7 +10,8 @@ use souk_tenants::TenantId;
 
 use super::{to_bson, to_chrono};
 use crate::domain::{
-    total_of, InternalError, Order, OrderLine, OrderStatus, ShippingAddress, Transition,
+    total_of, InternalError, Order, OrderLine, OrderStatus, PaymentMethod, ShippingAddress,
+    Transition,
 };
 
 fn corrupt(what: &str) -> InternalError {
@@ -33,6 +34,9 @@ pub struct OrderDocument {
     total: i64,
     shipping: ShippingDocument,
     status: String,
+    /// Orders placed before online payments were paid by hand.
+    #[serde(default = "manual")]
+    payment_method: String,
     #[serde(default)]
     reserved: bool,
     history: Vec<TransitionDocument>,
@@ -63,6 +67,10 @@ struct ShippingDocument {
     region: Option<String>,
     postal_code: String,
     country: String,
+}
+
+fn manual() -> String {
+    PaymentMethod::Manual.as_str().to_string()
 }
 
 /// One entry of an order's history.
@@ -136,6 +144,7 @@ impl From<&Order> for OrderDocument {
                 country: s.country.clone(),
             },
             status: order.status.as_str().to_string(),
+            payment_method: order.payment_method.as_str().to_string(),
             reserved: order.reserved,
             history: order.history.iter().map(TransitionDocument::from).collect(),
             version: order.version,
@@ -189,6 +198,8 @@ impl TryFrom<OrderDocument> for Order {
                 country: s.country,
             },
             status: OrderStatus::parse(&doc.status).ok_or_else(|| corrupt("status"))?,
+            payment_method: PaymentMethod::parse(&doc.payment_method)
+                .ok_or_else(|| corrupt("payment method"))?,
             reserved: doc.reserved,
             history: doc
                 .history
@@ -238,6 +249,7 @@ mod tests {
                 country: "FR".into(),
             },
             status: OrderStatus::Pending,
+            payment_method: PaymentMethod::Card,
             reserved: true,
             history: vec![Transition {
                 at,

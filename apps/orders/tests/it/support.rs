@@ -137,5 +137,7 @@ pub fn request(customer: &str, key: &str, lines: Vec<CartLine>) -> CheckoutReque
             country: "GB".into(),
         },
         idempotency_key: key.into(),
+        payment_method: souk_orders::domain::PaymentMethod::Card,
+        manual_vendors: Vec::new(),
     }
 }

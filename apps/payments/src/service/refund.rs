@@ -1,0 +1,266 @@
+//! Refunds of a vendor order, full or partial: requested first (the share is
+//! locked while the split is computed, so two refunds never take the same
+//! money), then the order moves to `refunded` when all of it goes back (which
+//! restocks returned goods), then the provider refunds and, when the vendor was
+//! paid already, a proportional part of its transfer is reversed; the ledger
+//! records each. A crash anywhere leaves a `requested` refund the reconciler
+//! finishes under the same idempotency keys.
+
+use chrono::Utc;
+use souk_orders::domain::{OrderError, OrderStatus};
+use souk_orders::service::{Actor, Change};
+use souk_tenants::{TenantId, TenantTx};
+use uuid::Uuid;
+
+use super::{order_key, PaymentError, Payments, SYSTEM};
+use crate::domain::{refund_reason, EntryKind, Share, ShareStatus};
+use crate::provider::RefundRequest;
+use crate::store::ledger::{self, NewEntry};
+use crate::store::{checkouts, refunds, shares, Refund};
+
+/// A refund as a vendor or admin asks for it.
+#[derive(Debug, Clone)]
+pub struct RefundInput {
+    pub order_id: String,
+    /// Minor units; all that is left when `None`.
+    pub amount: Option<i64>,
+    pub reason: String,
+    /// The goods came back: a full refund of a shipped order restocks them.
+    pub goods_returned: bool,
+}
+
+/// The automatic refund of a share whose order could not stand; its id is
+/// derived from the order, so it is recorded once however often it is tried.
+pub(super) fn late_refund(share: &Share, reason: &str) -> Refund {
+    Refund {
+        id: Uuid::new_v5(
+            &Uuid::NAMESPACE_OID,
+            format!("late:{}", share.order_id).as_bytes(),
+        ),
+        tenant: share.tenant,
+        order_id: share.order_id.clone(),
+        amount: share.amount,
+        commission_returned: 0,
+        reversal: 0,
+        reason: reason.chars().take(500).collect(),
+        goods_returned: false,
+        automatic: true,
+        requested_by: "system:payments".into(),
+        done: false,
+        refund_id: None,
+        reversal_id: None,
+        created_at: Utc::now(),
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> PaymentError {
+    PaymentError::Invalid {
+        code: "INVALID_ARGUMENT",
+        field,
+        message: message.into(),
+    }
+}
+
+impl Payments {
+    /// Refunds a vendor order (its owner or manager, or a platform admin).
+    pub async fn refund_order(
+        &self,
+        actor: &Actor,
+        input: RefundInput,
+    ) -> Result<(Share, Vec<Refund>), PaymentError> {
+        let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
+        let order = self.order_for(actor, &input.order_id).await?;
+        let refund = self
+            .request_refund(order.tenant, actor, &input, reason)
+            .await?;
+        let full = {
+            let mut tx = TenantTx::begin(&self.pool, order.tenant).await?;
+            let share = shares::get(&mut tx, &refund.order_id, false).await?;
+            let requested = refunds::requested_total(&mut tx, &refund.order_id).await?;
+            tx.commit().await?;
+            share.is_some_and(|s| s.refunded + requested >= s.amount)
+        };
+        if full {
+            self.close_order(&refund).await?;
+        }
+        self.finish_refund(&refund).await?;
+        self.refunds_of(order.tenant, &refund.order_id).await
+    }
+
+    /// Records the refund, split, under the share's lock.
+    async fn request_refund(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        input: &RefundInput,
+        reason: String,
+    ) -> Result<Refund, PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let share = shares::get(&mut tx, &input.order_id, true)
+            .await?
+            .ok_or(PaymentError::NotRefundable("not paid online"))?;
+        if share.status != ShareStatus::Paid {
+            return Err(PaymentError::NotRefundable(match share.status {
+                ShareStatus::Awaiting => "not paid yet",
+                ShareStatus::Refunded => "refunded already",
+                _ => "not paid",
+            }));
+        }
+        let requested = refunds::requested_total(&mut tx, &share.order_id).await?;
+        let refundable = share.refundable(requested);
+        let amount = input.amount.unwrap_or(refundable);
+        if amount <= 0 {
+            return Err(invalid("amount", "a refund is at least 1 minor unit"));
+        }
+        let split = share
+            .split(amount, requested)
+            .ok_or(PaymentError::TooMuch { refundable })?;
+        let refund = Refund {
+            id: Uuid::now_v7(),
+            tenant,
+            order_id: share.order_id.clone(),
+            amount,
+            commission_returned: split.commission_returned,
+            reversal: split.reversal,
+            reason,
+            goods_returned: input.goods_returned,
+            automatic: false,
+            requested_by: actor_name(actor),
+            done: false,
+            refund_id: None,
+            reversal_id: None,
+            created_at: Utc::now(),
+        };
+        refunds::insert(&mut tx, &refund).await?;
+        tx.commit().await?;
+        Ok(refund)
+    }
+
+    /// A full refund closes the order: `refunded` (restocking returned goods).
+    pub(crate) async fn close_order(&self, refund: &Refund) -> Result<(), PaymentError> {
+        let key = order_key(&refund.order_id)?;
+        let change = Change {
+            to: OrderStatus::Refunded,
+            note: Some(format!("refunded: {}", refund.reason)),
+            goods_returned: refund.goods_returned,
+        };
+        match self.orders.change(&SYSTEM, key, change).await {
+            Ok(_) | Err(OrderError::InvalidTransition { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Moves a requested refund's money and records it, once.
+    pub(crate) async fn finish_refund(&self, refund: &Refund) -> Result<(), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, refund.tenant).await?;
+        let share = shares::get(&mut tx, &refund.order_id, false)
+            .await?
+            .ok_or(PaymentError::NotFound)?;
+        tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        let payment = checkouts::get(&mut conn, &share.checkout_id)
+            .await?
+            .ok_or(PaymentError::NotFound)?;
+        drop(conn);
+        let intent = payment.intent_id.ok_or(PaymentError::NotFound)?;
+        let refund_id = self
+            .provider
+            .refund(&RefundRequest {
+                intent_id: intent,
+                amount: refund.amount,
+                order_id: refund.order_id.clone(),
+                key: format!("souk-refund-{}", refund.id),
+            })
+            .await?;
+        let reversal_id = match (&share.transfer_id, refund.reversal) {
+            (Some(transfer), reversal) if reversal > 0 => Some(
+                self.provider
+                    .reverse(transfer, reversal, &format!("souk-reversal-{}", refund.id))
+                    .await?,
+            ),
+            _ => None,
+        };
+        self.record_refund(refund, &share, &refund_id, reversal_id.as_deref())
+            .await
+    }
+
+    async fn record_refund(
+        &self,
+        refund: &Refund,
+        share: &Share,
+        refund_id: &str,
+        reversal_id: Option<&str>,
+    ) -> Result<(), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, refund.tenant).await?;
+        if refunds::finish(&mut tx, refund.id, refund_id, reversal_id).await? {
+            let entries = [
+                (EntryKind::Refund, -refund.amount, Some(refund_id)),
+                (
+                    EntryKind::CommissionRefund,
+                    refund.commission_returned,
+                    None,
+                ),
+                (EntryKind::Reversal, -refund.reversal, reversal_id),
+            ];
+            for (kind, amount, object) in entries.into_iter().filter(|(_, a, _)| *a != 0) {
+                ledger::append(
+                    &mut tx,
+                    NewEntry {
+                        tenant: refund.tenant,
+                        order_id: &refund.order_id,
+                        kind,
+                        amount,
+                        currency: &share.currency,
+                        stripe_object: object,
+                        key: format!("{}:{}", kind.as_str(), refund.id),
+                    },
+                )
+                .await?;
+            }
+            shares::add_refund(
+                &mut tx,
+                &refund.order_id,
+                refund.amount,
+                refund.commission_returned,
+                refund.reversal,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The money of an order the actor may see.
+    pub async fn order_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+    ) -> Result<(Share, Vec<Refund>), PaymentError> {
+        let order = self.order_for(actor, order_id).await?;
+        self.refunds_of(order.tenant, &order.id.to_string()).await
+    }
+
+    /// An order's share and its refunds, in its vendor's scope.
+    pub async fn refunds_of(
+        &self,
+        tenant: TenantId,
+        order_id: &str,
+    ) -> Result<(Share, Vec<Refund>), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let share = shares::get(&mut tx, order_id, false)
+            .await?
+            .ok_or(PaymentError::NotFound)?;
+        let refunds = refunds::of_order(&mut tx, order_id).await?;
+        tx.commit().await?;
+        Ok((share, refunds))
+    }
+}
+
+fn actor_name(actor: &Actor) -> String {
+    match actor {
+        Actor::Customer(id) => format!("customer:{id}"),
+        Actor::Vendor { subject, .. } => format!("user:{subject}"),
+        Actor::Admin(id) => format!("admin:{id}"),
+        Actor::System(part) => format!("system:{part}"),
+    }
+}

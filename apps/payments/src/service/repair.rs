@@ -1,0 +1,190 @@
+//! The payments reconciler's sweep: every half-done step finished, safe with
+//! several replicas running (each step is idempotent: conditional updates,
+//! ledger entries keyed by what they record, provider calls under keys derived
+//! from what they do).
+//!
+//! * a settled payment whose orders are not all in step: a success pays them
+//!   (or refunds the ones that cannot stand), a failure cancels them;
+//! * a refund requested and never finished: the order closed when it was a
+//!   full refund, the money moved, the ledger written;
+//! * a paid order that shipped without its transfer (the ship hook never ran,
+//!   or payouts were off): marked shipped and transferred;
+//! * a payment nobody completed before its orders' holds ran out: cancelled at
+//!   the provider, its orders cancelled.
+
+use chrono::{DateTime, Utc};
+use souk_orders::domain::OrderStatus;
+use souk_tenants::{PlatformTx, TenantTx};
+
+use super::{PaymentError, Payments, SYSTEM};
+use crate::domain::CheckoutStatus;
+use crate::store::{checkouts, refunds, shares};
+
+const BATCH: i64 = 200;
+
+/// What one sweep repaired.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Repairs {
+    pub settled: usize,
+    pub refunds: usize,
+    pub transfers: usize,
+    pub abandoned: usize,
+}
+
+/// Where the sweep over untransferred orders goes on from.
+pub type Cursor = Option<(DateTime<Utc>, String)>;
+
+impl Payments {
+    /// One sweep; `stalled_before` is how old a step must be to count as
+    /// interrupted, `abandoned_before` how old an open payment must be to be
+    /// cancelled when none of its orders can be paid any more.
+    pub async fn repair(
+        &self,
+        stalled_before: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
+        cursor: &mut Cursor,
+    ) -> Result<Repairs, PaymentError> {
+        let mut repairs = Repairs {
+            settled: self.repair_settled().await?,
+            ..Repairs::default()
+        };
+        let stalled = {
+            let mut tx = PlatformTx::begin(&self.platform).await?;
+            let found = refunds::stalled(&mut tx, stalled_before, BATCH).await?;
+            tx.commit().await?;
+            found
+        };
+        for refund in stalled {
+            let finished = match refund.automatic {
+                true => self.finish_refund(&refund).await,
+                false => match self.close_if_full(&refund).await {
+                    Ok(()) => self.finish_refund(&refund).await,
+                    Err(err) => Err(err),
+                },
+            };
+            match finished {
+                Ok(()) => repairs.refunds += 1,
+                Err(err) => tracing::warn!(
+                    refund_id = %refund.id, error = %err,
+                    "an interrupted refund is still unfinished; retried next sweep"
+                ),
+            }
+        }
+        repairs.transfers = self.repair_transfers(cursor).await?;
+        repairs.abandoned = self.cancel_abandoned(abandoned_before).await?;
+        Ok(repairs)
+    }
+
+    async fn repair_settled(&self) -> Result<usize, PaymentError> {
+        let awaiting = {
+            let mut tx = PlatformTx::begin(&self.platform).await?;
+            let found = shares::awaiting_settled(&mut tx, BATCH).await?;
+            tx.commit().await?;
+            found
+        };
+        let mut settled = 0;
+        for share in awaiting {
+            let mut conn = self.pool.acquire().await?;
+            let payment = checkouts::get(&mut conn, &share.checkout_id).await?;
+            drop(conn);
+            match payment.map(|p| (p.status, p.failure)) {
+                Some((CheckoutStatus::Succeeded, _)) => self.settle_paid(&share).await?,
+                Some((_, failure)) => {
+                    let reason = failure.unwrap_or_else(|| "the payment failed".into());
+                    self.settle_unpaid(&share, &reason).await?
+                }
+                None => continue,
+            }
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    async fn close_if_full(&self, refund: &crate::store::Refund) -> Result<(), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, refund.tenant).await?;
+        let share = shares::get(&mut tx, &refund.order_id, false).await?;
+        let requested = refunds::requested_total(&mut tx, &refund.order_id).await?;
+        tx.commit().await?;
+        if share.is_some_and(|s| s.refunded + requested >= s.amount) {
+            self.close_order(refund).await?;
+        }
+        Ok(())
+    }
+
+    /// Paid orders without a transfer, a page at a time from `cursor`.
+    async fn repair_transfers(&self, cursor: &mut Cursor) -> Result<usize, PaymentError> {
+        let page = {
+            let mut tx = PlatformTx::begin(&self.platform).await?;
+            let found = shares::untransferred(&mut tx, cursor.clone(), BATCH).await?;
+            tx.commit().await?;
+            found
+        };
+        *cursor = match page.last() {
+            Some(last) if page.len() as i64 == BATCH => {
+                last.paid_at.map(|at| (at, last.order_id.clone()))
+            }
+            _ => None,
+        };
+        let mut moved = 0;
+        for share in page {
+            if !share.shipped {
+                let shipped = match self.order_for(&SYSTEM, &share.order_id).await {
+                    Ok(o) => matches!(o.status, OrderStatus::Shipped | OrderStatus::Delivered),
+                    Err(PaymentError::NotFound) => false,
+                    Err(err) => return Err(err),
+                };
+                if !shipped {
+                    continue;
+                }
+                let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+                shares::mark_shipped(&mut tx, &share.order_id).await?;
+                tx.commit().await?;
+            }
+            self.transfer(share.tenant, &share.order_id).await?;
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
+    /// Open payments older than `before`, which is past the holds' time to
+    /// live: none of their orders can still be paid (a payment now would only be
+    /// refunded), so they are cancelled at the provider and here, and their
+    /// orders with them.
+    async fn cancel_abandoned(&self, before: DateTime<Utc>) -> Result<usize, PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let open = checkouts::open_before(&mut conn, before, BATCH).await?;
+        drop(conn);
+        let mut cancelled = 0;
+        for payment in open {
+            let reason = "not paid before the stock holds expired";
+            let done = match &payment.intent_id {
+                Some(intent) => match self.provider.cancel_intent(intent).await {
+                    Ok(()) => self.failed(intent, CheckoutStatus::Canceled, reason).await,
+                    Err(err) => Err(err.into()),
+                },
+                None => {
+                    let mut conn = self.pool.acquire().await?;
+                    checkouts::settle(
+                        &mut conn,
+                        &payment.checkout_id,
+                        &[CheckoutStatus::Open],
+                        CheckoutStatus::Canceled,
+                        None,
+                        Some(reason),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(Into::into)
+                }
+            };
+            match done {
+                Ok(()) => cancelled += 1,
+                Err(err) => tracing::warn!(
+                    checkout_id = %payment.checkout_id, error = %err,
+                    "an abandoned payment was not cancelled; retried next sweep"
+                ),
+            }
+        }
+        Ok(cancelled)
+    }
+}

@@ -1,0 +1,210 @@
+//! What a payment's outcome does to its checkout's orders.
+//!
+//! Success: every order of the checkout becomes paid through the order state
+//! machine (which confirms its hold), and its share is recorded with its
+//! commission. An order that cannot be paid any more — its hold expired, or it
+//! was cancelled meanwhile — does not oversell: its share is refunded at once,
+//! with the reason kept, and the other vendors' orders stand. Failure or
+//! cancellation: the checkout's pending orders are cancelled, their holds
+//! released. Every step is idempotent and safe to repeat from the reconciler.
+
+use souk_orders::domain::{OrderError, OrderStatus};
+use souk_orders::service::Change;
+use souk_tenants::{PlatformTx, TenantTx};
+
+use super::refund::late_refund;
+use super::{order_key, PaymentError, Payments, SYSTEM};
+use crate::domain::{CheckoutStatus, EntryKind, Share, ShareStatus};
+use crate::store::ledger::{self, NewEntry};
+use crate::store::{checkouts, refunds, shares};
+
+impl Payments {
+    /// Applies the success of payment `intent` (with its `charge`).
+    pub async fn succeeded(&self, intent: &str, charge: Option<&str>) -> Result<(), PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let payment = checkouts::by_intent(&mut conn, intent)
+            .await?
+            .ok_or(PaymentError::NotFound)?;
+        // A declined payment may still succeed with another card.
+        checkouts::settle(
+            &mut conn,
+            &payment.checkout_id,
+            &[CheckoutStatus::Open, CheckoutStatus::Failed],
+            CheckoutStatus::Succeeded,
+            charge,
+            None,
+        )
+        .await?;
+        drop(conn);
+        for share in self.shares_of(&payment.checkout_id).await? {
+            match share.status {
+                ShareStatus::Awaiting => self.settle_paid(&share).await?,
+                // The payment failed before and the order was cancelled.
+                ShareStatus::Voided => {
+                    let reason = "paid after an earlier attempt failed and the order was \
+                                  cancelled: the payment for it was refunded";
+                    self.refund_unpayable(&share, reason).await?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the failure (or cancellation) of payment `intent`.
+    pub async fn failed(
+        &self,
+        intent: &str,
+        to: CheckoutStatus,
+        reason: &str,
+    ) -> Result<(), PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let payment = checkouts::by_intent(&mut conn, intent)
+            .await?
+            .ok_or(PaymentError::NotFound)?;
+        let moved = checkouts::settle(
+            &mut conn,
+            &payment.checkout_id,
+            &[CheckoutStatus::Open, CheckoutStatus::Failed],
+            to,
+            None,
+            Some(reason),
+        )
+        .await?;
+        drop(conn);
+        if !moved && payment.status == CheckoutStatus::Succeeded {
+            // A late failure event for a payment that succeeded changes nothing.
+            return Ok(());
+        }
+        for share in self.shares_of(&payment.checkout_id).await? {
+            if share.status == ShareStatus::Awaiting {
+                self.settle_unpaid(&share, reason).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn shares_of(&self, checkout: &str) -> Result<Vec<Share>, PaymentError> {
+        let mut tx = PlatformTx::begin(&self.platform).await?;
+        let found = shares::of_checkout(&mut tx, checkout).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Brings one share of a paid checkout in step with its order.
+    pub(crate) async fn settle_paid(&self, share: &Share) -> Result<(), PaymentError> {
+        let key = order_key(&share.order_id)?;
+        let Some(order) = self.orders.order(&SYSTEM, key).await? else {
+            return self.refund_unpayable(share, "the order is gone").await;
+        };
+        let status = if order.status == OrderStatus::Pending {
+            let change = Change {
+                to: OrderStatus::Paid,
+                note: Some("the checkout's payment succeeded".into()),
+                goods_returned: false,
+            };
+            match self.orders.change(&SYSTEM, key, change).await {
+                Ok(paid) => paid.status,
+                Err(OrderError::Internal(err)) => return Err(err.into()),
+                // Expired, not held, or changed meanwhile: see where it is now.
+                Err(_) => self
+                    .orders
+                    .order(&SYSTEM, key)
+                    .await?
+                    .map_or(OrderStatus::Cancelled, |o| o.status),
+            }
+        } else {
+            order.status
+        };
+        match status {
+            OrderStatus::Pending => Err(PaymentError::Closed("still pending; retried later")),
+            OrderStatus::Cancelled | OrderStatus::Expired => {
+                let reason = format!(
+                    "paid after the order was {}: the payment for it was refunded",
+                    status.as_str()
+                );
+                self.refund_unpayable(share, &reason).await
+            }
+            _ => self.record_paid(share).await,
+        }
+    }
+
+    /// Records a paid share: its charge and the commission of the vendor's plan.
+    async fn record_paid(&self, share: &Share) -> Result<(), PaymentError> {
+        let commission = match self.billing.subscription(share.tenant).await {
+            Ok((_, plan)) => plan.commission.fee(share.amount),
+            Err(souk_billing::BillingError::NoSubscription) => 0,
+            Err(err) => return Err(souk_tenants::InternalError::new(err).into()),
+        };
+        let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+        if shares::mark_paid(&mut tx, &share.order_id, commission).await? {
+            append(&mut tx, share, EntryKind::Charge, share.amount, None).await?;
+            if commission > 0 {
+                append(&mut tx, share, EntryKind::Commission, -commission, None).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A share whose order cannot be paid any more: its money is recorded as
+    /// received and refunded in full, automatically.
+    async fn refund_unpayable(&self, share: &Share, reason: &str) -> Result<(), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+        if shares::mark_received(&mut tx, &share.order_id).await? {
+            append(&mut tx, share, EntryKind::Charge, share.amount, None).await?;
+        }
+        let refund = late_refund(share, reason);
+        refunds::insert(&mut tx, &refund).await?;
+        shares::set_note(&mut tx, &share.order_id, reason).await?;
+        tx.commit().await?;
+        self.finish_refund(&refund).await
+    }
+
+    /// A share whose payment failed: the order is cancelled (releasing its
+    /// hold) unless it moved on, and the share is voided.
+    pub(crate) async fn settle_unpaid(
+        &self,
+        share: &Share,
+        reason: &str,
+    ) -> Result<(), PaymentError> {
+        let key = order_key(&share.order_id)?;
+        let change = Change {
+            to: OrderStatus::Cancelled,
+            note: Some(format!("payment failed: {reason}")),
+            goods_returned: false,
+        };
+        match self.orders.change(&SYSTEM, key, change).await {
+            Ok(_) | Err(OrderError::InvalidTransition { .. } | OrderError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+        let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+        shares::mark_voided(&mut tx, &share.order_id, reason).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Appends `kind` for `share`, once (its key names the order and the kind).
+pub(super) async fn append(
+    tx: &mut TenantTx,
+    share: &Share,
+    kind: EntryKind,
+    amount: i64,
+    object: Option<&str>,
+) -> Result<(), PaymentError> {
+    ledger::append(
+        tx,
+        NewEntry {
+            tenant: share.tenant,
+            order_id: &share.order_id,
+            kind,
+            amount,
+            currency: &share.currency,
+            stripe_object: object,
+            key: format!("{}:{}", kind.as_str(), share.order_id),
+        },
+    )
+    .await?;
+    Ok(())
+}

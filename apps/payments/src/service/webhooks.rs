@@ -1,0 +1,102 @@
+//! Stripe's payment and connected-account events, each applied once: an event
+//! id is recorded after it was applied, and applying is idempotent, so a
+//! replay, a retry after a failure or two deliveries at once change nothing
+//! twice.
+
+use souk_billing::webhook::StripeEvent;
+
+use super::{PaymentError, Payments};
+use crate::domain::CheckoutStatus;
+use crate::store::{checkouts, Account};
+
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Applied,
+    /// Applied before.
+    Duplicate,
+    /// Not about anything payments keeps.
+    Ignored,
+}
+
+/// Whether payments (rather than billing) reads events of `kind`.
+pub fn reads(kind: &str) -> bool {
+    kind.starts_with("payment_intent.") || kind == "account.updated"
+}
+
+fn account_of(event: &StripeEvent) -> Option<Account> {
+    let flag = |key: &str| {
+        event
+            .object
+            .get(key)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
+    let requirements = event
+        .object
+        .pointer("/requirements/currently_due")
+        .and_then(serde_json::Value::as_array)
+        .map(|due| {
+            due.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .take(100)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Account {
+        account_id: event.text("/id")?.to_string(),
+        payouts_enabled: flag("payouts_enabled"),
+        charges_enabled: flag("charges_enabled"),
+        requirements,
+    })
+}
+
+impl Payments {
+    /// Applies one verified Stripe event, once.
+    pub async fn handle_event(&self, event: &StripeEvent) -> Result<Applied, PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        if checkouts::event_applied(&mut conn, &event.id).await? {
+            return Ok(Applied::Duplicate);
+        }
+        drop(conn);
+        let intent = event.text("/id").unwrap_or_default();
+        let outcome = match event.kind.as_str() {
+            "payment_intent.succeeded" => {
+                self.succeeded(intent, event.text("/latest_charge")).await
+            }
+            "payment_intent.payment_failed" => {
+                let reason = event
+                    .text("/last_payment_error/message")
+                    .unwrap_or("the payment was declined");
+                self.failed(intent, CheckoutStatus::Failed, reason).await
+            }
+            "payment_intent.canceled" => {
+                self.failed(
+                    intent,
+                    CheckoutStatus::Canceled,
+                    "the payment was cancelled",
+                )
+                .await
+            }
+            "account.updated" => match account_of(event) {
+                Some(account) => self.account_updated(&account).await.and_then(|known| {
+                    if known {
+                        Ok(())
+                    } else {
+                        Err(PaymentError::NotFound)
+                    }
+                }),
+                None => Err(PaymentError::NotFound),
+            },
+            _ => return Ok(Applied::Ignored),
+        };
+        let applied = match outcome {
+            Ok(()) => Applied::Applied,
+            Err(PaymentError::NotFound) => Applied::Ignored,
+            Err(err) => return Err(err),
+        };
+        let mut conn = self.pool.acquire().await?;
+        checkouts::event_done(&mut conn, &event.id, &event.kind).await?;
+        Ok(applied)
+    }
+}

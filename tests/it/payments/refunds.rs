@@ -1,0 +1,216 @@
+//! Refunds: partial and full, reversing the vendor's transfer and returning the
+//! commission in proportion, to the cent; refused when they would take more
+//! than is left, or come from the wrong person.
+
+use serde_json::json;
+
+use super::{
+    buy, connect, entries, free_plan_fee, move_to, new_customer, order_of, order_payment, payouts,
+    status_of,
+};
+use crate::orders::{pay, shop_with, stock, REFUND};
+use crate::support::code;
+
+#[tokio::test]
+async fn partial_refunds_reverse_the_transfer_in_proportion_and_sum_exactly() {
+    // 7 × 1500 = 10500: commission 870; refunds of 333, 1001 and the rest.
+    let shop = shop_with(10, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "refund@example.com").await;
+    let body = buy(&shop, &buyer, &[7, 0], "refunds").await;
+    let order = order_of(&shop, &body, 0);
+    pay(app, &buyer, &body).await;
+    connect(app, &vendor).await;
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    let total = 10_500;
+    let fee = free_plan_fee(total);
+    assert_eq!(fee, 870);
+
+    for (amount, left) in [(333, total - 333), (1_001, total - 1_334)] {
+        let (_, body) = app
+            .gql(
+                Some(&vendor),
+                REFUND,
+                json!({ "o": order, "a": amount, "why": "damaged box" }),
+            )
+            .await;
+        let refund = &body["data"]["refundOrder"];
+        assert_eq!(refund["status"], "PAID", "{body}");
+        assert_eq!(refund["refunded"]["amount"], total - left);
+    }
+    assert_eq!(
+        status_of(app, &vendor, &order).await,
+        "SHIPPED",
+        "a partial refund keeps the order"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": total, "why": "too much" }),
+        )
+        .await;
+    assert_eq!(code(&body), Some("REFUND_TOO_LARGE"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["refundable"], total - 1_334);
+
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "why": "returned", "r": true }),
+        )
+        .await;
+    let refund = &body["data"]["refundOrder"];
+    assert_eq!(refund["status"], "REFUNDED", "{body}");
+    assert_eq!(
+        refund["commission"]["amount"], 0,
+        "the commission came back whole"
+    );
+    assert_eq!(
+        refund["transferred"]["amount"], 0,
+        "the transfer was reversed whole"
+    );
+    assert_eq!(status_of(app, &vendor, &order).await, "REFUNDED");
+    assert_eq!(
+        stock(&shop, 0, "SKU-A").await["onHand"],
+        10,
+        "the goods came back"
+    );
+
+    let books = payouts(app, &vendor).await;
+    let lines = entries(&books);
+    let sum = |kind: &str| -> i64 {
+        lines
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, a)| a)
+            .sum()
+    };
+    assert_eq!(sum("CHARGE"), total);
+    assert_eq!(sum("COMMISSION"), -fee);
+    assert_eq!(
+        sum("COMMISSION_REFUND"),
+        fee,
+        "returned in parts that sum exactly"
+    );
+    assert_eq!(sum("REFUND"), -total);
+    assert_eq!(sum("TRANSFER"), total - fee);
+    assert_eq!(
+        sum("REVERSAL"),
+        -(total - fee),
+        "reversed in parts that sum exactly"
+    );
+    assert_eq!(
+        books["balances"],
+        json!([{ "currency": "EUR", "earned": 0, "pending": 0, "transferable": 0, "transferred": 0 }])
+    );
+    let customer_view = order_payment(app, &buyer, &order).await;
+    assert_eq!(customer_view["refunded"]["amount"], total);
+    assert_eq!(customer_view["refunds"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn refunds_are_refused_to_the_wrong_people_and_for_bad_input() {
+    let shop = shop_with(10, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "bad-refund@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "bad-refund").await;
+    let order = order_of(&shop, &body, 0);
+    let (_, unpaid) = app
+        .gql(Some(&vendor), REFUND, json!({ "o": order, "why": "early" }))
+        .await;
+    assert_eq!(code(&unpaid), Some("NOT_REFUNDABLE"), "{unpaid}");
+    pay(app, &buyer, &body).await;
+    let tenant = body["data"]["checkout"]["orders"][0]["vendorId"]
+        .as_str()
+        .and_then(|t| souk_tenants::TenantId::parse(t).ok())
+        .expect("vendor id");
+    let staff = app.token(souk_tenants::Role::Staff, Some(tenant));
+    let cases = [
+        (
+            buyer.as_str(),
+            json!({ "o": order, "why": "mine" }),
+            "FORBIDDEN",
+        ),
+        (
+            staff.as_str(),
+            json!({ "o": order, "why": "staff" }),
+            "FORBIDDEN",
+        ),
+        (
+            shop.vendors[1].0.as_str(),
+            json!({ "o": order, "why": "not mine" }),
+            "NOT_FOUND",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": order, "why": "  " }),
+            "INVALID_ARGUMENT",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": order, "why": "a\u{0}b" }),
+            "INVALID_ARGUMENT",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": order, "a": 0, "why": "zero" }),
+            "INVALID_ARGUMENT",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": order, "a": -5, "why": "negative" }),
+            "INVALID_ARGUMENT",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": order, "a": i64::MAX, "why": "absurd" }),
+            "REFUND_TOO_LARGE",
+        ),
+        (
+            vendor.as_str(),
+            json!({ "o": "not-an-id", "why": "id" }),
+            "INVALID_ID",
+        ),
+    ];
+    for (token, vars, expected) in cases {
+        let (_, body) = app.gql(Some(token), REFUND, vars.clone()).await;
+        assert_eq!(code(&body), Some(expected), "{vars}: {body}");
+    }
+    let money = order_payment(app, &vendor, &order).await;
+    assert_eq!(money["refunded"]["amount"], 0, "nothing moved: {money}");
+}
+
+#[tokio::test]
+async fn concurrent_refunds_never_take_more_than_was_paid() {
+    let shop = shop_with(10, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "race-refund@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "race-refund").await;
+    let order = order_of(&shop, &body, 0);
+    pay(app, &buyer, &body).await;
+    let answers = futures::future::join_all((0..10).map(|i| {
+        app.gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": 400, "why": format!("race {i}") }),
+        )
+    }))
+    .await;
+    let done = answers
+        .iter()
+        .filter(|(_, b)| b["errors"].is_null())
+        .count();
+    assert_eq!(done, 3, "three refunds of 400 fit in 1500: {answers:?}");
+    for (_, body) in answers.iter().filter(|(_, b)| !b["errors"].is_null()) {
+        assert!(
+            matches!(code(body), Some("REFUND_TOO_LARGE" | "NOT_REFUNDABLE")),
+            "{body}"
+        );
+    }
+    let money = order_payment(app, &vendor, &order).await;
+    assert_eq!(money["refunded"]["amount"], 1_200, "{money}");
+}

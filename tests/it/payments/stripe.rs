@@ -1,0 +1,315 @@
+//! Stripe Connect through a double of Stripe's API (wiremock): every call's
+//! idempotency key, retries under the same key, and webhooks signed as Stripe
+//! signs them — forged, stale and replayed ones refused or applied once.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::{buy, connect, move_to, new_customer, order_of, payouts, status_of};
+use crate::orders::{shop_with, Shop, REFUND};
+use crate::support::TestApp;
+
+const SECRET: &str = "whsec_payments";
+const CONNECT_SECRET: &str = "whsec_connect";
+
+async fn double() -> MockServer {
+    let stripe = MockServer::start().await;
+    let ok = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    // The first attempt at the payment intent fails; the retry succeeds.
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({ "error": { "type": "api_error", "message": "away" } })),
+        )
+        .up_to_n_times(1)
+        .mount(&stripe)
+        .await;
+    let routes = [
+        (
+            "/v1/payment_intents",
+            json!({ "id": "pi_1", "object": "payment_intent", "client_secret": "pi_1_secret_2" }),
+        ),
+        (
+            "/v1/accounts",
+            json!({ "id": "acct_1", "object": "account", "payouts_enabled": false, "charges_enabled": false }),
+        ),
+        (
+            "/v1/account_links",
+            json!({ "object": "account_link", "url": "https://connect.stripe.test/setup/acct_1" }),
+        ),
+        (
+            "/v1/transfers",
+            json!({ "id": "tr_1", "object": "transfer" }),
+        ),
+        ("/v1/refunds", json!({ "id": "re_1", "object": "refund" })),
+    ];
+    for (at, body) in routes {
+        Mock::given(method("POST"))
+            .and(path(at))
+            .respond_with(ok(body))
+            .mount(&stripe)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v1/transfers/tr_1/reversals$"))
+        .respond_with(ok(json!({ "id": "trr_1", "object": "transfer_reversal" })))
+        .mount(&stripe)
+        .await;
+    stripe
+}
+
+/// Path and idempotency key of every call the double received.
+async fn calls(stripe: &MockServer) -> Vec<(String, String, String)> {
+    stripe
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let key = r
+                .headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            (
+                r.url.path().to_string(),
+                key.to_string(),
+                String::from_utf8_lossy(&r.body).to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn post(app: &TestApp, at: &str, body: &str, signature: Option<String>) -> StatusCode {
+    let mut request = app
+        .client
+        .post(app.url(at))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    request.send().await.expect("webhook").status()
+}
+
+fn event(id: &str, kind: &str, object: Value) -> String {
+    json!({ "id": id, "object": "event", "type": kind, "data": { "object": object } }).to_string()
+}
+
+fn signed(body: &str, secret: &str) -> Option<String> {
+    Some(souk_billing::webhook::sign(
+        body.as_bytes(),
+        secret,
+        chrono::Utc::now().timestamp(),
+    ))
+}
+
+async fn on_stripe(stripe: &MockServer) -> Shop {
+    shop_with(
+        10,
+        &format!(
+            "stripe_connect_secret_key = 'sk_test_connect'\nstripe_api_base = '{}'\n\
+             stripe_webhook_secret = '{SECRET}'\nstripe_connect_webhook_secret = '{CONNECT_SECRET}'\n\
+             stripe_publishable_key = 'pk_test_1'",
+            stripe.uri()
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn stripe_connect_charges_once_transfers_on_shipping_and_reverses_refunds() {
+    let stripe = double().await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "stripe@example.com").await;
+    let body = buy(&shop, &buyer, &[2, 0], "stripe-1").await;
+    let payment = &body["data"]["checkout"]["payment"];
+    assert_eq!(payment["provider"], "STRIPE", "{body}");
+    assert_eq!(payment["clientSecret"], "pi_1_secret_2");
+    let checkout = body["data"]["checkout"]["checkoutId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let order = order_of(&shop, &body, 0);
+    let intents: Vec<_> = calls(&stripe)
+        .await
+        .into_iter()
+        .filter(|c| c.0 == "/v1/payment_intents")
+        .collect();
+    assert_eq!(intents.len(), 2, "one failure, one retry: {intents:?}");
+    assert_eq!(intents[0].1, format!("souk-checkout-{checkout}"));
+    assert_eq!(intents[0].1, intents[1].1, "the retry carries the same key");
+    assert!(
+        intents[1].2.contains("amount=3000")
+            && intents[1].2.contains(&format!("transfer_group={checkout}"))
+    );
+
+    // Forged, stale and unsigned events change nothing.
+    let succeeded = event(
+        "evt_1",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "latest_charge": "ch_1" }),
+    );
+    let stale = Some(souk_billing::webhook::sign(
+        succeeded.as_bytes(),
+        SECRET,
+        chrono::Utc::now().timestamp() - 600,
+    ));
+    for signature in [None, signed(&succeeded, "whsec_forged"), stale] {
+        assert_eq!(
+            post(app, "/webhooks/stripe", &succeeded, signature).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(status_of(app, &vendor, &order).await, "PENDING");
+    for _ in 0..2 {
+        let sig = signed(&succeeded, SECRET);
+        assert_eq!(
+            post(app, "/webhooks/stripe", &succeeded, sig).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(status_of(app, &vendor, &order).await, "PAID");
+    let books = payouts(app, &vendor).await;
+    assert_eq!(
+        books["balances"][0]["earned"],
+        3000 - super::free_plan_fee(3000),
+        "applied once: {books}"
+    );
+
+    // Onboarding: the account is created once; Stripe enables payouts later.
+    let onboarding = connect(app, &vendor).await;
+    assert_eq!(
+        onboarding["url"],
+        "https://connect.stripe.test/setup/acct_1"
+    );
+    assert_eq!(onboarding["account"]["payoutsEnabled"], false);
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    assert!(
+        calls(&stripe).await.iter().all(|c| c.0 != "/v1/transfers"),
+        "no transfer before payouts"
+    );
+    let updated = event(
+        "evt_2",
+        "account.updated",
+        json!({ "id": "acct_1", "object": "account", "payouts_enabled": true, "charges_enabled": true, "requirements": { "currently_due": [] } }),
+    );
+    assert_eq!(
+        post(
+            app,
+            "/webhooks/stripe/connect",
+            &updated,
+            signed(&updated, SECRET)
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "the Connect endpoint has its own secret"
+    );
+    assert_eq!(
+        post(
+            app,
+            "/webhooks/stripe/connect",
+            &updated,
+            signed(&updated, CONNECT_SECRET)
+        )
+        .await,
+        StatusCode::OK
+    );
+    let transfers: Vec<_> = calls(&stripe)
+        .await
+        .into_iter()
+        .filter(|c| c.0 == "/v1/transfers")
+        .collect();
+    assert_eq!(transfers.len(), 1, "{transfers:?}");
+    assert_eq!(transfers[0].1, format!("souk-transfer-{order}"));
+    assert!(
+        transfers[0].2.contains("source_transaction=ch_1")
+            && transfers[0].2.contains("destination=acct_1"),
+        "{}",
+        transfers[0].2
+    );
+
+    // A partial refund reverses that part of the transfer.
+    let (_, refunded) = app
+        .gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": 1000, "why": "one broke" }),
+        )
+        .await;
+    assert_eq!(
+        refunded["data"]["refundOrder"]["refunded"]["amount"], 1000,
+        "{refunded}"
+    );
+    let all = calls(&stripe).await;
+    let refund = all
+        .iter()
+        .find(|c| c.0 == "/v1/refunds")
+        .expect("a refund call");
+    assert!(
+        refund.1.starts_with("souk-refund-")
+            && refund.2.contains("amount=1000")
+            && refund.2.contains("payment_intent=pi_1")
+    );
+    let reversal = all
+        .iter()
+        .find(|c| c.0 == "/v1/transfers/tr_1/reversals")
+        .expect("a reversal");
+    assert!(reversal.1.starts_with("souk-reversal-"));
+    let books = payouts(app, &vendor).await;
+    assert_eq!(books["balances"][0]["transferable"], 0, "{books}");
+}
+
+#[tokio::test]
+async fn a_failed_intent_event_cancels_and_an_unknown_one_is_ignored() {
+    let stripe = double().await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let buyer = new_customer(app, "stripe-fail@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "stripe-2").await;
+    let order = order_of(&shop, &body, 0);
+    let failed = event(
+        "evt_f",
+        "payment_intent.payment_failed",
+        json!({ "id": "pi_1", "object": "payment_intent", "last_payment_error": { "message": "card declined" } }),
+    );
+    assert_eq!(
+        post(app, "/webhooks/stripe", &failed, signed(&failed, SECRET)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_of(app, &shop.vendors[0].0, &order).await,
+        "CANCELLED"
+    );
+    let stranger = event(
+        "evt_s",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_someone_else", "object": "payment_intent" }),
+    );
+    assert_eq!(
+        post(
+            app,
+            "/webhooks/stripe",
+            &stranger,
+            signed(&stranger, SECRET)
+        )
+        .await,
+        StatusCode::OK
+    );
+    let malformed = "{\"id\": 1}";
+    assert_eq!(
+        post(
+            app,
+            "/webhooks/stripe",
+            malformed,
+            signed(malformed, SECRET)
+        )
+        .await,
+        StatusCode::BAD_REQUEST
+    );
+}
