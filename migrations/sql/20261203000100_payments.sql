@@ -120,7 +120,8 @@ CREATE TABLE payments.accounts (
 );
 
 -- The vendors a platform admin lets take offline payments (cash on delivery,
--- bank transfer). Platform data: checkout reads it for every cart.
+-- bank transfer). A vendor sees its own row; checkout reads them all through
+-- the platform role.
 CREATE TABLE payments.manual_methods (
     tenant_id   uuid        PRIMARY KEY REFERENCES tenancy.tenants,
     enabled_by  text        NOT NULL,
@@ -158,6 +159,8 @@ ALTER TABLE payments.ledger ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.ledger FORCE ROW LEVEL SECURITY;
 ALTER TABLE payments.accounts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.accounts FORCE ROW LEVEL SECURITY;
+ALTER TABLE payments.manual_methods ENABLE ROW LEVEL SECURITY;
+ALTER TABLE payments.manual_methods FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY tenant_isolation ON payments.order_payments
     USING (tenant_id = souk.current_tenant()) WITH CHECK (tenant_id = souk.current_tenant());
@@ -167,6 +170,10 @@ CREATE POLICY tenant_isolation ON payments.ledger
     USING (tenant_id = souk.current_tenant()) WITH CHECK (tenant_id = souk.current_tenant());
 CREATE POLICY tenant_isolation ON payments.accounts
     USING (tenant_id = souk.current_tenant()) WITH CHECK (tenant_id = souk.current_tenant());
+CREATE POLICY tenant_isolation ON payments.manual_methods FOR SELECT
+    USING (tenant_id = souk.current_tenant());
+CREATE POLICY platform_jobs ON payments.manual_methods TO souk_platform_job
+    USING (true) WITH CHECK (true);
 CREATE POLICY platform_jobs ON payments.order_payments FOR SELECT TO souk_platform_job USING (true);
 CREATE POLICY platform_jobs ON payments.refunds FOR SELECT TO souk_platform_job USING (true);
 CREATE POLICY platform_jobs ON payments.ledger FOR SELECT TO souk_platform_job USING (true);

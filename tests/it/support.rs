@@ -42,16 +42,10 @@ impl Replica {
 /// `extra` with rate limits off unless it sets them (the tests of other
 /// behaviour send faster than the free plan allows).
 fn with_limits(extra: &str) -> String {
-    let extra = if extra.contains("rate_limits") {
+    if extra.contains("rate_limits") {
         extra.to_string()
     } else {
         format!("rate_limits = false\n{extra}")
-    };
-    // Payments through the test provider unless `extra` says otherwise.
-    if extra.contains("test_payments") || extra.contains("stripe_connect_secret_key") {
-        extra
-    } else {
-        format!("test_payments = true\n{extra}")
     }
 }
 
@@ -263,9 +257,16 @@ fn signed_settings(database_url: &str, extra: &str, private_pem: &str) -> Settin
     } else {
         "reservation_expiry_interval_ms = 200\n"
     };
+    // Payments through the test provider unless `extra` says otherwise.
+    let payments = if extra.contains("test_payments") || extra.contains("stripe_connect_secret_key")
+    {
+        ""
+    } else {
+        "test_payments = true\n"
+    };
     let toml = format!(
         "database_url = '{database_url}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
-         {sweep}shutdown_timeout_secs = 10\n\
+         {sweep}{payments}shutdown_timeout_secs = 10\n\
          jwt_private_key = '''\n{private_pem}'''\n{extra}\n"
     );
     Settings::extract(Figment::from(Toml::string(&toml))).expect("settings")

@@ -45,19 +45,21 @@ async function shot(page, name) {
   await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
 }
 
-async function signIn(page, email, next = "/") {
+async function signIn(page, email, next = "/", secret = password) {
   await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Password").fill(secret);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("button", { name: new RegExp(`Sign out ${email}`) }).waitFor();
 }
+
+const customerPassword = "a long enough password 42";
 
 async function register(page, email) {
   await page.goto(`${base}/signin`);
   await page.getByRole("button", { name: "Create an account" }).click();
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("a long enough password 42");
+  await page.getByLabel("Password").fill(customerPassword);
   await page.getByLabel("First name").fill("Amira");
   await page.getByLabel("Last name").fill("Haddad");
   await page.getByRole("button", { name: "Create account" }).click();
@@ -88,11 +90,18 @@ async function enterStore(page, owner, store) {
   await page.getByRole("heading", { name: "Orders" }).waitFor();
 }
 
+// A vendor order's row in the dashboard moves on: "Mark <id> <step>" goes away once done.
+async function mark(page, order, step) {
+  await page.getByRole("button", { name: `Mark ${order} ${step}` }).click();
+  await page.getByRole("button", { name: `Mark ${order} ${step}` }).waitFor({ state: "detached" });
+}
+
 const stamp = Date.now();
+const buyer = `buyer-${stamp}@example.com`;
 let hoodieOrder = "";
 
 await session("a customer buys from two vendors in one checkout", async (page) => {
-  await register(page, `buyer-${stamp}@example.com`);
+  await register(page, buyer);
   await shot(page, "storefront");
   await addToCart(page, "Grey hoodie", "HOODIE-GRY-M");
   await shot(page, "product");
@@ -108,14 +117,29 @@ await session("a customer buys from two vendors in one checkout", async (page) =
   await page.getByLabel("Postal code").fill("1000");
   await page.getByLabel("Country (2 letters)").fill("TN");
   await page.getByRole("button", { name: "Place order" }).click();
+  // The orders wait for the checkout's one payment: the demo's test provider moves no money.
+  await page.getByRole("heading", { name: "Pay for your order" }).waitFor();
+  await page.getByText("Your checkout became 2 orders, one per store:").waitFor();
+  await page.getByText(/test provider\): no money moves/).waitFor();
+  assert.equal(await page.getByRole("listitem").filter({ hasText: / — pending$/ }).count(), 2, "both orders wait for the payment");
+  await shot(page, "payment-step");
+  await page.getByRole("button", { name: "Pay (test)", exact: true }).click();
   await page.getByRole("heading", { name: "Thank you: your order is placed" }).waitFor();
   await page.getByText("Your checkout became 2 orders, one per store:").waitFor();
+  await page.getByRole("status").filter({ hasText: /^Paid €/ }).waitFor();
+  await page.getByRole("listitem").filter({ hasText: / — paid$/ }).nth(1).waitFor();
+  assert.equal(await page.getByRole("listitem").filter({ hasText: / — paid$/ }).count(), 2, "the payment paid both orders");
   await shot(page, "order-placed");
   await page.getByRole("link", { name: "See my orders" }).click();
   const hoodie = page.getByRole("listitem", { name: /Order / }).filter({ hasText: "HOODIE-GRY-M" });
   await hoodie.waitFor();
   hoodieOrder = ((await hoodie.getAttribute("aria-label")) ?? "").replace("Order ", "");
   assert.match(hoodieOrder, /^[0-9a-f]{6}$/);
+  for (const sku of ["HOODIE-GRY-M", "MUG-CEDAR"]) {
+    const order = page.getByRole("listitem", { name: /Order / }).filter({ hasText: sku });
+    await order.getByText(/^Paid €\d/).waitFor();
+    assert.equal(await order.locator(".status").textContent(), "paid", `the ${sku} order is paid`);
+  }
   await shot(page, "my-orders");
 });
 
@@ -124,15 +148,46 @@ await session("a vendor ships the order and sees stock drop", async (page) => {
   const before = await onHand(page, "HOODIE-GRY-M");
   await shot(page, "vendor-inventory");
   await page.getByRole("link", { name: "Orders", exact: true }).click();
-  for (const step of ["paid", "processing", "shipped"]) {
-    await page.getByRole("button", { name: `Mark ${hoodieOrder} ${step}` }).click();
-    await page.getByRole("button", { name: `Mark ${hoodieOrder} ${step}` }).waitFor({ state: "detached" });
+  // The card payment marked it paid; a vendor no longer can (nor refund it by status).
+  await page.getByRole("button", { name: `Mark ${hoodieOrder} processing` }).waitFor();
+  assert.equal(await page.getByRole("button", { name: `Mark ${hoodieOrder} paid` }).count(), 0);
+  assert.equal(await page.getByRole("button", { name: `Mark ${hoodieOrder} refunded` }).count(), 0);
+  await mark(page, hoodieOrder, "processing");
+  // Payouts first: a shipped card order's money moves to the vendor once its payouts are enabled.
+  await page.getByRole("link", { name: "Payouts", exact: true }).click();
+  await page.getByRole("heading", { name: "Payouts", exact: true }).waitFor();
+  await page.getByRole("table", { name: "Balance" }).waitFor();
+  const setUp = page.getByRole("button", { name: "Set up payouts" });
+  if ((await setUp.count()) > 0) {
+    await setUp.click();
+    await setUp.waitFor({ state: "detached" });
   }
+  await page.getByText(/payouts enabled/).waitFor();
+  await page.getByRole("link", { name: "Orders", exact: true }).click();
+  await mark(page, hoodieOrder, "shipped");
   await shot(page, "vendor-orders");
   assert.equal(await onHand(page, "HOODIE-GRY-M"), before - 1, "shipping takes the unit out of stock");
   await page.getByRole("button", { name: "HOODIE-GRY-M", exact: true }).click();
   await page.getByRole("table", { name: /History of HOODIE-GRY-M/ }).getByRole("cell", { name: /committed/ }).first().waitFor();
   await shot(page, "vendor-ledger");
+  await page.getByRole("link", { name: "Payouts", exact: true }).click();
+  const ledger = page.getByRole("table", { name: "Payouts ledger" });
+  const transfer = ledger.getByRole("row").filter({ hasText: hoodieOrder }).getByRole("cell", { name: "transfer", exact: true });
+  await transfer.first().waitFor();
+  await page.getByLabel("Kind").selectOption("TRANSFER");
+  // The charges leave the filtered ledger; the transfer stays.
+  await ledger.getByRole("cell", { name: "charge", exact: true }).first().waitFor({ state: "detached" });
+  await transfer.first().waitFor();
+  await shot(page, "vendor-payouts");
+  await page.getByRole("link", { name: "Orders", exact: true }).click();
+  await page.getByRole("button", { name: `Refund ${hoodieOrder}`, exact: true }).click();
+  const refund = page.getByRole("form", { name: `Refund order ${hoodieOrder}` });
+  await refund.getByText(/^Paid €[\d.,]+, refunded €0\.00/).waitFor();
+  await refund.getByLabel(/^Amount/).fill("1.00");
+  await refund.getByLabel("Reason").fill("damaged box");
+  await refund.getByRole("button", { name: "Send refund" }).click();
+  await page.getByRole("status").filter({ hasText: `Refunded €1.00 of order ${hoodieOrder}` }).waitFor();
+  await shot(page, "vendor-refund");
   await page.getByRole("link", { name: "Plan and usage" }).click();
   await page.getByRole("img", { name: /Requests per day/ }).waitFor();
   await page.getByRole("table", { name: /Invoice so far/ }).waitFor();
@@ -140,6 +195,14 @@ await session("a vendor ships the order and sees stock drop", async (page) => {
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.getByRole("cell", { name: "order.change_status" }).first().waitFor();
   await shot(page, "vendor-audit-log");
+});
+
+await session("the customer sees the partial refund", async (page) => {
+  await signIn(page, buyer, "/orders", customerPassword);
+  const hoodie = page.getByRole("listitem", { name: `Order ${hoodieOrder}` });
+  await hoodie.getByText(/^Paid €[\d.,]+, refunded €1\.00$/).waitFor();
+  await hoodie.getByText(/damaged box/).waitFor();
+  await shot(page, "my-orders-refunded");
 });
 
 await session("a second customer is told an item ran out", async (page) => {
@@ -166,9 +229,21 @@ await session("an admin suspends a vendor and its products vanish", async (page)
   await page.getByRole("button", { name: "Suspend Bazaar Books" }).click();
   await page.getByRole("button", { name: "Reactivate Bazaar Books" }).waitFor();
   await shot(page, "admin-vendors");
+  const offline = page.getByRole("checkbox", { name: "Allow offline payments for Cedar Kitchen" });
+  await offline.click();
+  await page.getByRole("checkbox", { name: "Allow offline payments for Cedar Kitchen", checked: true }).waitFor();
+  await offline.click();
+  await page.getByRole("checkbox", { name: "Allow offline payments for Cedar Kitchen", checked: false }).waitFor();
   await page.getByRole("button", { name: "Plans" }).click();
   await page.getByRole("cell", { name: "Starter (starter)" }).waitFor();
   await shot(page, "admin-plans");
+  await page.getByRole("button", { name: "Revenue", exact: true }).click();
+  const revenue = page.getByRole("table", { name: /^Revenue/ });
+  const commission = revenue.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Commission" }) });
+  await commission.getByRole("cell", { name: /€/ }).first().waitFor();
+  assert.notEqual(await commission.getByRole("cell").first().textContent(), "€0.00", "this month's orders paid a commission");
+  await page.getByRole("table", { name: "Vendor balances" }).getByRole("rowheader", { name: "Atlas Apparel" }).first().waitFor();
+  await shot(page, "admin-revenue");
   await page.getByRole("link", { name: "Shop" }).click();
   await page.getByLabel("Search").fill("atlas of markets");
   await page.getByText("No products match.").waitFor();

@@ -80,6 +80,29 @@ fn a_missing_or_invalid_setting_stops_start_up_with_one_line_naming_it() {
 }
 
 #[test]
+fn serving_refuses_the_test_payment_provider_unless_it_is_asked_for() {
+    let dir = std::env::temp_dir().join(format!("souk-pay-{}", uuid::Uuid::new_v4()));
+    let dir_str = dir.to_str().expect("utf-8 path");
+    assert!(souk(&["keygen", "--out", dir_str], &[]).status.success());
+    let key = dir.join("jwt-private.pem");
+    let env = [
+        ("SOUK_DATABASE_URL", "postgres://souk_app@127.0.0.1:1/souk"),
+        ("SOUK_MONGODB_URL", "mongodb://127.0.0.1:1/souk"),
+        ("SOUK_JWT_PRIVATE_KEY_FILE", key.to_str().expect("utf-8")),
+        ("SOUK_LISTEN_ADDR", "127.0.0.1:0"),
+    ];
+    let refused = souk(&["serve"], &env);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(
+        message.contains("SOUK_STRIPE_CONNECT_SECRET_KEY")
+            && message.contains("SOUK_TEST_PAYMENTS"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn keygen_and_dev_token_make_a_token_the_public_key_verifies() {
     let dir = std::env::temp_dir().join(format!("souk-keys-{}", uuid::Uuid::new_v4()));
     let dir_str = dir.to_str().expect("utf-8 path");
@@ -151,6 +174,7 @@ async fn demo_seed_twice_duplicates_nothing() {
         ("SOUK_DATABASE_URL", db.app_url.as_str()),
         ("SOUK_MONGODB_URL", mongo.url.as_str()),
         ("SOUK_DEMO_PASSWORD", "demo passphrase 2026"),
+        ("SOUK_TEST_PAYMENTS", "true"),
     ];
     let products = async || -> u64 {
         let client = mongodb::Client::with_uri_str(&mongo.url)

@@ -62,6 +62,11 @@ fn settings(database_url: &str, mongodb_url: &str, extra: &str) -> (Settings, To
     } else {
         format!("rate_limits = false\n{extra}")
     };
+    let extra = if extra.contains("test_payments") {
+        extra
+    } else {
+        format!("test_payments = true\n{extra}")
+    };
     let toml = format!(
         "database_url = '{database_url}'\nmongodb_url = '{mongodb_url}'\n\
          listen_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\

@@ -122,14 +122,10 @@ impl OrderView {
     async fn payment_method(&self) -> PaymentMethodView {
         self.0.payment_method.into()
     }
-    /// The states this order may move to next.
+    /// The states this order may move to next by `changeOrderStatus` (a card
+    /// order's payment and refunds move it through the others).
     async fn allowed_transitions(&self) -> Vec<StatusView> {
-        self.0
-            .status
-            .allowed()
-            .into_iter()
-            .map(Into::into)
-            .collect()
+        self.0.next_by_hand().into_iter().map(Into::into).collect()
     }
     /// Whether inventory holds stock for this order.
     async fn stock_reserved(&self) -> bool {

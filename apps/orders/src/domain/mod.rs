@@ -140,6 +140,36 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Order {
+    /// Why nobody but the payments service may move this order to `to`: a
+    /// card order's payment, not a person, makes it paid, and its money goes
+    /// back only through a refund.
+    pub fn payment_rule(&self, to: OrderStatus) -> Option<&'static str> {
+        if self.payment_method != PaymentMethod::Card {
+            return None;
+        }
+        match (self.status, to) {
+            (OrderStatus::Pending, OrderStatus::Paid) => {
+                Some("a card order becomes paid when its checkout's payment succeeds")
+            }
+            (_, OrderStatus::Refunded) => Some("refund a card order with refundOrder"),
+            (OrderStatus::Paid | OrderStatus::Processing, OrderStatus::Cancelled) => {
+                Some("a paid card order is cancelled by refunding it in full (refundOrder)")
+            }
+            _ => None,
+        }
+    }
+
+    /// The states a person may move this order to next.
+    pub fn next_by_hand(&self) -> Vec<OrderStatus> {
+        self.status
+            .allowed()
+            .into_iter()
+            .filter(|to| self.payment_rule(*to).is_none())
+            .collect()
+    }
+}
+
 /// The quantity of one cart line: 1 to [`MAX_QUANTITY`] units.
 pub fn line_quantity(raw: i64) -> Result<Quantity, CheckoutError> {
     Quantity::parse(raw)

@@ -5,7 +5,7 @@ use chrono::Utc;
 use souk_catalog::domain::ObjectKey;
 
 use super::{Actor, Change, MongoOrders};
-use crate::domain::{InternalError, Order, OrderError, OrderStatus, PaymentMethod, Transition};
+use crate::domain::{InternalError, Order, OrderError, OrderStatus, Transition};
 use crate::store::orders;
 
 impl MongoOrders {
@@ -32,7 +32,7 @@ impl MongoOrders {
             }
         }
         if !matches!(actor, Actor::System(_)) {
-            if let Some(rule) = paid_online(&order, change.to) {
+            if let Some(rule) = order.payment_rule(change.to) {
                 return Err(OrderError::PaymentManaged(rule));
             }
         }
@@ -40,7 +40,7 @@ impl MongoOrders {
             return Err(OrderError::InvalidTransition {
                 from: order.status.as_str(),
                 to: change.to.as_str(),
-                allowed: order.status.allowed(),
+                allowed: order.next_by_hand(),
             });
         }
         let step = Transition {
@@ -83,24 +83,5 @@ impl MongoOrders {
                 .filter(|o| &o.customer == customer)),
             Actor::Admin(_) | Actor::System(_) => orders::get_any(&self.collection(), id.0).await,
         }
-    }
-}
-
-/// Why nobody but the payments service may move a card order to `to`: its
-/// payment, not a person, makes it paid, and its money goes back only through a
-/// refund.
-fn paid_online(order: &Order, to: OrderStatus) -> Option<&'static str> {
-    if order.payment_method != PaymentMethod::Card {
-        return None;
-    }
-    match (order.status, to) {
-        (OrderStatus::Pending, OrderStatus::Paid) => {
-            Some("a card order becomes paid when its checkout's payment succeeds")
-        }
-        (_, OrderStatus::Refunded) => Some("refund a card order with refundOrder"),
-        (OrderStatus::Paid | OrderStatus::Processing, OrderStatus::Cancelled) => {
-            Some("a paid card order is cancelled by refunding it in full (refundOrder)")
-        }
-        _ => None,
     }
 }

@@ -130,8 +130,10 @@ impl Payments {
 
     /// The vendors a platform admin allows to take offline payments.
     pub async fn manual_vendors(&self) -> Result<Vec<TenantId>, PaymentError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(store::checkouts::manual_vendors(&mut conn).await?)
+        let mut tx = PlatformTx::begin(&self.platform).await?;
+        let vendors = store::checkouts::manual_vendors(&mut tx).await?;
+        tx.commit().await?;
+        Ok(vendors)
     }
 
     /// Platform admins: allows or stops offline payments for a vendor.

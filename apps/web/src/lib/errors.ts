@@ -48,6 +48,13 @@ export const MESSAGES: Record<string, string> = {
   PLAN_EXISTS: "A plan with that code exists.",
   LIMIT_REACHED: "You have reached the limit; remove one first.",
   UNAVAILABLE: "This is not available right now; please try again later.",
+  PAYMENT_MANAGED: "This order is paid by card: its payment moves it, and a refund gives money back.",
+  PAYMENT_CLOSED: "This payment is closed already; reload to see where it stands.",
+  PAYMENT_PROVIDER_UNAVAILABLE: "The payment provider did not answer; please try again in a moment.",
+  MANUAL_PAYMENT_UNAVAILABLE: "A store in your cart only takes online payment; please choose to pay online.",
+  TEST_PROVIDER_DISABLED: "Test payments are switched off here.",
+  NOT_REFUNDABLE: "This order cannot be refunded: it is not paid online, or nothing is left to refund.",
+  REFUND_TOO_LARGE: "That is more than is left to refund on this order.",
   INTERNAL: "Something went wrong on our side; please try again.",
 };
 
@@ -73,4 +80,11 @@ export function shortages(error: CombinedError | undefined): Shortage[] {
   const found = error?.graphQLErrors.find((e) => e.extensions?.code === "INSUFFICIENT_STOCK");
   const list = found?.extensions?.shortages;
   return Array.isArray(list) ? (list as Shortage[]) : [];
+}
+
+/** What is left to refund, when a refund asked for more (`REFUND_TOO_LARGE`). */
+export function refundable(error: CombinedError | undefined): number | undefined {
+  const found = error?.graphQLErrors.find((e) => e.extensions?.code === "REFUND_TOO_LARGE");
+  const left = found?.extensions?.refundable;
+  return typeof left === "number" ? left : undefined;
 }

@@ -4,7 +4,9 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import { describe } from "../lib/errors";
 import { money } from "../lib/money";
+import { manualSteps } from "../lib/payments";
 import { useSession } from "../lib/session";
+import { OpenPayment, OrderMoney } from "./OrderMoney";
 
 const Login = graphql(`
   mutation Login($email: String!, $password: String!) {
@@ -20,7 +22,7 @@ const MyOrders = graphql(`
   query MyOrders($after: String) {
     myOrders(first: 20, after: $after) {
       nodes {
-        id status allowedTransitions total { amount currency } createdAt
+        id checkoutId status paymentMethod allowedTransitions total { amount currency } createdAt
         lines { sku title quantity }
         history { at from to note }
       }
@@ -74,13 +76,19 @@ export function SignIn() {
   );
 }
 
-/** The customer's orders with their status history; cancel where allowed. */
+/** The customer's orders with their status history and money; pay an open checkout, cancel where allowed. */
 export function Orders() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: MyOrders, variables: {}, requestPolicy: "network-only" });
   const [cancelled, cancel] = useMutation(Cancel);
   if (error) return <p className="error" role="alert">{describe(error)}</p>;
   if (fetching && !data) return <p aria-busy="true">Loading your orders…</p>;
   const orders = data?.myOrders.nodes ?? [];
+  const reload = () => refetch({ requestPolicy: "network-only" });
+  // A checkout's orders share one payment: offer it once, on its first order.
+  const unpaid = new Map<string, string[]>();
+  for (const o of orders) {
+    if (o.status === "PENDING" && o.paymentMethod === "CARD") unpaid.set(o.checkoutId, [...(unpaid.get(o.checkoutId) ?? []), o.id]);
+  }
   return (
     <section aria-labelledby="orders-title">
       <h1 id="orders-title">My orders</h1>
@@ -91,13 +99,15 @@ export function Orders() {
           <li key={o.id} className="card" aria-label={`Order ${o.id.slice(-6)}`}>
             <h2>Order {o.id.slice(-6)} <span className={`status ${o.status.toLowerCase()}`}>{o.status.toLowerCase()}</span></h2>
             <p>{o.lines.map((l) => `${l.quantity} × ${l.title} (${l.sku})`).join(", ")} — {money(o.total.amount, o.total.currency)}</p>
+            <OrderMoney key={o.status} orderId={o.id} method={o.paymentMethod} pending={o.status === "PENDING"} />
+            {unpaid.get(o.checkoutId)?.[0] === o.id && <OpenPayment checkoutId={o.checkoutId} orders={unpaid.get(o.checkoutId) ?? []} onPaid={reload} />}
             <ol className="history">
               {o.history.map((h) => (
                 <li key={h.at + h.to}>{new Date(h.at).toLocaleString()}: {h.from ? `${h.from.toLowerCase()} → ` : ""}{h.to.toLowerCase()}{h.note ? ` (${h.note})` : ""}</li>
               ))}
             </ol>
-            {o.allowedTransitions.includes("CANCELLED") && (
-              <button type="button" onClick={async () => { await cancel({ id: o.id }); refetch({ requestPolicy: "network-only" }); }}>
+            {manualSteps(o.status, o.paymentMethod, o.allowedTransitions).includes("CANCELLED") && (
+              <button type="button" onClick={async () => { await cancel({ id: o.id }); reload(); }}>
                 Cancel order {o.id.slice(-6)}
               </button>
             )}

@@ -2,11 +2,13 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
+import type { PaymentMethod } from "../gql/graphql";
 import { byVendor, total } from "../lib/cart";
 import { describe, shortages } from "../lib/errors";
 import { money } from "../lib/money";
 import { useSession } from "../lib/session";
 import { useCart } from "../App";
+import { PaymentStep } from "./Payment";
 
 const Addresses = graphql(`
   query Addresses { addresses { id label recipient line1 city postalCode country isDefault } }
@@ -14,7 +16,11 @@ const Addresses = graphql(`
 
 const Checkout = graphql(`
   mutation Checkout($input: CheckoutInput!) {
-    checkout(input: $input) { checkoutId orders { id vendorId status total { amount currency } } }
+    checkout(input: $input) {
+      checkoutId
+      orders { id vendorId status paymentMethod total { amount currency } }
+      payment { checkoutId provider status amount { amount currency } clientSecret failure }
+    }
   }
 `);
 
@@ -26,24 +32,12 @@ export function CartView() {
   const [{ data: saved }] = useQuery({ query: Addresses, pause: !person });
   const [address, setAddress] = useState({ recipient: "", line1: "", city: "", postalCode: "", country: "" });
   const [addressId, setAddressId] = useState("");
+  const [method, setMethod] = useState<PaymentMethod>("CARD");
   // One key per attempt at this cart: a retry after a network failure is the
   // same checkout; a cart changed after a refusal is a new one.
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [result, checkout] = useMutation(Checkout);
-  if (result.data) {
-    return (
-      <section aria-labelledby="placed">
-        <h1 id="placed">Thank you: your order is placed</h1>
-        <p>Your checkout became {result.data.checkout.orders.length} orders, one per store:</p>
-        <ul>
-          {result.data.checkout.orders.map((o) => (
-            <li key={o.id}>Order {o.id.slice(-6)} — {money(o.total.amount, o.total.currency)} — {o.status.toLowerCase()}</li>
-          ))}
-        </ul>
-        <Link to="/orders">See my orders</Link>
-      </section>
-    );
-  }
+  if (result.data) return <PaymentStep placed={result.data.checkout} />;
   if (lines.length === 0) return <p>Your cart is empty. <Link to="/">Find something</Link></p>;
   const short = shortages(result.error);
   const chosen = addressId || saved?.addresses.find((a) => a.isDefault)?.id || "";
@@ -53,6 +47,7 @@ export function CartView() {
       input: {
         lines: lines.map((l) => ({ productId: l.productId, sku: l.sku, quantity: l.quantity })),
         idempotencyKey: key,
+        paymentMethod: method,
         ...(chosen ? { shippingAddressId: chosen } : { shippingAddress: address }),
       },
     });
@@ -118,10 +113,29 @@ export function CartView() {
               ))}
             </fieldset>
           )}
+          <PaymentChoice method={method} onChange={(next) => { setMethod(next); setKey(crypto.randomUUID()); }} />
           {result.error && <p className="error" role="alert">{describe(result.error)}</p>}
           <button type="submit" disabled={result.fetching}>{result.fetching ? "Placing your order…" : "Place order"}</button>
         </form>
       )}
     </section>
+  );
+}
+
+/** Online (the default), or offline where every store of the cart allows it. */
+function PaymentChoice({ method, onChange }: { method: PaymentMethod; onChange: (method: PaymentMethod) => void }) {
+  const choices: [PaymentMethod, string][] = [
+    ["CARD", "Pay online now"],
+    ["MANUAL", "Pay on delivery or by bank transfer (stores that allow it)"],
+  ];
+  return (
+    <fieldset>
+      <legend>Payment</legend>
+      {choices.map(([value, label]) => (
+        <label key={value} className="inline">
+          <input type="radio" name="payment-method" value={value} checked={method === value} onChange={() => onChange(value)} /> {label}
+        </label>
+      ))}
+    </fieldset>
   );
 }

@@ -2,12 +2,15 @@ import { useState } from "react";
 import { Link, Route, Routes } from "react-router-dom";
 import { Provider, useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
-import type { OrderStatus } from "../gql/graphql";
+import type { OrderStatus, VendorOrdersQuery } from "../gql/graphql";
 import { client } from "../lib/client";
 import { describe } from "../lib/errors";
 import { money } from "../lib/money";
+import { manualSteps, refundable } from "../lib/payments";
 import { useSession } from "../lib/session";
 import { AuditView, BillingView, Products, TeamView } from "./VendorMore";
+import { PayoutsView } from "./VendorPayouts";
+import { RefundControl } from "./VendorRefund";
 
 const MyVendors = graphql(`
   query MyVendors { myVendors { role vendor { id name status } } }
@@ -20,7 +23,7 @@ const SelectVendor = graphql(`
 const VendorOrders = graphql(`
   query VendorOrders($status: OrderStatus, $from: DateTime, $to: DateTime) {
     orders(status: $status, from: $from, to: $to, first: 50) {
-      nodes { id status allowedTransitions total { amount currency } createdAt lines { sku quantity } }
+      nodes { id status paymentMethod allowedTransitions total { amount currency } createdAt lines { sku quantity } }
     }
   }
 `);
@@ -75,6 +78,7 @@ export function VendorArea() {
         <Link to="/vendor/inventory">Inventory</Link>
         <Link to="/vendor/products">Products</Link>
         <Link to="/vendor/team">Team</Link>
+        {vendor.role !== "staff" && <Link to="/vendor/payouts">Payouts</Link>}
         <Link to="/vendor/billing">Plan and usage</Link>
         <Link to="/vendor/audit">Audit log</Link>
       </nav>
@@ -83,6 +87,7 @@ export function VendorArea() {
         <Route path="inventory" element={<Inventory />} />
         <Route path="products" element={<Products />} />
         <Route path="team" element={<TeamView />} />
+        <Route path="payouts" element={<PayoutsView owner={vendor.role === "owner"} />} />
         <Route path="billing" element={<BillingView />} />
         <Route path="audit" element={<AuditView />} />
       </Routes>
@@ -124,6 +129,33 @@ function StorePicker() {
 
 const STATUSES: OrderStatus[] = ["PENDING", "PAID", "PROCESSING", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED", "EXPIRED"];
 
+type VendorOrder = VendorOrdersQuery["orders"]["nodes"][number];
+
+/** One order: the steps left to people (a card payment takes some), and refunds of paid card orders. */
+function OrderRow({ order: o, onMove, onChanged }: { order: VendorOrder; onMove: (next: OrderStatus) => void; onChanged: (message: string) => void }) {
+  const steps = manualSteps(o.status, o.paymentMethod, o.allowedTransitions);
+  return (
+    <tr>
+      <td>{o.id.slice(-6)}</td>
+      <td>{o.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}</td>
+      <td>{money(o.total.amount, o.total.currency)}</td>
+      <td>{o.paymentMethod === "CARD" ? "card" : "offline"}</td>
+      <td>{o.status.toLowerCase()}</td>
+      <td>
+        {steps.map((next) => (
+          <button key={next} type="button" aria-describedby={STOCK_EFFECT[next] ? `effect-${o.id}-${next}` : undefined} onClick={() => onMove(next)}>
+            Mark {o.id.slice(-6)} {next.toLowerCase()}
+          </button>
+        ))}
+        {steps.filter((next) => STOCK_EFFECT[next]).map((next) => (
+          <small key={next} id={`effect-${o.id}-${next}`} className="effect">{next.toLowerCase()} {STOCK_EFFECT[next]}</small>
+        ))}
+        {refundable(o.status, o.paymentMethod) && <RefundControl orderId={o.id} currency={o.total.currency} onDone={onChanged} />}
+      </td>
+    </tr>
+  );
+}
+
 function VendorOrdersView() {
   const [status, setStatus] = useState<OrderStatus | "">("");
   const [from, setFrom] = useState("");
@@ -135,48 +167,31 @@ function VendorOrdersView() {
     requestPolicy: "network-only",
   });
   const [moved, move] = useMutation(Move);
+  const [notice, setNotice] = useState("");
+  const reload = () => refetch({ requestPolicy: "network-only" });
   return (
     <section aria-labelledby="vorders-title">
       <h1 id="vorders-title">Orders</h1>
-<div className="filters">
-      <label>
-        Status
-        <select value={status} onChange={(e) => setStatus(e.target.value as OrderStatus | "")}>
-          <option value="">All</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{s.toLowerCase()}</option>)}
-        </select>
-      </label>
-      <label>Placed from<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
-      <label>Placed before<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+      <div className="filters">
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.target.value as OrderStatus | "")}>
+            <option value="">All</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{s.toLowerCase()}</option>)}
+          </select>
+        </label>
+        <label>Placed from<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
+        <label>Placed before<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
       </div>
       {(error ?? moved.error) && <p className="error" role="alert">{describe(error ?? moved.error)}</p>}
+      {notice && <p role="status">{notice}</p>}
       {fetching && !data && <p aria-busy="true">Loading orders…</p>}
       <table>
         <caption className="sr-only">Orders</caption>
-        <thead><tr><th scope="col">Order</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">Next steps</th></tr></thead>
+        <thead><tr><th scope="col">Order</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Payment</th><th scope="col">Status</th><th scope="col">Next steps</th></tr></thead>
         <tbody>
           {data?.orders.nodes.map((o) => (
-            <tr key={o.id}>
-              <td>{o.id.slice(-6)}</td>
-              <td>{o.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}</td>
-              <td>{money(o.total.amount, o.total.currency)}</td>
-              <td>{o.status.toLowerCase()}</td>
-              <td>
-                {o.allowedTransitions.map((next) => (
-                  <button
-                    key={next}
-                    type="button"
-                    aria-describedby={STOCK_EFFECT[next] ? `effect-${o.id}-${next}` : undefined}
-                    onClick={async () => { await move({ id: o.id, status: next }); refetch({ requestPolicy: "network-only" }); }}
-                  >
-                    Mark {o.id.slice(-6)} {next.toLowerCase()}
-                  </button>
-                ))}
-                {o.allowedTransitions.filter((next) => STOCK_EFFECT[next]).map((next) => (
-                  <small key={next} id={`effect-${o.id}-${next}`} className="effect">{next.toLowerCase()} {STOCK_EFFECT[next]}</small>
-                ))}
-              </td>
-            </tr>
+            <OrderRow key={o.id} order={o} onChanged={(message) => { setNotice(message); reload(); }} onMove={async (next) => { await move({ id: o.id, status: next }); reload(); }} />
           ))}
         </tbody>
       </table>
