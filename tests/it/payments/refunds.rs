@@ -214,3 +214,111 @@ async fn concurrent_refunds_never_take_more_than_was_paid() {
     let money = order_payment(app, &vendor, &order).await;
     assert_eq!(money["refunded"]["amount"], 1_200, "{money}");
 }
+
+#[tokio::test]
+async fn the_payments_ledger_is_append_only_isolated_and_reconciles_with_every_order() {
+    use sqlx::Connection;
+
+    let shop = shop_with(10, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "books@example.com").await;
+    let body = buy(&shop, &buyer, &[3, 2], "books").await;
+    let order = order_of(&shop, &body, 0);
+    pay(app, &buyer, &body).await;
+    connect(app, &vendor).await;
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    app.gql(
+        Some(&vendor),
+        REFUND,
+        json!({ "o": order, "a": 777, "why": "dent" }),
+    )
+    .await;
+
+    // Every share's fields are exactly the sums of its ledger entries.
+    type Books = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Books> = sqlx::query_as(
+        "SELECT p.order_id, p.amount, p.commission, p.refunded, p.commission_returned,
+                p.transferred, p.reversed,
+                coalesce(sum(l.amount) FILTER (WHERE l.kind = 'charge'), 0)::bigint,
+                coalesce(sum(l.amount) FILTER (WHERE l.kind IN ('commission', 'commission_refund')), 0)::bigint,
+                coalesce(sum(l.amount) FILTER (WHERE l.kind IN ('transfer', 'reversal')), 0)::bigint
+         FROM payments.order_payments p LEFT JOIN payments.ledger l USING (order_id)
+         GROUP BY p.order_id",
+    )
+    .fetch_all(&app.db.owner)
+    .await
+    .expect("books");
+    assert_eq!(rows.len(), 2);
+    for (
+        id,
+        amount,
+        commission,
+        refunded,
+        returned,
+        transferred,
+        reversed,
+        charges,
+        net_fee,
+        moved,
+    ) in rows
+    {
+        assert_eq!(charges, amount, "{id}");
+        assert_eq!(net_fee, -(commission - returned), "{id}");
+        assert_eq!(moved, transferred - reversed, "{id}");
+        let refunds: i64 = sqlx::query_scalar(
+            "SELECT coalesce(-sum(amount), 0)::bigint FROM payments.ledger WHERE order_id = $1 AND kind = 'refund'",
+        )
+        .bind(&id)
+        .fetch_one(&app.db.owner)
+        .await
+        .expect("refunds");
+        assert_eq!(refunds, refunded, "{id}");
+    }
+
+    // The app role appends and never rewrites; another tenant sees nothing.
+    let tenant = body["data"]["checkout"]["orders"][0]["vendorId"].clone();
+    let mut conn = sqlx::PgConnection::connect(&app.db.app_url)
+        .await
+        .expect("app role");
+    for (scope, statement) in [
+        (
+            tenant.as_str().unwrap_or_default().to_string(),
+            "UPDATE payments.ledger SET amount = 0",
+        ),
+        (
+            tenant.as_str().unwrap_or_default().to_string(),
+            "DELETE FROM payments.ledger",
+        ),
+    ] {
+        sqlx::query("SELECT set_config('app.tenant_id', $1, false)")
+            .bind(&scope)
+            .execute(&mut conn)
+            .await
+            .expect("scope");
+        let refused = sqlx::query(statement).execute(&mut conn).await;
+        let code = match refused {
+            Err(sqlx::Error::Database(err)) => err.code().map(|c| c.to_string()),
+            other => panic!("{statement} was not refused: {other:?}"),
+        };
+        assert_eq!(code.as_deref(), Some("42501"), "{statement}");
+    }
+    let stranger = app.create_tenant().await.to_string();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, false)")
+        .bind(&stranger)
+        .execute(&mut conn)
+        .await
+        .expect("scope");
+    for table in [
+        "payments.ledger",
+        "payments.order_payments",
+        "payments.refunds",
+        "payments.accounts",
+    ] {
+        let seen: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count");
+        assert_eq!(seen, 0, "{table} shows another vendor's rows");
+    }
+}

@@ -313,3 +313,48 @@ async fn a_failed_intent_event_cancels_and_an_unknown_one_is_ignored() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn a_success_that_arrives_before_the_intent_was_kept_is_applied_by_its_metadata() {
+    let stripe = double().await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let buyer = new_customer(app, "stripe-early@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "stripe-3").await;
+    let checkout = body["data"]["checkout"]["checkoutId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let order = order_of(&shop, &body, 0);
+    // As if the process had not written Stripe's answer yet.
+    sqlx::query("UPDATE payments.checkouts SET intent_id = NULL WHERE checkout_id = $1")
+        .bind(&checkout)
+        .execute(&app.db.owner)
+        .await
+        .expect("forget the intent");
+    let succeeded = event(
+        "evt_early",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "latest_charge": "ch_1", "metadata": { "checkout_id": checkout } }),
+    );
+    assert_eq!(
+        post(
+            app,
+            "/webhooks/stripe",
+            &succeeded,
+            signed(&succeeded, SECRET)
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(status_of(app, &shop.vendors[0].0, &order).await, "PAID");
+    let again = buy(&shop, &buyer, &[1, 0], "stripe-3").await;
+    assert_eq!(
+        again["data"]["checkout"]["payment"]["status"], "SUCCEEDED",
+        "{again}"
+    );
+    assert_eq!(
+        again["data"]["checkout"]["payment"]["clientSecret"],
+        "pi_1_secret_2"
+    );
+}

@@ -151,8 +151,8 @@ impl PaymentsQuery {
         let filter = EntryFilter {
             kind: kind.map(Into::into),
             order_id: order_id.map(|id| id.0),
-            from,
-            to,
+            from: from.map(souk_edge::input::clamp_time),
+            to: to.map(souk_edge::input::clamp_time),
             before,
         };
         let found = payments(ctx)?
@@ -181,6 +181,10 @@ impl PaymentsQuery {
         to: DateTime<Utc>,
     ) -> Result<PlatformRevenue> {
         souk_edge::platform_admin(ctx)?;
+        let (from, to) = (
+            souk_edge::input::clamp_time(from),
+            souk_edge::input::clamp_time(to),
+        );
         if to <= from || (to - from).num_days() > 3_660 {
             return Err(ApiError::invalid_argument("to", "after `from`, within ten years").into());
         }

@@ -49,20 +49,20 @@ impl Payments {
         let mut tx = TenantTx::begin(&self.pool, order.tenant).await?;
         shares::mark_shipped(&mut tx, &id).await?;
         tx.commit().await?;
-        self.transfer(order.tenant, &id).await
+        self.transfer(order.tenant, &id).await.map(|_| ())
     }
 
     /// Transfers a shipped, paid order's money to its vendor, once, when the
-    /// vendor's payouts are enabled and no refund of it is under way. The
-    /// share stays locked for the call, so a refund waits for it.
+    /// vendor's payouts are enabled and no refund of it is under way; whether
+    /// it did. The share stays locked for the call, so a refund waits for it.
     pub(crate) async fn transfer(
         &self,
         tenant: TenantId,
         order_id: &str,
-    ) -> Result<(), PaymentError> {
+    ) -> Result<bool, PaymentError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let Some(share) = shares::get(&mut tx, order_id, true).await? else {
-            return Ok(());
+            return Ok(false);
         };
         let account = accounts::get(&mut tx).await?;
         let ready = share.status == ShareStatus::Paid
@@ -70,11 +70,11 @@ impl Payments {
             && share.transfer_id.is_none()
             && refunds::requested_total(&mut tx, order_id).await? == 0;
         let (Some(account), true) = (account.filter(|a| a.payouts_enabled), ready) else {
-            return Ok(());
+            return Ok(false);
         };
         let amount = share.to_transfer();
         if amount <= 0 {
-            return Ok(());
+            return Ok(false);
         }
         let charge = checkouts::get(&mut tx, &share.checkout_id)
             .await?
@@ -91,7 +91,8 @@ impl Payments {
                 key: format!("souk-transfer-{order_id}"),
             })
             .await?;
-        if shares::record_transfer(&mut tx, order_id, &transfer_id, amount).await? {
+        let recorded = shares::record_transfer(&mut tx, order_id, &transfer_id, amount).await?;
+        if recorded {
             append(
                 &mut tx,
                 &share,
@@ -102,7 +103,7 @@ impl Payments {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// Owners: the vendor's connected account (created once) and a fresh

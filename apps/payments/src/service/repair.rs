@@ -140,8 +140,9 @@ impl Payments {
                 shares::mark_shipped(&mut tx, &share.order_id).await?;
                 tx.commit().await?;
             }
-            self.transfer(share.tenant, &share.order_id).await?;
-            moved += 1;
+            if self.transfer(share.tenant, &share.order_id).await? {
+                moved += 1;
+            }
         }
         Ok(moved)
     }

@@ -71,11 +71,15 @@ impl Payments {
             Some(reason),
         )
         .await?;
-        drop(conn);
-        if !moved && payment.status == CheckoutStatus::Succeeded {
-            // A late failure event for a payment that succeeded changes nothing.
-            return Ok(());
+        if !moved {
+            // A failure event for a payment that succeeded (before, or just now
+            // while this one was applied) changes nothing.
+            let now = checkouts::get(&mut conn, &payment.checkout_id).await?;
+            if now.is_none_or(|p| p.status == CheckoutStatus::Succeeded) {
+                return Ok(());
+            }
         }
+        drop(conn);
         for share in self.shares_of(&payment.checkout_id).await? {
             if share.status == ShareStatus::Awaiting {
                 self.settle_unpaid(&share, reason).await?;

@@ -81,7 +81,12 @@ impl Payments {
             }
         }
         let payment = self.checkout_payment(customer, &checkout).await?;
-        if payment.provider == ProviderKind::Manual || payment.intent_id.is_some() {
+        // Created already — unless a Stripe intent lacks the secret the
+        // storefront needs (its success event came first); asking again under the
+        // same key answers the same intent.
+        let complete = payment.intent_id.is_some()
+            && (payment.client_secret.is_some() || payment.provider != ProviderKind::Stripe);
+        if payment.provider == ProviderKind::Manual || complete {
             return Ok(payment);
         }
         let intent = self

@@ -52,6 +52,20 @@ fn account_of(event: &StripeEvent) -> Option<Account> {
 }
 
 impl Payments {
+    /// An event can arrive before the checkout kept its intent's id (Stripe
+    /// answered, the process had not written it yet): the intent's metadata
+    /// names the checkout, which adopts it.
+    async fn adopt_intent(&self, intent: &str, checkout: Option<&str>) -> Result<(), PaymentError> {
+        let (Some(checkout), false) = (checkout, intent.is_empty()) else {
+            return Ok(());
+        };
+        let mut conn = self.pool.acquire().await?;
+        if checkouts::by_intent(&mut conn, intent).await?.is_none() {
+            checkouts::set_intent(&mut conn, checkout, intent, None).await?;
+        }
+        Ok(())
+    }
+
     /// Applies one verified Stripe event, once.
     pub async fn handle_event(&self, event: &StripeEvent) -> Result<Applied, PaymentError> {
         let mut conn = self.pool.acquire().await?;
@@ -60,6 +74,10 @@ impl Payments {
         }
         drop(conn);
         let intent = event.text("/id").unwrap_or_default();
+        if event.kind.starts_with("payment_intent.") {
+            self.adopt_intent(intent, event.text("/metadata/checkout_id"))
+                .await?;
+        }
         let outcome = match event.kind.as_str() {
             "payment_intent.succeeded" => {
                 self.succeeded(intent, event.text("/latest_charge")).await

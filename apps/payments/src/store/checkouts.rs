@@ -94,7 +94,8 @@ pub async fn by_intent(
     Ok(row.map(Into::into))
 }
 
-/// Keeps the provider's payment for a checkout that has none yet.
+/// Keeps the provider's payment for a checkout that has none yet (or fills in
+/// the client secret of the one it has).
 pub async fn set_intent(
     conn: &mut PgConnection,
     checkout_id: &str,
@@ -102,8 +103,9 @@ pub async fn set_intent(
     client_secret: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE payments.checkouts SET intent_id = $2, client_secret = $3, updated_at = now()
-         WHERE checkout_id = $1 AND intent_id IS NULL",
+        "UPDATE payments.checkouts
+         SET intent_id = $2, client_secret = coalesce(client_secret, $3), updated_at = now()
+         WHERE checkout_id = $1 AND (intent_id IS NULL OR intent_id = $2)",
         checkout_id,
         intent_id,
         client_secret,
