@@ -182,19 +182,88 @@ async fn a_declined_payment_cancels_the_orders_and_a_later_success_refunds_them(
         );
         assert_eq!(order_payment(app, &buyer, &order).await["status"], "VOIDED");
     }
-    // The customer tries another card: the money comes in after the orders
-    // were cancelled, and goes straight back.
-    let (_, late) = app
+    let (_, again) = app
         .gql(Some(&buyer), PAY, json!({ "c": checkout, "ok": true }))
         .await;
     assert_eq!(
-        late["data"]["payTestCheckout"]["status"], "SUCCEEDED",
-        "{late}"
+        code(&again),
+        Some("PAYMENT_CLOSED"),
+        "a declined test payment stays declined: {again}"
     );
-    let order = order_of(&shop, &body, 0);
-    let money = order_payment(app, &buyer, &order).await;
-    assert_eq!(money["status"], "REFUNDED", "{money}");
-    assert_eq!(money["paid"], money["refunded"]);
+}
+
+#[tokio::test]
+async fn a_payment_made_and_declined_at_once_has_one_outcome_for_every_order() {
+    let shop = shop(10).await;
+    let app = &shop.app;
+    let buyer = new_customer(app, "both@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 1], "both").await;
+    let checkout = body["data"]["checkout"]["checkoutId"].clone();
+    let answers = futures::future::join_all((0..12).map(|i| {
+        app.gql(
+            Some(&buyer),
+            PAY,
+            json!({ "c": checkout, "ok": i % 2 == 0 }),
+        )
+    }))
+    .await;
+    let won: Vec<&serde_json::Value> = answers
+        .iter()
+        .filter(|(_, b)| b["errors"].is_null())
+        .map(|(_, b)| &b["data"]["payTestCheckout"])
+        .collect();
+    assert_eq!(won.len(), 1, "one outcome: {answers:?}");
+    for (_, body) in answers.iter().filter(|(_, b)| !b["errors"].is_null()) {
+        assert_eq!(code(body), Some("PAYMENT_CLOSED"), "{body}");
+    }
+    let expected = if won[0]["status"] == "SUCCEEDED" {
+        "PAID"
+    } else {
+        "CANCELLED"
+    };
+    assert!(
+        won[0]["status"] != "SUCCEEDED" || won[0]["failure"].is_null(),
+        "{won:?}"
+    );
+    for v in 0..2 {
+        let order = order_of(&shop, &body, v);
+        assert_eq!(status_of(app, &shop.vendors[v].0, &order).await, expected);
+    }
+}
+
+#[tokio::test]
+async fn a_payment_for_an_order_whose_hold_was_taken_away_refunds_that_order() {
+    let shop = shop(10).await;
+    let app = &shop.app;
+    let (a, b) = (shop.vendors[0].0.clone(), shop.vendors[1].0.clone());
+    let buyer = new_customer(app, "released@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 1], "released").await;
+    let (order_a, order_b) = (order_of(&shop, &body, 0), order_of(&shop, &body, 1));
+    // The vendor releases the hold of its own pending order by hand.
+    let (_, released) = app
+        .gql(
+            Some(&a),
+            "mutation($o: String!) { releaseReservation(orderId: $o) { status } }",
+            json!({ "o": order_a }),
+        )
+        .await;
+    assert!(released["errors"].is_null(), "{released}");
+    let paid = pay(app, &buyer, &body).await;
+    assert_eq!(
+        paid["data"]["payTestCheckout"]["status"], "SUCCEEDED",
+        "{paid}"
+    );
+    let money = order_payment(app, &buyer, &order_a).await;
+    assert_eq!(
+        money["status"], "REFUNDED",
+        "the unheld order's money went back: {money}"
+    );
+    assert_eq!(status_of(app, &a, &order_a).await, "CANCELLED");
+    assert_eq!(
+        status_of(app, &b, &order_b).await,
+        "PAID",
+        "the other vendor's order stands"
+    );
     assert_eq!(
         stock(&shop, 0, "SKU-A").await["reserved"],
         0,

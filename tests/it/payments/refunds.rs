@@ -216,6 +216,44 @@ async fn concurrent_refunds_never_take_more_than_was_paid() {
 }
 
 #[tokio::test]
+async fn concurrent_partial_refunds_after_the_transfer_reverse_it_once() {
+    // 9900 paid, 822 commission, 9078 transferred; eight refunds of 50 at once.
+    let shop = shop_with(20, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[1].0.clone();
+    let buyer = new_customer(app, "reverse-race@example.com").await;
+    let body = buy(&shop, &buyer, &[0, 11], "reverse-race").await;
+    let order = order_of(&shop, &body, 1);
+    pay(app, &buyer, &body).await;
+    connect(app, &vendor).await;
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    let total = 11 * 900;
+    let fee = free_plan_fee(total);
+    let answers = futures::future::join_all((0..8).map(|i| {
+        app.gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": 50, "why": format!("race {i}") }),
+        )
+    }))
+    .await;
+    for (_, body) in &answers {
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let money = order_payment(app, &vendor, &order).await;
+    assert_eq!(money["refunded"]["amount"], 400, "{money}");
+    // What the vendor still holds is exactly what it keeps after the refunds.
+    let keeps = (total - 400) - (fee - fee * 400 / total);
+    assert_eq!(money["transferred"]["amount"], keeps, "{money}");
+    let books = payouts(app, &vendor).await;
+    assert_eq!(books["balances"][0]["transferable"], 0, "{books}");
+    assert_eq!(
+        books["balances"][0]["earned"],
+        books["balances"][0]["transferred"]
+    );
+}
+
+#[tokio::test]
 async fn the_payments_ledger_is_append_only_isolated_and_reconciles_with_every_order() {
     use sqlx::Connection;
 

@@ -273,6 +273,17 @@ async fn a_failed_intent_event_cancels_and_an_unknown_one_is_ignored() {
     let buyer = new_customer(app, "stripe-fail@example.com").await;
     let body = buy(&shop, &buyer, &[1, 0], "stripe-2").await;
     let order = order_of(&shop, &body, 0);
+    // A success that does not match the checkout is never applied.
+    let short = event(
+        "evt_short",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "amount_received": 1 }),
+    );
+    assert_eq!(
+        post(app, "/webhooks/stripe", &short, signed(&short, SECRET)).await,
+        StatusCode::OK
+    );
+    assert_eq!(status_of(app, &shop.vendors[0].0, &order).await, "PENDING");
     let failed = event(
         "evt_f",
         "payment_intent.payment_failed",
@@ -286,6 +297,23 @@ async fn a_failed_intent_event_cancels_and_an_unknown_one_is_ignored() {
         status_of(app, &shop.vendors[0].0, &order).await,
         "CANCELLED"
     );
+    // The customer tries another card: the money comes in after the order was
+    // cancelled, and goes straight back.
+    let late = event(
+        "evt_late",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "latest_charge": "ch_2", "amount_received": 1500, "currency": "eur" }),
+    );
+    assert_eq!(
+        post(app, "/webhooks/stripe", &late, signed(&late, SECRET)).await,
+        StatusCode::OK
+    );
+    let money = super::order_payment(app, &buyer, &order).await;
+    assert_eq!(money["status"], "REFUNDED", "{money}");
+    assert!(calls(&stripe)
+        .await
+        .iter()
+        .any(|c| c.0 == "/v1/refunds" && c.2.contains("amount=1500")));
     let stranger = event(
         "evt_s",
         "payment_intent.succeeded",

@@ -95,8 +95,14 @@ impl Share {
     }
 
     /// The split of a refund of `amount` after `requested` other refunds not
-    /// done yet; `None` when it is more than is left.
-    pub fn split(&self, amount: i64, requested: i64) -> Option<RefundSplit> {
+    /// done yet, which will take back `requested_reversal` of the transfer;
+    /// `None` when it is more than is left.
+    pub fn split(
+        &self,
+        amount: i64,
+        requested: i64,
+        requested_reversal: i64,
+    ) -> Option<RefundSplit> {
         if amount <= 0 || amount > self.refundable(requested) {
             return None;
         }
@@ -104,7 +110,7 @@ impl Share {
         let after = before + amount;
         let commission_returned = self.commission_back(after) - self.commission_back(before);
         // What stays with the vendor may not exceed what the vendor now keeps.
-        let held = self.transferred - self.reversed;
+        let held = self.transferred - self.reversed - requested_reversal;
         let reversal = (held - self.vendor_net(after)).max(0);
         Some(RefundSplit {
             commission_returned,
@@ -146,7 +152,7 @@ mod tests {
 
     /// Applies a refund the way the service records it.
     fn apply(share: &mut Share, amount: i64) -> RefundSplit {
-        let split = share.split(amount, 0).expect("refundable");
+        let split = share.split(amount, 0, 0).expect("refundable");
         share.refunded += amount;
         share.commission_returned += split.commission_returned;
         share.reversed += split.reversal;
@@ -179,11 +185,32 @@ mod tests {
     #[test]
     fn a_refund_past_what_is_left_is_refused() {
         let s = share(999, 80);
-        assert!(s.split(1_000, 0).is_none());
-        assert!(s.split(0, 0).is_none());
-        assert!(s.split(-1, 0).is_none());
-        assert!(s.split(500, 500).is_none(), "500 more are being refunded");
-        assert!(s.split(499, 500).is_some());
+        assert!(s.split(1_000, 0, 0).is_none());
+        assert!(s.split(0, 0, 0).is_none());
+        assert!(s.split(-1, 0, 0).is_none());
+        assert!(
+            s.split(500, 500, 0).is_none(),
+            "500 more are being refunded"
+        );
+        assert!(s.split(499, 500, 0).is_some());
+    }
+
+    #[test]
+    fn refunds_requested_together_reverse_the_transfer_once() {
+        // Eight refunds of 50 requested before any is done.
+        let mut s = share(9_990, 829);
+        s.transferred = s.to_transfer();
+        let (mut requested, mut reversing) = (0, 0);
+        for _ in 0..8 {
+            let split = s.split(50, requested, reversing).expect("refundable");
+            requested += 50;
+            reversing += split.reversal;
+        }
+        assert_eq!(
+            s.transferred - reversing,
+            s.vendor_net(400),
+            "together they take back what the vendor no longer keeps, no more"
+        );
     }
 
     proptest! {

@@ -38,6 +38,8 @@ pub(crate) const SYSTEM: Actor = Actor::System("payments");
 pub enum PaymentError {
     #[error("no such payment")]
     NotFound,
+    #[error("no such vendor")]
+    UnknownVendor,
     #[error("your role may not do this")]
     Forbidden,
     #[error("{field}: {message}")]
@@ -146,7 +148,7 @@ impl Payments {
         let mut tx = PlatformTx::begin(&self.platform).await?;
         match store::checkouts::set_manual(&mut tx, tenant, enabled, by).await {
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                return Err(PaymentError::NotFound)
+                return Err(PaymentError::UnknownVendor)
             }
             other => other?,
         }
@@ -167,9 +169,9 @@ impl Payments {
 
 /// An order id as orders names it.
 pub(crate) fn order_key(raw: &str) -> Result<ObjectKey, PaymentError> {
-    ObjectKey::parse("orderId", raw).map_err(|e| PaymentError::Invalid {
+    ObjectKey::parse("orderId", raw).map_err(|_| PaymentError::Invalid {
         code: "INVALID_ID",
         field: "orderId",
-        message: e.to_string(),
+        message: "not an order id".into(),
     })
 }

@@ -68,7 +68,7 @@ impl Payments {
         let ready = share.status == ShareStatus::Paid
             && share.shipped
             && share.transfer_id.is_none()
-            && refunds::requested_total(&mut tx, order_id).await? == 0;
+            && refunds::requested_total(&mut tx, order_id).await?.0 == 0;
         let (Some(account), true) = (account.filter(|a| a.payouts_enabled), ready) else {
             return Ok(false);
         };

@@ -76,7 +76,7 @@ impl Payments {
         let full = {
             let mut tx = TenantTx::begin(&self.pool, order.tenant).await?;
             let share = shares::get(&mut tx, &refund.order_id, false).await?;
-            let requested = refunds::requested_total(&mut tx, &refund.order_id).await?;
+            let (requested, _) = refunds::requested_total(&mut tx, &refund.order_id).await?;
             tx.commit().await?;
             share.is_some_and(|s| s.refunded + requested >= s.amount)
         };
@@ -106,14 +106,19 @@ impl Payments {
                 _ => "not paid",
             }));
         }
-        let requested = refunds::requested_total(&mut tx, &share.order_id).await?;
+        let (requested, reversing) = refunds::requested_total(&mut tx, &share.order_id).await?;
         let refundable = share.refundable(requested);
+        if refundable == 0 {
+            return Err(PaymentError::NotRefundable(
+                "being refunded in full already",
+            ));
+        }
         let amount = input.amount.unwrap_or(refundable);
         if amount <= 0 {
             return Err(invalid("amount", "a refund is at least 1 minor unit"));
         }
         let split = share
-            .split(amount, requested)
+            .split(amount, requested, reversing)
             .ok_or(PaymentError::TooMuch { refundable })?;
         let refund = Refund {
             id: Uuid::now_v7(),
@@ -137,17 +142,23 @@ impl Payments {
     }
 
     /// A full refund closes the order: `refunded` (restocking returned goods).
+    /// A change racing it is retried; one still racing after that is left to
+    /// the reconciler, which closes the order when it finishes the refund.
     pub(crate) async fn close_order(&self, refund: &Refund) -> Result<(), PaymentError> {
         let key = order_key(&refund.order_id)?;
-        let change = Change {
-            to: OrderStatus::Refunded,
-            note: Some(format!("refunded: {}", refund.reason)),
-            goods_returned: refund.goods_returned,
-        };
-        match self.orders.change(&SYSTEM, key, change).await {
-            Ok(_) | Err(OrderError::InvalidTransition { .. }) => Ok(()),
-            Err(other) => Err(other.into()),
+        for _ in 0..3 {
+            let change = Change {
+                to: OrderStatus::Refunded,
+                note: Some(format!("refunded: {}", refund.reason)),
+                goods_returned: refund.goods_returned,
+            };
+            match self.orders.change(&SYSTEM, key, change).await {
+                Ok(_) | Err(OrderError::InvalidTransition { .. }) => return Ok(()),
+                Err(OrderError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
         }
+        Ok(())
     }
 
     /// Moves a requested refund's money and records it, once.

@@ -103,7 +103,7 @@ impl Payments {
     async fn close_if_full(&self, refund: &crate::store::Refund) -> Result<(), PaymentError> {
         let mut tx = TenantTx::begin(&self.pool, refund.tenant).await?;
         let share = shares::get(&mut tx, &refund.order_id, false).await?;
-        let requested = refunds::requested_total(&mut tx, &refund.order_id).await?;
+        let (requested, _) = refunds::requested_total(&mut tx, &refund.order_id).await?;
         tx.commit().await?;
         if share.is_some_and(|s| s.refunded + requested >= s.amount) {
             self.close_order(refund).await?;

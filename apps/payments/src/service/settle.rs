@@ -8,6 +8,7 @@
 //! cancellation: the checkout's pending orders are cancelled, their holds
 //! released. Every step is idempotent and safe to repeat from the reconciler.
 
+use souk_catalog::domain::ObjectKey;
 use souk_orders::domain::{OrderError, OrderStatus};
 use souk_orders::service::Change;
 use souk_tenants::{PlatformTx, TenantTx};
@@ -19,13 +20,13 @@ use crate::store::ledger::{self, NewEntry};
 use crate::store::{checkouts, refunds, shares};
 
 impl Payments {
-    /// Applies the success of payment `intent` (with its `charge`).
+    /// Applies the success of payment `intent` (with its `charge`). A payment
+    /// declined before may still succeed with another card (Stripe).
     pub async fn succeeded(&self, intent: &str, charge: Option<&str>) -> Result<(), PaymentError> {
         let mut conn = self.pool.acquire().await?;
         let payment = checkouts::by_intent(&mut conn, intent)
             .await?
             .ok_or(PaymentError::NotFound)?;
-        // A declined payment may still succeed with another card.
         checkouts::settle(
             &mut conn,
             &payment.checkout_id,
@@ -36,7 +37,12 @@ impl Payments {
         )
         .await?;
         drop(conn);
-        for share in self.shares_of(&payment.checkout_id).await? {
+        self.apply_success(&payment.checkout_id).await
+    }
+
+    /// Brings every share of a succeeded checkout in step.
+    pub(super) async fn apply_success(&self, checkout: &str) -> Result<(), PaymentError> {
+        for share in self.shares_of(checkout).await? {
             match share.status {
                 ShareStatus::Awaiting => self.settle_paid(&share).await?,
                 // The payment failed before and the order was cancelled.
@@ -80,7 +86,16 @@ impl Payments {
             }
         }
         drop(conn);
-        for share in self.shares_of(&payment.checkout_id).await? {
+        self.apply_failure(&payment.checkout_id, reason).await
+    }
+
+    /// Cancels every order of a failed checkout that still awaits its money.
+    pub(super) async fn apply_failure(
+        &self,
+        checkout: &str,
+        reason: &str,
+    ) -> Result<(), PaymentError> {
+        for share in self.shares_of(checkout).await? {
             if share.status == ShareStatus::Awaiting {
                 self.settle_unpaid(&share, reason).await?;
             }
@@ -101,24 +116,9 @@ impl Payments {
         let Some(order) = self.orders.order(&SYSTEM, key).await? else {
             return self.refund_unpayable(share, "the order is gone").await;
         };
-        let status = if order.status == OrderStatus::Pending {
-            let change = Change {
-                to: OrderStatus::Paid,
-                note: Some("the checkout's payment succeeded".into()),
-                goods_returned: false,
-            };
-            match self.orders.change(&SYSTEM, key, change).await {
-                Ok(paid) => paid.status,
-                Err(OrderError::Internal(err)) => return Err(err.into()),
-                // Expired, not held, or changed meanwhile: see where it is now.
-                Err(_) => self
-                    .orders
-                    .order(&SYSTEM, key)
-                    .await?
-                    .map_or(OrderStatus::Cancelled, |o| o.status),
-            }
-        } else {
-            order.status
+        let status = match order.status {
+            OrderStatus::Pending => self.pay_order(key).await?,
+            status => status,
         };
         match status {
             OrderStatus::Pending => Err(PaymentError::Closed("still pending; retried later")),
@@ -131,6 +131,47 @@ impl Payments {
             }
             _ => self.record_paid(share).await,
         }
+    }
+
+    /// Moves a pending order to paid, and where it is now. An order whose
+    /// stock is not held any more cannot be paid: it is cancelled (releasing
+    /// whatever is left), so that its money goes back. A conflicting change is
+    /// retried.
+    async fn pay_order(&self, key: ObjectKey) -> Result<OrderStatus, PaymentError> {
+        for _ in 0..3 {
+            let change = Change {
+                to: OrderStatus::Paid,
+                note: Some("the checkout's payment succeeded".into()),
+                goods_returned: false,
+            };
+            let refused = match self.orders.change(&SYSTEM, key, change).await {
+                Ok(paid) => return Ok(paid.status),
+                Err(OrderError::Internal(err)) => return Err(err.into()),
+                Err(OrderError::Conflict) => continue,
+                Err(refused) => refused,
+            };
+            let now = self.orders.order(&SYSTEM, key).await?;
+            match now.map(|o| o.status) {
+                Some(OrderStatus::Pending)
+                    if matches!(refused, OrderError::StockNotHeld { .. }) =>
+                {
+                    let cancel = Change {
+                        to: OrderStatus::Cancelled,
+                        note: Some("its stock was no longer held when the payment came".into()),
+                        goods_returned: false,
+                    };
+                    match self.orders.change(&SYSTEM, key, cancel).await {
+                        Ok(order) => return Ok(order.status),
+                        Err(OrderError::Internal(err)) => return Err(err.into()),
+                        Err(_) => continue,
+                    }
+                }
+                Some(OrderStatus::Pending) => continue,
+                Some(status) => return Ok(status),
+                None => return Ok(OrderStatus::Cancelled),
+            }
+        }
+        Ok(OrderStatus::Pending)
     }
 
     /// Records a paid share: its charge and the commission of the vendor's plan.

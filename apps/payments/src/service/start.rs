@@ -12,6 +12,9 @@ use crate::store::{checkouts, shares};
 
 pub use crate::domain::CheckoutPayment;
 
+/// Why a declined test payment failed.
+const DECLINED: &str = "the test card was declined";
+
 /// The checkout's amount: the sum of its orders, which share a currency.
 fn amount_of(orders: &[Order]) -> Result<(i64, String), PaymentError> {
     let invalid = |code, message: &str| PaymentError::Invalid {
@@ -143,22 +146,36 @@ impl Payments {
             // Not created yet (the provider failed): the customer retries checkout.
             return Err(PaymentError::Closed("not ready"));
         };
-        if !matches!(
-            payment.status,
-            CheckoutStatus::Open | CheckoutStatus::Failed
-        ) {
-            return Err(PaymentError::Closed(payment.status.as_str()));
+        // One outcome per test payment: the first call claims it; any other,
+        // at the same time or later, is told the payment is closed.
+        let (to, charge, failure) = if succeed {
+            (
+                CheckoutStatus::Succeeded,
+                Some(TestProvider::charge_of(&intent)),
+                None,
+            )
+        } else {
+            (CheckoutStatus::Failed, None, Some(DECLINED))
+        };
+        let mut conn = self.pool.acquire().await?;
+        let claimed = checkouts::settle(
+            &mut conn,
+            checkout,
+            &[CheckoutStatus::Open],
+            to,
+            charge.as_deref(),
+            failure,
+        )
+        .await?;
+        drop(conn);
+        if !claimed {
+            let now = self.checkout_payment(customer, checkout).await?;
+            return Err(PaymentError::Closed(now.status.as_str()));
         }
         if succeed {
-            self.succeeded(&intent, Some(&TestProvider::charge_of(&intent)))
-                .await?;
+            self.apply_success(checkout).await?;
         } else {
-            self.failed(
-                &intent,
-                CheckoutStatus::Failed,
-                "the test card was declined",
-            )
-            .await?;
+            self.apply_failure(checkout, DECLINED).await?;
         }
         self.checkout_payment(customer, checkout).await
     }

@@ -6,7 +6,7 @@
 use souk_billing::webhook::StripeEvent;
 
 use super::{PaymentError, Payments};
-use crate::domain::CheckoutStatus;
+use crate::domain::{CheckoutStatus, ProviderKind};
 use crate::store::{checkouts, Account};
 
 /// What became of one event.
@@ -66,6 +66,29 @@ impl Payments {
         Ok(())
     }
 
+    /// Whether a success event is about a Stripe payment of this platform for
+    /// exactly its amount and currency (a mismatch is logged, never applied).
+    async fn check_intent(&self, event: &StripeEvent, intent: &str) -> Result<bool, PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(payment) = checkouts::by_intent(&mut conn, intent).await? else {
+            return Ok(false);
+        };
+        let amount = ["/amount_received", "/amount"]
+            .iter()
+            .find_map(|at| event.object.pointer(at).and_then(serde_json::Value::as_i64));
+        let currency = event.text("/currency");
+        let matches = payment.provider == ProviderKind::Stripe
+            && amount.is_none_or(|a| a == payment.amount)
+            && currency.is_none_or(|c| c.eq_ignore_ascii_case(&payment.currency));
+        if !matches {
+            tracing::error!(
+                event_id = %event.id, checkout_id = %payment.checkout_id, ?amount, ?currency,
+                "a payment success that does not match its checkout was not applied"
+            );
+        }
+        Ok(matches)
+    }
+
     /// Applies one verified Stripe event, once.
     pub async fn handle_event(&self, event: &StripeEvent) -> Result<Applied, PaymentError> {
         let mut conn = self.pool.acquire().await?;
@@ -79,9 +102,10 @@ impl Payments {
                 .await?;
         }
         let outcome = match event.kind.as_str() {
-            "payment_intent.succeeded" => {
-                self.succeeded(intent, event.text("/latest_charge")).await
-            }
+            "payment_intent.succeeded" => match self.check_intent(event, intent).await? {
+                true => self.succeeded(intent, event.text("/latest_charge")).await,
+                false => Err(PaymentError::NotFound),
+            },
             "payment_intent.payment_failed" => {
                 let reason = event
                     .text("/last_payment_error/message")

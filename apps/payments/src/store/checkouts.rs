@@ -128,7 +128,8 @@ pub async fn settle(
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let moved = sqlx::query!(
         "UPDATE payments.checkouts
-         SET status = $3, charge_id = coalesce($4, charge_id), failure = coalesce($5, failure),
+         SET status = $3, charge_id = coalesce($4, charge_id),
+             failure = CASE WHEN $3 = 'succeeded' THEN NULL ELSE coalesce($5, failure) END,
              updated_at = now()
          WHERE checkout_id = $1 AND status = ANY($2)",
         checkout_id,

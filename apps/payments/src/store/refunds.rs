@@ -86,16 +86,17 @@ pub async fn insert(conn: &mut PgConnection, refund: &Refund) -> sqlx::Result<bo
     Ok(done.rows_affected() == 1)
 }
 
-/// What the order's refunds requested and not done yet add up to.
-pub async fn requested_total(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<i64> {
-    Ok(sqlx::query_scalar!(
-        "SELECT coalesce(sum(amount), 0)::bigint FROM payments.refunds
-         WHERE order_id = $1 AND status = 'requested'",
+/// What the order's refunds requested and not done yet add up to: the amount
+/// and the reversal of the transfer they will make.
+pub async fn requested_total(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query!(
+        r#"SELECT coalesce(sum(amount), 0)::bigint AS "amount!", coalesce(sum(reversal), 0)::bigint AS "reversal!"
+         FROM payments.refunds WHERE order_id = $1 AND status = 'requested'"#,
         order_id,
     )
     .fetch_one(conn)
-    .await?
-    .unwrap_or(0))
+    .await?;
+    Ok((row.amount, row.reversal))
 }
 
 pub async fn of_order(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<Vec<Refund>> {
