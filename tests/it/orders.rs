@@ -611,13 +611,16 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
 
     // 1. Crash after the order was written, before stock was reserved.
     let one = place("crash-1").await;
-    shop.app
-        .gql(
-            Some(&shop.vendors[0].0),
-            "mutation($o: String!) { releaseReservation(orderId: $o) { status } }",
-            json!({ "o": one }),
-        )
+    // Its customer cancels it (releasing its hold: a checkout order's hold is
+    // settled only through the order).
+    let (_, cancelled) = shop
+        .app
+        .gql(Some(&buyer), CHANGE, json!({ "id": one, "s": "CANCELLED" }))
         .await;
+    assert_eq!(
+        cancelled["data"]["changeOrderStatus"]["status"], "CANCELLED",
+        "{cancelled}"
+    );
     // (a released reservation cannot come back, so simulate "never reserved" with a fresh order id)
     let mut copy = orders_collection
         .find_one(doc! { "_id": oid(&one) })
@@ -626,6 +629,7 @@ async fn the_reconciler_repairs_a_saga_stopped_between_any_two_steps() {
         .expect("order");
     let fresh = mongodb::bson::oid::ObjectId::new();
     copy.insert("_id", fresh);
+    copy.insert("status", "pending");
     copy.insert("reserved", false);
     copy.insert("created_at", old);
     orders_collection

@@ -208,6 +208,7 @@ impl Inventory for PgInventory {
                 order_id: request.order_id.clone(),
                 status: ReservationStatus::Active,
                 lines: request.lines().to_vec(),
+                actor: scope.actor.clone(),
                 expires_at,
                 confirmed_at: None,
                 created_at,

@@ -239,15 +239,34 @@ async fn a_payment_for_an_order_whose_hold_was_taken_away_refunds_that_order() {
     let buyer = new_customer(app, "released@example.com").await;
     let body = buy(&shop, &buyer, &[1, 1], "released").await;
     let (order_a, order_b) = (order_of(&shop, &body, 0), order_of(&shop, &body, 1));
-    // The vendor releases the hold of its own pending order by hand.
-    let (_, released) = app
-        .gql(
-            Some(&a),
-            "mutation($o: String!) { releaseReservation(orderId: $o) { status } }",
-            json!({ "o": order_a }),
-        )
-        .await;
-    assert!(released["errors"].is_null(), "{released}");
+    // A checkout order's hold is not the vendor's to settle by hand ...
+    for mutation in [
+        "releaseReservation",
+        "commitReservation",
+        "confirmReservation",
+    ] {
+        let (_, refused) = app
+            .gql(
+                Some(&a),
+                &format!("mutation($o: String!) {{ {mutation}(orderId: $o) {{ status }} }}"),
+                json!({ "o": order_a }),
+            )
+            .await;
+        assert_eq!(code(&refused), Some("RESERVATION_MANAGED"), "{refused}");
+    }
+    // ... but should it go anyway (here: released in the database), the payment
+    // refunds that order instead of leaving it pending with the money taken.
+    sqlx::query(
+        "WITH gone AS (UPDATE inventory.reservations SET status = 'released'
+                       WHERE order_id = $1 RETURNING tenant_id, order_id)
+         UPDATE inventory.stock_items s SET reserved = s.reserved - l.quantity
+         FROM inventory.reservation_lines l JOIN gone g USING (tenant_id, order_id)
+         WHERE s.tenant_id = l.tenant_id AND s.sku = l.sku",
+    )
+    .bind(&order_a)
+    .execute(&app.db.owner)
+    .await
+    .expect("release by hand");
     let paid = pay(app, &buyer, &body).await;
     assert_eq!(
         paid["data"]["payTestCheckout"]["status"], "SUCCEEDED",

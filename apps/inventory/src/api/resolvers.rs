@@ -344,6 +344,17 @@ async fn settle(
     let order_id = OrderId::parse(order_id).map_err(invalid_argument("orderId"))?;
     let inventory = inventory(ctx)?;
     let scope = scope(&actor);
+    let held = inventory
+        .reservation(scope.tenant, &order_id)
+        .await
+        .map_err(|e| ApiError::failure(&e))?;
+    if held.is_some_and(|r| r.held_for_checkout()) {
+        return Err(ApiError::new(
+            "RESERVATION_MANAGED",
+            "this hold belongs to a checkout's order: its payment, shipment or \
+             cancellation settles it",
+        ));
+    }
     let reservation = match settlement {
         Settlement::Confirm => inventory.confirm(&scope, &order_id).await,
         Settlement::Release => inventory.release(&scope, &order_id).await,

@@ -204,6 +204,8 @@ pub struct Reservation {
     pub status: ReservationStatus,
     /// Sorted by SKU.
     pub lines: Vec<ReservationLine>,
+    /// Who reserved it (`order:<checkout>` for a checkout's order).
+    pub actor: String,
     /// When an unconfirmed hold gives its stock back; it no longer applies once
     /// the hold is confirmed.
     pub expires_at: DateTime<Utc>,
@@ -211,4 +213,12 @@ pub struct Reservation {
     pub confirmed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Reservation {
+    /// Whether the hold belongs to a checkout's order, which alone settles it
+    /// (through the order's state and payment).
+    pub fn held_for_checkout(&self) -> bool {
+        self.actor.starts_with("order:")
+    }
 }

@@ -17,6 +17,7 @@ use crate::domain::{
 struct HeaderRow {
     order_id: String,
     status: String,
+    actor: String,
     expires_at: DateTime<Utc>,
     confirmed_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -32,6 +33,7 @@ impl HeaderRow {
             order_id: OrderId::from_stored(self.order_id),
             status,
             lines,
+            actor: self.actor,
             expires_at: self.expires_at,
             confirmed_at: self.confirmed_at,
             created_at: self.created_at,
@@ -216,7 +218,7 @@ pub async fn get(
         r#"SELECT order_id,
                 CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
                     AS "status!",
-                expires_at, confirmed_at, created_at, updated_at
+                actor, expires_at, confirmed_at, created_at, updated_at
            FROM inventory.reservations WHERE tenant_id = $1 AND order_id = $2"#,
         tx.tenant().as_uuid(),
         order_id.as_str(),
@@ -296,7 +298,7 @@ pub async fn settle(
            RETURNING order_id,
                 CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
                     AS "status!",
-                expires_at, confirmed_at, created_at, updated_at"#,
+                actor, expires_at, confirmed_at, created_at, updated_at"#,
         tx.tenant().as_uuid(),
         order_id.as_str(),
         to.as_str(),
@@ -320,7 +322,7 @@ pub async fn expire(
            RETURNING order_id,
                 CASE WHEN status = 'active' AND expires_at <= now() THEN 'expired' ELSE status END
                     AS "status!",
-                expires_at, confirmed_at, created_at, updated_at"#,
+                actor, expires_at, confirmed_at, created_at, updated_at"#,
         tx.tenant().as_uuid(),
         order_id.as_str(),
     )
