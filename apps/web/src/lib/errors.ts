@@ -23,6 +23,7 @@ export const MESSAGES: Record<string, string> = {
   RESERVATION_CONFLICT: "This order is already being processed.",
   RESERVATION_EXPIRED: "The hold on this stock ran out; the items went back on sale.",
   RESERVATION_NOT_HELD: "This order no longer holds its stock.",
+  RESERVATION_MANAGED: "This stock is held for a customer's order: the order itself (its payment, shipment or cancellation) settles it.",
   NOT_FOUND: "We could not find that.",
   QUERY_TOO_DEEP: "The request was too large.",
   QUERY_TOO_COMPLEX: "The request was too large.",
