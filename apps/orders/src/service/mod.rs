@@ -57,7 +57,8 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn name(&self) -> String {
+    /// How the actor is named in histories and records.
+    pub fn name(&self) -> String {
         match self {
             Actor::System(part) => format!("system:{part}"),
             Actor::Customer(id) => format!("customer:{id}"),

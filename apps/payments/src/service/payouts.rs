@@ -167,13 +167,13 @@ impl Payments {
     /// Transfers every shipped order of `tenant` still waiting for payouts.
     async fn release_held(&self, tenant: TenantId) -> Result<(), PaymentError> {
         let waiting = {
-            let mut tx = PlatformTx::begin(&self.platform).await?;
-            let found = shares::untransferred(&mut tx, None, 1_000).await?;
+            let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+            let found = shares::shipped_untransferred(&mut tx).await?;
             tx.commit().await?;
             found
         };
-        for share in waiting.iter().filter(|s| s.tenant == tenant && s.shipped) {
-            self.transfer(tenant, &share.order_id).await?;
+        for order_id in waiting {
+            self.transfer(tenant, &order_id).await?;
         }
         Ok(())
     }

@@ -70,16 +70,9 @@ impl Payments {
     ) -> Result<(Share, Vec<Refund>), PaymentError> {
         let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
         let order = self.order_for(actor, &input.order_id).await?;
-        let refund = self
+        let (refund, full) = self
             .request_refund(order.tenant, actor, &input, reason)
             .await?;
-        let full = {
-            let mut tx = TenantTx::begin(&self.pool, order.tenant).await?;
-            let share = shares::get(&mut tx, &refund.order_id, false).await?;
-            let (requested, _) = refunds::requested_total(&mut tx, &refund.order_id).await?;
-            tx.commit().await?;
-            share.is_some_and(|s| s.refunded + requested >= s.amount)
-        };
         if full {
             self.close_order(&refund).await?;
         }
@@ -87,14 +80,15 @@ impl Payments {
         self.refunds_of(order.tenant, &refund.order_id).await
     }
 
-    /// Records the refund, split, under the share's lock.
+    /// Records the refund, split, under the share's lock; whether it (with the
+    /// refunds before it) takes back all that was paid.
     async fn request_refund(
         &self,
         tenant: TenantId,
         actor: &Actor,
         input: &RefundInput,
         reason: String,
-    ) -> Result<Refund, PaymentError> {
+    ) -> Result<(Refund, bool), PaymentError> {
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let share = shares::get(&mut tx, &input.order_id, true)
             .await?
@@ -130,15 +124,16 @@ impl Payments {
             reason,
             goods_returned: input.goods_returned,
             automatic: false,
-            requested_by: actor_name(actor),
+            requested_by: actor.name(),
             done: false,
             refund_id: None,
             reversal_id: None,
             created_at: Utc::now(),
         };
+        let full = amount == refundable;
         refunds::insert(&mut tx, &refund).await?;
         tx.commit().await?;
-        Ok(refund)
+        Ok((refund, full))
     }
 
     /// A full refund closes the order: `refunded` (restocking returned goods).
@@ -264,14 +259,5 @@ impl Payments {
         let refunds = refunds::of_order(&mut tx, order_id).await?;
         tx.commit().await?;
         Ok((share, refunds))
-    }
-}
-
-fn actor_name(actor: &Actor) -> String {
-    match actor {
-        Actor::Customer(id) => format!("customer:{id}"),
-        Actor::Vendor { subject, .. } => format!("user:{subject}"),
-        Actor::Admin(id) => format!("admin:{id}"),
-        Actor::System(part) => format!("system:{part}"),
     }
 }

@@ -155,6 +155,17 @@ pub async fn untransferred(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The tenant's paid, shipped orders with nothing transferred yet (in its
+/// scope): what its payouts, once enabled, pay.
+pub async fn shipped_untransferred(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "SELECT order_id FROM payments.order_payments
+         WHERE status = 'paid' AND shipped AND transfer_id IS NULL ORDER BY paid_at, order_id"
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Marks an awaiting share paid with its commission; whether it was awaiting.
 pub async fn mark_paid(
     conn: &mut PgConnection,
