@@ -42,6 +42,7 @@ pub struct Application {
     inventory: Arc<dyn Inventory>,
     limits: Arc<souk_limits::Limits>,
     orders: MongoOrders,
+    mongo: mongodb::Database,
     meter: Arc<Meter>,
     gate: Option<Arc<Gate>>,
     billing: Arc<Billing>,
@@ -85,6 +86,20 @@ pub async fn mongo_database(url: &str) -> Result<mongodb::Database, ConfigError>
         .unwrap_or_else(|| client.database("souk")))
 }
 
+/// Closes the MongoDB client behind `database` before the process exits: its
+/// sessions end and its pools stop while the runtime still runs. A client that
+/// is only dropped ends its sessions in a task of its own, which the runtime's
+/// shutdown can interrupt after the pools are gone (the driver panics then).
+pub async fn close_mongo(database: &mongodb::Database) {
+    let closing = database.client().clone().shutdown().immediate(true);
+    if tokio::time::timeout(Duration::from_secs(5), closing)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the MongoDB client did not close within 5 s");
+    }
+}
+
 /// A pool for `url` that connects lazily, so the server starts (and reports not
 /// ready) while the database is away.
 pub fn lazy_pool(key: &str, url: &str, max_connections: u32) -> Result<PgPool, ConfigError> {
@@ -113,6 +128,7 @@ impl Application {
             inventory: wiring.inventory,
             limits: wiring.rate_limits,
             orders: wiring.orders,
+            mongo: wiring.mongo,
             meter: wiring.meter,
             gate: wiring.gate,
             billing: wiring.billing,
@@ -180,6 +196,7 @@ impl Application {
         }
         self.pool.close().await;
         self.platform.close().await;
+        close_mongo(&self.mongo).await;
         tracing::info!("stopped");
         Ok(())
     }

@@ -29,7 +29,7 @@ pub(super) async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
     );
     let ttl = souk_inventory::domain::Ttl::parse_seconds(settings.reservation_ttl_secs)?;
     let orders = souk_orders::MongoOrders::new(
-        mongo,
+        mongo.clone(),
         std::sync::Arc::new(catalog.clone()),
         std::sync::Arc::new(inventory.clone()),
         ttl,
@@ -61,7 +61,10 @@ pub(super) async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
         tenancy,
         inventory,
     };
-    let seeded = seeder.seed(&password).await?;
+    let seeded = seeder.seed(&password).await;
+    drop(seeder);
+    crate::app::close_mongo(&mongo).await;
+    let seeded = seeded?;
     pool.close().await;
     platform.close().await;
     println!("Demo accounts (password: the SOUK_DEMO_PASSWORD the demo script printed):");

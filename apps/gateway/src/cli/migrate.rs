@@ -25,12 +25,13 @@ pub(super) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     match settings.mongodb_url() {
         Ok(url) => {
             let db = crate::app::mongo_database(url).await?;
-            souk_catalog::MongoCatalog::create_indexes(&db)
-                .await
-                .context("cannot create the MongoDB indexes")?;
-            souk_orders::create_indexes(&db)
-                .await
-                .context("cannot create the MongoDB indexes")?;
+            let created = async {
+                souk_catalog::MongoCatalog::create_indexes(&db).await?;
+                souk_orders::create_indexes(&db).await
+            }
+            .await;
+            crate::app::close_mongo(&db).await;
+            created.context("cannot create the MongoDB indexes")?;
             tracing::info!("MongoDB indexes created");
         }
         Err(_) => tracing::warn!("SOUK_MONGODB_URL is not set: MongoDB indexes were not created"),

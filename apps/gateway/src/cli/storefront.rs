@@ -15,10 +15,9 @@ pub(super) async fn rebuild(settings: &Settings) -> anyhow::Result<()> {
     let listings = PgListings::new(pool, platform_pool(settings)?);
     let mongo = crate::app::mongo_database(settings.mongodb_url()?).await?;
     let projector = Projector::new(listings, &mongo, Duration::from_secs(1));
-    let rebuilt = projector
-        .rebuild()
-        .await
-        .context("the storefront rebuild failed")?;
+    let rebuilt = projector.rebuild().await;
+    crate::app::close_mongo(&mongo).await;
+    let rebuilt = rebuilt.context("the storefront rebuild failed")?;
     println!(
         "storefront rebuilt: {} products written, {} listings unlisted, {} in-stock flags corrected, in {:.1} s",
         rebuilt.products,

@@ -12,6 +12,11 @@ use crate::config::Settings;
 pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
     let pool = crate::app::lazy_pool("database_url", settings.database_url()?, 4)?;
     let platform = platform_pool(settings)?;
+    // One MongoDB client for the order relay and the emails' product titles.
+    let mongo = match settings.mongodb_url() {
+        Ok(url) => Some(crate::app::mongo_database(url).await?),
+        Err(_) => None,
+    };
     let stop = tokio_util::sync::CancellationToken::new();
     let signal = stop.clone();
     tokio::spawn(async move {
@@ -23,7 +28,7 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
         Some(url) => {
             let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
                 .map_err(|e| anyhow::anyhow!(e))?;
-            let recipients = recipients(settings, &pool, &platform).await?;
+            let recipients = recipients(settings, &pool, &platform, mongo.clone())?;
             tracing::info!("sending low-stock emails");
             tasks.push(tokio::spawn(souk_worker::notify::run(
                 platform.pool().clone(),
@@ -42,16 +47,16 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
                 url.expose_secret().to_string(),
                 stop.clone(),
             )));
-            match settings.mongodb_url() {
-                Ok(mongo) => {
+            match &mongo {
+                Some(mongo) => {
                     tracing::info!("relaying order events to RabbitMQ");
                     tasks.push(tokio::spawn(souk_worker::order_relay::run(
-                        crate::app::mongo_database(mongo).await?,
+                        mongo.clone(),
                         url.expose_secret().to_string(),
                         stop.clone(),
                     )));
                 }
-                Err(_) => tracing::warn!(
+                None => tracing::warn!(
                     "SOUK_MONGODB_URL is not set: order events wait in MongoDB until a worker with it runs"
                 ),
             }
@@ -66,15 +71,19 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
     }
     pool.close().await;
     platform.close().await;
+    if let Some(mongo) = &mongo {
+        crate::app::close_mongo(mongo).await;
+    }
     tracing::info!("worker stopped");
     Ok(())
 }
 
 /// The services the low-stock emails need: owners, vendor names, product titles.
-async fn recipients(
+fn recipients(
     settings: &Settings,
     pool: &sqlx::PgPool,
     platform: &PlatformPool,
+    mongo: Option<mongodb::Database>,
 ) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
     let tenancy: std::sync::Arc<dyn souk_vendors::service::Tenancy> =
         std::sync::Arc::new(PgTenancy::new(
@@ -82,18 +91,17 @@ async fn recipients(
             platform.clone(),
             settings.vendor_approval_required,
         ));
-    let catalog: Option<std::sync::Arc<dyn souk_catalog::Catalog>> = match settings.mongodb_url() {
-        Ok(url) => Some(std::sync::Arc::new(souk_catalog::MongoCatalog::new(
-            crate::app::mongo_database(url).await?,
+    let catalog = mongo.map(|mongo| {
+        std::sync::Arc::new(souk_catalog::MongoCatalog::new(
+            mongo,
             std::sync::Arc::new(souk_inventory::PgInventory::new(
                 pool.clone(),
                 platform.clone(),
             )),
             tenancy.clone(),
             PgListings::new(pool.clone(), platform.clone()),
-        ))),
-        Err(_) => None,
-    };
+        )) as std::sync::Arc<dyn souk_catalog::Catalog>
+    });
     Ok(std::sync::Arc::new(souk_worker::ServiceRecipients {
         identity: std::sync::Arc::new(identity(settings, pool)?),
         tenancy,

@@ -48,8 +48,9 @@ pub async fn run(settings: &Settings, args: MarketplaceArgs) -> anyhow::Result<(
         "seeding {} vendors x {} products (seed {}), {} at a time",
         size.vendors, size.products, size.seed, args.concurrency
     );
-    let report = seed(&services, size, args.concurrency as usize, &print_progress).await?;
-    print_report(&report);
+    let report = seed(&services, size, args.concurrency as usize, &print_progress).await;
+    services.close().await;
+    print_report(&report?);
     Ok(())
 }
 

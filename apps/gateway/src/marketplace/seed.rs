@@ -38,6 +38,7 @@ pub struct Services {
     identity: PgIdentity,
     tenancy: PgTenancy,
     catalog: MongoCatalog,
+    mongo: mongodb::Database,
 }
 
 impl Services {
@@ -76,7 +77,7 @@ impl Services {
         )
         .with_platform(platform);
         let catalog = MongoCatalog::new(
-            mongo,
+            mongo.clone(),
             Arc::new(inventory),
             Arc::new(tenancy.clone()),
             listings,
@@ -85,7 +86,13 @@ impl Services {
             identity,
             tenancy,
             catalog,
+            mongo,
         })
+    }
+
+    /// Closes the MongoDB client (see [`crate::app::close_mongo`]).
+    pub async fn close(&self) {
+        crate::app::close_mongo(&self.mongo).await;
     }
 }
 
