@@ -38,21 +38,34 @@ impl TestDatabase {
     }
 
     pub async fn with_app_pool_size(max_connections: u32) -> Self {
-        let db = Self::empty_with_pool(max_connections).await;
-        MIGRATOR
-            .run(&db.owner)
-            .await
-            .expect("migrate the test database");
-        db
+        Self::migrated_by(&MIGRATOR, max_connections).await
     }
 
-    /// A new database with nothing in it (not even migrations); its app pool
-    /// connects lazily, since the app role may not exist yet.
+    /// A new, migrated database with a small app pool.
     pub async fn empty() -> Self {
-        Self::empty_with_pool(2).await
+        Self::migrated_by(&MIGRATOR, 2).await
     }
 
-    async fn empty_with_pool(max_connections: u32) -> Self {
+    /// A database migrated only up to the migration `version`, not including it:
+    /// the schema as it was before that change, for a benchmark that compares a
+    /// change with what it replaced.
+    pub async fn migrated_before(version: i64, max_connections: u32) -> Self {
+        let earlier = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .iter()
+                    .filter(|migration| migration.version < version)
+                    .cloned()
+                    .collect(),
+            ),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        Self::migrated_by(&earlier, max_connections).await
+    }
+
+    async fn migrated_by(migrator: &sqlx::migrate::Migrator, max_connections: u32) -> Self {
         let admin_url = admin_url();
         let name = format!("souk_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&admin_url)
@@ -72,7 +85,7 @@ impl TestDatabase {
             .connect(&owner_url)
             .await
             .expect("connect as the owner");
-        MIGRATOR
+        migrator
             .run(&owner)
             .await
             .expect("migrate the test database");

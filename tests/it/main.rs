@@ -15,6 +15,7 @@ mod hostile_input;
 mod identity;
 mod in_stock;
 mod inventory;
+mod locations;
 mod marketplace;
 mod operations;
 mod orders;

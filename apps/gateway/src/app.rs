@@ -288,6 +288,7 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         orders: Arc::new(wiring.orders.clone()),
         catalog: wiring.catalog.clone(),
         inventory: wiring.inventory.clone(),
+        locations: wiring.locations.clone(),
         directory: Arc::new(IdentityDirectory(wiring.identity.clone())),
         identity: wiring.identity.clone(),
         tenancy: wiring.tenancy.clone(),

@@ -9,8 +9,11 @@ use souk_catalog::domain::{ObjectKey, ProductDraft, RawDraft, RawVariant};
 use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::domain::{Email, Password, PersonName, RegisterError, Registration};
 use souk_identity::{Identity, PgIdentity};
-use souk_inventory::domain::{CreateError, NewStockItem, Sku, Threshold};
-use souk_inventory::{Inventory, PgInventory};
+use souk_inventory::domain::{
+    CreateError, LocationChange, LocationCode, LocationName, NewLocation, NewStockItem, Quantity,
+    Reason, Sku, Threshold, Transfer,
+};
+use souk_inventory::{Inventory, PgInventory, StockLocations};
 use souk_orders::MongoOrders;
 use souk_tenants::token::TokenIssuer;
 use souk_tenants::Scope;
@@ -26,6 +29,16 @@ struct DemoVendor {
     owner: &'static str,
     stock: &'static [(&'static str, i64, i64)],
     products: &'static [(&'static str, &'static str, i64, &'static [&'static str])],
+    /// A second warehouse: its code, its name and the stock moved there (SKU,
+    /// units) from the default location, which the demo renames.
+    warehouse: Option<Warehouse>,
+}
+
+struct Warehouse {
+    main: &'static str,
+    code: &'static str,
+    name: &'static str,
+    stock: &'static [(&'static str, i64)],
 }
 
 const VENDORS: &[DemoVendor] = &[
@@ -48,6 +61,12 @@ const VENDORS: &[DemoVendor] = &[
             ),
             ("Grey hoodie", "Apparel", 5900, &["HOODIE-GRY-M"]),
         ],
+        warehouse: Some(Warehouse {
+            main: "Casablanca warehouse",
+            code: "rabat",
+            name: "Rabat warehouse",
+            stock: &[("TEE-BLK-M", 25), ("HOODIE-GRY-M", 10)],
+        }),
     },
     DemoVendor {
         name: "Bazaar Books",
@@ -63,6 +82,7 @@ const VENDORS: &[DemoVendor] = &[
             ("The spice road cookbook", "Books", 2800, &["BOOK-SPICE-02"]),
             ("Brass bookmark", "Books", 600, &["BOOKMARK-07"]),
         ],
+        warehouse: None,
     },
     DemoVendor {
         name: "Cedar Kitchen",
@@ -78,6 +98,7 @@ const VENDORS: &[DemoVendor] = &[
             ("Clay teapot", "Kitchen", 4500, &["TEAPOT-CLAY"]),
             ("Saffron, 1 g", "Kitchen", 900, &["SPICE-SAFFRON-1G"]),
         ],
+        warehouse: None,
     },
 ];
 
@@ -136,6 +157,9 @@ impl Seeder {
                 }
             };
             self.stock(tenant, vendor.stock).await?;
+            if let Some(warehouse) = &vendor.warehouse {
+                self.warehouse(tenant, warehouse).await?;
+            }
             self.products(tenant, vendor.products).await?;
             logins.push((vendor.name, vendor.owner));
             vendors.push((vendor.name, tenant));
@@ -183,6 +207,46 @@ impl Seeder {
 }
 
 impl Seeder {
+    /// The vendor's second warehouse and the stock moved there, unless it has it.
+    async fn warehouse(&self, tenant: TenantId, warehouse: &Warehouse) -> anyhow::Result<()> {
+        let scope = Scope {
+            tenant,
+            actor: "system:demo-seed".into(),
+        };
+        let locations = self.inventory.locations(tenant, true).await?;
+        if locations.iter().any(|l| l.code == warehouse.code) {
+            return Ok(());
+        }
+        let Some(main) = locations.iter().find(|l| l.is_default) else {
+            anyhow::bail!("the vendor has no default location");
+        };
+        let change = LocationChange {
+            name: Some(LocationName::parse(warehouse.main)?),
+            ..LocationChange::default()
+        };
+        self.inventory
+            .update_location(&scope, main.id, change)
+            .await?;
+        let second = NewLocation {
+            code: LocationCode::parse(warehouse.code)?,
+            name: LocationName::parse(warehouse.name)?,
+            address: None,
+            ships: true,
+        };
+        let second = self.inventory.create_location(&scope, second).await?;
+        for (sku, units) in warehouse.stock {
+            let transfer = Transfer {
+                sku: Sku::parse(sku)?,
+                from: main.id,
+                to: second.id,
+                quantity: Quantity::parse(*units)?,
+                reason: Reason::parse("opening stock of the second warehouse")?,
+            };
+            self.inventory.transfer(&scope, transfer).await?;
+        }
+        Ok(())
+    }
+
     /// The vendor's demo products, published, unless it has products already.
     async fn products(
         &self,

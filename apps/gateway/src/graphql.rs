@@ -16,8 +16,8 @@ use souk_edge::audit::AuditQuery;
 use souk_edge::Throttle;
 use souk_identity::api::{IdentityMutation, IdentityQuery};
 use souk_identity::Identity;
-use souk_inventory::api::{InventoryMutation, InventoryQuery};
-use souk_inventory::Inventory;
+use souk_inventory::api::{InventoryMutation, InventoryQuery, LocationsMutation, LocationsQuery};
+use souk_inventory::{Inventory, StockLocations};
 use souk_orders::api::{AfterChange, OrdersMutation, OrdersQuery};
 use souk_orders::Orders;
 use souk_payments::api::{PaymentsMutation, PaymentsQuery};
@@ -33,6 +33,7 @@ pub struct Query(
     TenancyQuery,
     CatalogQuery,
     InventoryQuery,
+    LocationsQuery,
     OrdersQuery,
     AuditQuery,
     BillingQuery,
@@ -46,6 +47,7 @@ pub struct Mutation(
     TenancyMutation,
     CatalogMutation,
     InventoryMutation,
+    LocationsMutation,
     OrdersMutation,
     BillingMutation,
     PaymentsMutation,
@@ -57,6 +59,7 @@ pub struct Services {
     pub catalog: Arc<dyn Catalog>,
     pub orders: Arc<dyn Orders>,
     pub inventory: Arc<dyn Inventory>,
+    pub locations: Arc<dyn StockLocations>,
     pub identity: Arc<dyn Identity>,
     pub tenancy: Arc<dyn Tenancy>,
     pub directory: Arc<dyn Directory>,
@@ -92,6 +95,7 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
         .data(services.catalog)
         .data(services.orders)
         .data(services.inventory)
+        .data(services.locations)
         .data(services.identity)
         .data(services.tenancy)
         .data(services.directory)

@@ -42,39 +42,10 @@ const SCENARIOS: [Scenario; 2] = [
     },
 ];
 const WORKERS: [usize; 3] = [1, 8, 64];
-const STOCK: i64 = 1_000_000_000;
 
-#[derive(Debug)]
-struct Outcome {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
+mod support;
 
-/// Seeds `skus` stock items (and their `created` ledger rows) for a fresh tenant.
-async fn seed(owner: &PgPool, tenant: TenantId, skus: usize) -> anyhow::Result<()> {
-    let count = i32::try_from(skus)?;
-    sqlx::query!(
-        "WITH items AS (
-             INSERT INTO inventory.stock_items (tenant_id, sku, on_hand)
-             SELECT $1, 'SKU-' || i, $2 FROM generate_series(1, $3) AS i
-             RETURNING tenant_id, sku, on_hand
-         )
-         INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
-                                       on_hand_after, reserved_after, actor)
-         SELECT tenant_id, sku, 'created', on_hand, 0, on_hand, 0, 'bench' FROM items",
-        tenant.as_uuid(),
-        STOCK,
-        count,
-    )
-    .execute(owner)
-    .await?;
-    // Fresh statistics, so neither design runs while autovacuum catches up.
-    sqlx::query!("ANALYZE inventory.stock_items, inventory.ledger, inventory.reservations")
-        .execute(owner)
-        .await?;
-    Ok(())
-}
+use support::{ms, seed, Outcome};
 
 /// The original service's reserve: read-lock, check, write, history.
 async fn reserve_original(
@@ -178,17 +149,8 @@ async fn run(
     for handle in handles {
         latencies.extend(handle.await??);
     }
-    latencies.sort();
     check_invariants(db, inventory, design, tenant, latencies.len()).await?;
-    let percentile = |p: f64| {
-        let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        latencies.get(index).copied().unwrap_or_default()
-    };
-    Ok(Outcome {
-        per_second: latencies.len() as f64 / length.as_secs_f64(),
-        p50: percentile(0.50),
-        p99: percentile(0.99),
-    })
+    Ok(Outcome::of(latencies, length))
 }
 
 /// Stock rows agree with their ledger (and, for Souk, with the reservations), and
@@ -233,10 +195,6 @@ async fn check_invariants(
         }
     }
     Ok(())
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }
 
 #[tokio::main]

@@ -20,4 +20,4 @@ pub mod expiry;
 pub mod service;
 pub(crate) mod store;
 
-pub use service::{Inventory, PgInventory};
+pub use service::{Inventory, PgInventory, StockLocations};

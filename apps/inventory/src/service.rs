@@ -21,12 +21,14 @@ use crate::domain::{
 use crate::store::audit::{self, Discrepancy};
 use crate::store::reservations::{BatchEntry, Reserved};
 use crate::store::stock::Movement;
-use crate::store::{ledger, reservations, stock};
+use crate::store::{self, ledger, reservations, stock};
 
 mod boundary;
+mod locations;
+mod reallocation;
 mod settlement;
 
-pub use boundary::{Inventory, ItemsQuery};
+pub use boundary::{Inventory, ItemsQuery, StockLocations};
 
 use settlement::Settlement;
 
@@ -150,8 +152,17 @@ impl Inventory for PgInventory {
         adjustment: Adjustment,
     ) -> Result<StockItem, AdjustError> {
         let mut tx = self.begin(scope.tenant).await?;
+        // The default location's stock is derived from the totals and the other
+        // locations' rows: they hold still while the check reads them.
+        if !store::locations::lock_sku(&mut tx, &adjustment.sku)
+            .await
+            .int_err()?
+        {
+            return Err(AdjustError::UnknownSku(adjustment.sku));
+        }
         let movement = Movement {
             sku: &adjustment.sku,
+            location: None,
             kind: LedgerKind::Adjusted,
             on_hand_change: adjustment.delta.get(),
             reserved_change: 0,
@@ -279,7 +290,7 @@ impl Inventory for PgInventory {
     ) -> Result<Vec<LedgerEntry>, InternalError> {
         retry_once(|| {
             self.read(tenant, async |tx| {
-                ledger::history(tx, sku, before, limit).await
+                ledger::history(tx, sku, before, limit, None).await
             })
         })
         .await

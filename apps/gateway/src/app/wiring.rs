@@ -15,7 +15,7 @@ use souk_catalog::{Catalog, MongoCatalog};
 use souk_identity::hashing::PasswordHasher;
 use souk_identity::service::TokenLifetimes;
 use souk_identity::{Identity, PgIdentity};
-use souk_inventory::{Inventory, PgInventory};
+use souk_inventory::{Inventory, PgInventory, StockLocations};
 use souk_orders::MongoOrders;
 use souk_payments::provider::{PaymentProvider, StripeConnect, TestProvider};
 use souk_payments::service::Links;
@@ -37,6 +37,7 @@ pub(super) struct Wiring {
     pub mongo: mongodb::Database,
     pub issuer: Option<Arc<TokenIssuer>>,
     pub inventory: Arc<dyn Inventory>,
+    pub locations: Arc<dyn StockLocations>,
     pub identity: Arc<dyn Identity>,
     pub tenancy: Arc<dyn Tenancy>,
     pub rate_limits: Arc<souk_limits::Limits>,
@@ -65,8 +66,9 @@ impl Wiring {
         let verifier = Arc::new(verifier(settings)?);
         let mongo = mongo_database(settings.mongodb_url()?).await?;
         let issuer = issuer(settings)?.map(Arc::new);
-        let inventory: Arc<dyn Inventory> =
-            Arc::new(PgInventory::new(pool.clone(), platform.clone()));
+        let stock = PgInventory::new(pool.clone(), platform.clone());
+        let locations: Arc<dyn StockLocations> = Arc::new(stock.clone());
+        let inventory: Arc<dyn Inventory> = Arc::new(stock);
         let identity = identity(settings, &pool, issuer.clone());
         let tenancy: Arc<dyn Tenancy> = Arc::new(PgTenancy::new(
             pool.clone(),
@@ -109,6 +111,7 @@ impl Wiring {
             mongo,
             issuer,
             inventory,
+            locations,
             identity,
             tenancy,
             rate_limits,

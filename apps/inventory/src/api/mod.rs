@@ -3,7 +3,10 @@
 //! and domain errors become [`ApiError`]s with stable codes.
 
 mod errors;
+mod locations;
 mod objects;
 mod resolvers;
+mod settle;
 
+pub use locations::{LocationsMutation, LocationsQuery};
 pub use resolvers::{InventoryMutation, InventoryQuery};

@@ -55,6 +55,10 @@ pub enum LedgerKindView {
     Released,
     Committed,
     Expired,
+    /// Stock moved between two of the vendor's locations (a change at each).
+    Transferred,
+    /// A held quantity moved to the location that ships it.
+    Reallocated,
 }
 
 impl From<LedgerKind> for LedgerKindView {
@@ -68,6 +72,8 @@ impl From<LedgerKind> for LedgerKindView {
             LedgerKind::Released => Self::Released,
             LedgerKind::Committed => Self::Committed,
             LedgerKind::Expired => Self::Expired,
+            LedgerKind::Transferred => Self::Transferred,
+            LedgerKind::Reallocated => Self::Reallocated,
         }
     }
 }
@@ -111,6 +117,10 @@ impl LedgerEntryView {
     /// Who made the change.
     async fn actor(&self) -> &str {
         &self.0.actor
+    }
+    /// The location whose stock changed; null: the default location.
+    async fn location_id(&self) -> Option<ID> {
+        self.0.location.map(|id| ID(id.to_string()))
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -182,6 +192,22 @@ impl ReservationView {
     /// When the hold was confirmed (its order paid), if it was.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.confirmed_at
+    }
+    /// Where each line is held: one allocation per line and location (a line
+    /// no one location could fill is split).
+    async fn allocations(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<super::locations::AllocationView>> {
+        let actor = super::resolvers::vendor(ctx)?;
+        let found = super::locations::locations(ctx)?
+            .allocations(actor.tenant, &self.0.order_id)
+            .await
+            .map_err(souk_edge::ApiError::from)?;
+        Ok(found
+            .into_iter()
+            .map(super::locations::AllocationView)
+            .collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

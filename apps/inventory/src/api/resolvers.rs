@@ -3,14 +3,16 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, InputObject, Object, Result};
+use async_graphql::{Context, InputObject, Object, Result, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use souk_edge::{page_size, trim_page, ApiError};
 use souk_tenants::{require_vendor, Principal, VendorActor};
 
 use super::errors::{invalid_argument, invalid_quantity, invalid_sku};
+use super::locations::{location_id, locations};
 use super::objects::{LedgerEntryView, ReservationView, StockItemView};
+use super::settle::{settle, Settlement};
 use crate::domain::{
     Adjustment, NewStockItem, OrderId, Quantity, Reason, Reference, ReservationLine,
     ReservationRequest, Scope, Sku, StockDelta, Threshold, Ttl,
@@ -20,24 +22,24 @@ use crate::Inventory;
 
 const DEFAULT_PAGE: i32 = 20;
 
-fn inventory<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Inventory>, ApiError> {
+pub(super) fn inventory<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<dyn Inventory>, ApiError> {
     ctx.data::<Arc<dyn Inventory>>()
         .map_err(|err| ApiError::internal(&err.message))
 }
 
 /// The caller as a vendor (owner, manager or staff) of one tenant.
-fn vendor(ctx: &Context<'_>) -> Result<VendorActor, ApiError> {
+pub(super) fn vendor(ctx: &Context<'_>) -> Result<VendorActor, ApiError> {
     require_vendor(ctx.data_opt::<Principal>()).map_err(ApiError::from)
 }
 
-fn scope(actor: &VendorActor) -> Scope {
+pub(super) fn scope(actor: &VendorActor) -> Scope {
     Scope {
         tenant: actor.tenant,
         actor: format!("user:{}", actor.subject),
     }
 }
 
-fn sku(raw: &str) -> Result<Sku, ApiError> {
+pub(super) fn sku(raw: &str) -> Result<Sku, ApiError> {
     Sku::parse(raw).map_err(invalid_sku)
 }
 
@@ -130,13 +132,15 @@ impl InventoryQuery {
         Ok(item_page(ctx, first, after, true).await?)
     }
 
-    /// A SKU's ledger, newest first.
+    /// A SKU's ledger, newest first; with `location`, only that location's
+    /// changes.
     async fn stock_history(
         &self,
         ctx: &Context<'_>,
         sku: String,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
+        location: Option<ID>,
     ) -> Result<Connection<String, LedgerEntryView>> {
         let actor = vendor(ctx)?;
         let sku = self::sku(&sku)?;
@@ -147,10 +151,22 @@ impl InventoryQuery {
             .map_err(|_| {
                 ApiError::invalid_argument("after", "not a cursor returned by this list")
             })?;
-        let entries = inventory(ctx)?
-            .history(actor.tenant, &sku, before, limit + 1)
-            .await
-            .map_err(ApiError::from)?;
+        let entries = match location {
+            None => inventory(ctx)?
+                .history(actor.tenant, &sku, before, limit + 1)
+                .await
+                .map_err(ApiError::from)?,
+            Some(location) => locations(ctx)?
+                .history_at(
+                    actor.tenant,
+                    &sku,
+                    location_id("location", &location)?,
+                    before,
+                    limit + 1,
+                )
+                .await
+                .map_err(ApiError::from)?,
+        };
         let (entries, has_next) = trim_page(entries, limit);
         let mut connection = Connection::new(before.is_some(), has_next);
         connection.edges.extend(
@@ -231,8 +247,9 @@ impl InventoryMutation {
         Ok(StockItemView(updated))
     }
 
-    /// Adds (`delta > 0`) or removes (`delta < 0`) on-hand stock. The reason is kept
-    /// in the ledger; on-hand stock may not drop below what is reserved.
+    /// Adds (`delta > 0`) or removes (`delta < 0`) on-hand stock at a location
+    /// (the default one when none is named). The reason is kept in the ledger;
+    /// on-hand stock may not drop below what is reserved there.
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,
@@ -240,6 +257,7 @@ impl InventoryMutation {
         delta: i64,
         reason: String,
         reference: Option<String>,
+        location: Option<ID>,
     ) -> Result<StockItemView> {
         let actor = vendor(ctx)?;
         let adjustment = Adjustment {
@@ -252,11 +270,25 @@ impl InventoryMutation {
                 .transpose()
                 .map_err(invalid_argument("reference"))?,
         };
-        let adjusted = inventory(ctx)?
-            .adjust(&scope(&actor), adjustment)
+        let Some(location) = location else {
+            let adjusted = inventory(ctx)?
+                .adjust(&scope(&actor), adjustment)
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(StockItemView(adjusted));
+        };
+        let location = location_id("location", &location)?;
+        let sku = adjustment.sku.clone();
+        locations(ctx)?
+            .adjust_at(&scope(&actor), adjustment, location)
             .await
             .map_err(ApiError::from)?;
-        Ok(StockItemView(adjusted))
+        let item = inventory(ctx)?
+            .item(actor.tenant, &sku)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or_else(|| ApiError::new("UNKNOWN_SKU", format!("no stock item with SKU {sku}")))?;
+        Ok(StockItemView(item))
     }
 
     /// Holds stock for an order: every line or none. Idempotent by `orderId`: a retry
@@ -316,50 +348,19 @@ impl InventoryMutation {
         Ok(settle(ctx, &order_id, Settlement::Release).await?)
     }
 
-    /// The order shipped: its reserved stock leaves (on hand and reserved both drop).
-    /// An overdue unconfirmed hold is `RESERVATION_EXPIRED`.
+    /// The order shipped: its reserved stock leaves (on hand and reserved both drop)
+    /// from the locations that hold it, or all from `fromLocation` when named (the
+    /// hold moves there first; `INSUFFICIENT_STOCK` when it is short). An overdue
+    /// unconfirmed hold is `RESERVATION_EXPIRED`.
     async fn commit_reservation(
         &self,
         ctx: &Context<'_>,
         order_id: String,
+        from_location: Option<ID>,
     ) -> Result<ReservationView> {
-        Ok(settle(ctx, &order_id, Settlement::Commit).await?)
+        let from = from_location
+            .map(|id| location_id("fromLocation", &id))
+            .transpose()?;
+        Ok(settle(ctx, &order_id, Settlement::Commit(from)).await?)
     }
-}
-
-/// How a reservation ends.
-#[derive(Debug, Clone, Copy)]
-enum Settlement {
-    Confirm,
-    Release,
-    Commit,
-}
-
-async fn settle(
-    ctx: &Context<'_>,
-    order_id: &str,
-    settlement: Settlement,
-) -> Result<ReservationView, ApiError> {
-    let actor = vendor(ctx)?;
-    let order_id = OrderId::parse(order_id).map_err(invalid_argument("orderId"))?;
-    let inventory = inventory(ctx)?;
-    let scope = scope(&actor);
-    let held = inventory
-        .reservation(scope.tenant, &order_id)
-        .await
-        .map_err(|e| ApiError::failure(&e))?;
-    if held.is_some_and(|r| r.held_for_checkout()) {
-        return Err(ApiError::new(
-            "RESERVATION_MANAGED",
-            "this hold belongs to a checkout's order: its payment, shipment or \
-             cancellation settles it",
-        ));
-    }
-    let reservation = match settlement {
-        Settlement::Confirm => inventory.confirm(&scope, &order_id).await,
-        Settlement::Release => inventory.release(&scope, &order_id).await,
-        Settlement::Commit => inventory.commit(&scope, &order_id).await,
-    }
-    .map_err(ApiError::from)?;
-    Ok(ReservationView(reservation))
 }

@@ -53,6 +53,10 @@ pub enum LedgerKind {
     Released,
     Committed,
     Expired,
+    /// Stock moved between two locations (a row at each).
+    Transferred,
+    /// A held quantity moved to another location within its order.
+    Reallocated,
 }
 
 impl LedgerKind {
@@ -66,6 +70,8 @@ impl LedgerKind {
             LedgerKind::Released => "released",
             LedgerKind::Committed => "committed",
             LedgerKind::Expired => "expired",
+            LedgerKind::Transferred => "transferred",
+            LedgerKind::Reallocated => "reallocated",
         }
     }
 
@@ -79,6 +85,8 @@ impl LedgerKind {
             "released" => LedgerKind::Released,
             "committed" => LedgerKind::Committed,
             "expired" => LedgerKind::Expired,
+            "transferred" => LedgerKind::Transferred,
+            "reallocated" => LedgerKind::Reallocated,
             _ => return None,
         })
     }
@@ -97,6 +105,8 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
     pub reference: Option<String>,
     pub actor: String,
+    /// The location whose stock changed; `None`: the default location.
+    pub location: Option<super::LocationId>,
     pub at: DateTime<Utc>,
 }
 

@@ -130,7 +130,7 @@ impl StockDelta {
     }
 }
 
-fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, InvalidValue> {
+pub(super) fn bounded_text(raw: &str, what: &str, max: usize) -> Result<String, InvalidValue> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(invalid(format!("{what} may not be empty")));

@@ -12,8 +12,8 @@ use crate::domain::{
     InternalError, LedgerKind, OrderId, Reservation, ReservationClosed, ReservationStatus, Scope,
     SettleError,
 };
-use crate::store::reservations;
 use crate::store::stock::{self, Movement};
+use crate::store::{locations, reservations};
 
 use super::EXPIRY_ACTOR;
 
@@ -70,15 +70,18 @@ async fn record(
         ReservationStatus::Expired => (LedgerKind::Expired, "reservation.expired"),
         _ => (LedgerKind::Released, "reservation.released"),
     };
-    for line in &reservation.lines {
-        let quantity = line.quantity.get();
+    for (sku, location, quantity) in locations::parts(tx, &reservation.order_id)
+        .await
+        .int_err()?
+    {
         let (on_hand_change, reserved_change) = match kind {
             LedgerKind::Confirmed => (0, 0),
             LedgerKind::Committed => (-quantity, -quantity),
             _ => (0, -quantity),
         };
         let movement = Movement {
-            sku: &line.sku,
+            sku: &sku,
+            location,
             kind,
             on_hand_change,
             reserved_change,
@@ -88,8 +91,8 @@ async fn record(
         };
         if stock::apply(tx, movement).await.int_err()?.is_none() {
             return Err(InternalError::msg(format!(
-                "reservation {} holds more of {} than is reserved",
-                reservation.order_id, line.sku
+                "reservation {} holds more of {sku} than is reserved",
+                reservation.order_id
             )));
         }
     }

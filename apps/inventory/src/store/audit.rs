@@ -15,6 +15,7 @@ pub struct Discrepancy {
 /// running sums up to it (so replaying the ledger rebuilds the row).
 pub async fn discrepancies(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
     let mut found = totals_that_disagree(tx).await?;
+    found.extend(locations_that_disagree(tx).await?);
     found.extend(ledger_rows_that_disagree(tx).await?);
     Ok(found)
 }
@@ -56,6 +57,69 @@ async fn totals_that_disagree(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sql
                 "row on_hand {} reserved {}; ledger sums on_hand {} reserved {}; \
                  holding reservations hold {}",
                 row.on_hand, row.reserved, row.ledger_on_hand, row.ledger_reserved, row.held
+            ),
+            sku: row.sku,
+        })
+        .collect())
+}
+
+/// A SKU's stock at each location (the default one's derived from the totals)
+/// against the location's ledger sums and the allocations of holding
+/// reservations, and within `0 <= reserved <= on_hand`.
+async fn locations_that_disagree(tx: &mut TenantTx) -> Result<Vec<Discrepancy>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"WITH sums AS (
+             SELECT sku, location_id, sum(on_hand_change)::bigint AS on_hand,
+                    sum(reserved_change)::bigint AS reserved
+             FROM inventory.ledger WHERE tenant_id = $1 GROUP BY sku, location_id
+         ), held AS (
+             SELECT p.sku, p.location_id, sum(p.quantity)::bigint AS quantity
+             FROM inventory.allocation_parts p
+             JOIN inventory.reservations r USING (tenant_id, order_id)
+             WHERE r.tenant_id = $1 AND r.status IN ('active', 'confirmed')
+             GROUP BY p.sku, p.location_id
+         ), levels AS (
+             SELECT s.sku, ls.location_id, ls.on_hand, ls.reserved
+             FROM inventory.stock_items s
+             JOIN inventory.location_stock ls USING (tenant_id, sku)
+             WHERE s.tenant_id = $1
+             UNION ALL
+             SELECT s.sku, NULL::uuid,
+                    s.on_hand - coalesce(sum(ls.on_hand), 0)::bigint,
+                    s.reserved - coalesce(sum(ls.reserved), 0)::bigint
+             FROM inventory.stock_items s
+             LEFT JOIN inventory.location_stock ls USING (tenant_id, sku)
+             WHERE s.tenant_id = $1
+             GROUP BY s.sku, s.on_hand, s.reserved
+         )
+         SELECT v.sku AS "sku!", v.location_id, v.on_hand AS "on_hand!",
+                v.reserved AS "reserved!",
+                coalesce(sums.on_hand, 0)::bigint AS "ledger_on_hand!",
+                coalesce(sums.reserved, 0)::bigint AS "ledger_reserved!",
+                coalesce(held.quantity, 0)::bigint AS "held!"
+         FROM levels v
+         LEFT JOIN sums ON sums.sku = v.sku AND sums.location_id IS NOT DISTINCT FROM v.location_id
+         LEFT JOIN held ON held.sku = v.sku AND held.location_id IS NOT DISTINCT FROM v.location_id
+         WHERE v.on_hand <> coalesce(sums.on_hand, 0) OR v.reserved <> coalesce(sums.reserved, 0)
+            OR v.reserved <> coalesce(held.quantity, 0) OR v.reserved < 0 OR v.reserved > v.on_hand
+         ORDER BY 1, 2"#,
+        tx.tenant().as_uuid(),
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Discrepancy {
+            problem: format!(
+                "at location {}: on_hand {} reserved {}; ledger sums on_hand {} reserved {}; \
+                 holding reservations hold {}",
+                row.location_id
+                    .map_or_else(|| "default".to_string(), |id| id.to_string()),
+                row.on_hand,
+                row.reserved,
+                row.ledger_on_hand,
+                row.ledger_reserved,
+                row.held
             ),
             sku: row.sku,
         })

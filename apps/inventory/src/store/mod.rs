@@ -4,5 +4,6 @@
 
 pub mod audit;
 pub mod ledger;
+pub mod locations;
 pub mod reservations;
 pub mod stock;

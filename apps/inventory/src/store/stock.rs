@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use souk_tenants::TenantTx;
 
-use crate::domain::{LedgerKind, Sku, StockItem, MAX_QUANTITY};
+use crate::domain::{LedgerKind, LocationId, Sku, StockItem, MAX_QUANTITY};
 
 #[derive(Debug)]
 struct StockRow {
@@ -153,10 +153,12 @@ pub async fn set_threshold(
     Ok(row.map(Into::into))
 }
 
-/// A change to one stock row and the ledger row that records it.
+/// A change to one SKU's stock at one location, and the ledger row that records it.
 #[derive(Debug, Clone, Copy)]
 pub struct Movement<'a> {
     pub sku: &'a Sku,
+    /// The location whose stock changes; `None`: the default location.
+    pub location: Option<LocationId>,
     pub kind: LedgerKind,
     pub on_hand_change: i64,
     pub reserved_change: i64,
@@ -166,34 +168,55 @@ pub struct Movement<'a> {
 }
 
 /// Applies `movement` if the row exists and the result keeps every invariant
-/// (`0 <= reserved <= on_hand <= MAX_QUANTITY`), writing its ledger row and its
-/// events (`stock.adjusted` for adjustments, `stock.low` when available stock
-/// crosses down to the reorder threshold) in the same statement. One conditional `UPDATE`, no read first: `None` when the row is
-/// missing or the change would break an invariant.
+/// (`0 <= reserved <= on_hand <= MAX_QUANTITY`) for the SKU's totals and for the
+/// location (the default location's derived from the totals), writing the
+/// location's row, its ledger row and its events (`stock.adjusted` for
+/// adjustments, `stock.low` when available stock crosses down to the reorder
+/// threshold) in the same statement. One conditional statement, no read first:
+/// `None` when a row is missing or the change would break an invariant, and then
+/// the caller rolls back (the location's row may have changed). The caller holds
+/// the SKU's row when the SKU may be spread across locations.
 pub async fn apply(
     tx: &mut TenantTx,
     movement: Movement<'_>,
 ) -> Result<Option<StockItem>, sqlx::Error> {
     let row = sqlx::query_as!(
         StockRow,
-        r#"WITH item AS (
-             UPDATE inventory.stock_items
+        r#"WITH at AS (
+             UPDATE inventory.location_stock
+             SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
+             WHERE tenant_id = $1 AND sku = $2 AND location_id = $11
+               AND on_hand + $3 >= reserved + $4
+               AND reserved + $4 >= 0
+               AND on_hand + $3 <= $9
+             RETURNING on_hand
+         ), elsewhere AS (
+             SELECT coalesce(sum(on_hand), 0) AS on_hand, coalesce(sum(reserved), 0) AS reserved
+             FROM inventory.location_stock WHERE tenant_id = $1 AND sku = $2
+         ), item AS (
+             UPDATE inventory.stock_items s
              SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
              WHERE tenant_id = $1 AND sku = $2
                AND on_hand + $3 >= reserved + $4
                AND reserved + $4 >= 0
                AND on_hand + $3 <= $9
+               AND CASE WHEN $11::uuid IS NOT NULL THEN EXISTS (SELECT 1 FROM at)
+                        WHEN NOT spread THEN true
+                        ELSE (SELECT s.on_hand + $3 - e.on_hand >= s.reserved + $4 - e.reserved
+                                     AND s.reserved + $4 - e.reserved >= 0
+                              FROM elsewhere e) END
              RETURNING *
          ), entry AS (
              INSERT INTO inventory.ledger (tenant_id, sku, kind, on_hand_change, reserved_change,
-                                           on_hand_after, reserved_after, reason, reference, actor)
-             SELECT tenant_id, sku, $5, $3, $4, on_hand, reserved, $6, $7, $8 FROM item
+                                           on_hand_after, reserved_after, reason, reference, actor,
+                                           location_id)
+             SELECT tenant_id, sku, $5, $3, $4, on_hand, reserved, $6, $7, $8, $11 FROM item
          ), event AS (
              INSERT INTO souk.outbox (tenant_id, kind, partition_key, payload)
              SELECT tenant_id, e.kind, inventory.sku_partition(tenant_id, sku),
                     inventory.stock_payload(sku, on_hand, reserved, reorder_threshold)
                         || jsonb_build_object('change', $3, 'reason', $6, 'reference', $7,
-                                              'actor', $8)
+                                              'actor', $8, 'locationId', $11::uuid)
              FROM item CROSS JOIN LATERAL (VALUES
                  ($10::text, $10::text IS NOT NULL),
                  ('stock.low', inventory.crossed_low((on_hand - $3) - (reserved - $4),
@@ -215,6 +238,7 @@ pub async fn apply(
         movement.actor,
         MAX_QUANTITY,
         (movement.kind == LedgerKind::Adjusted).then_some("stock.adjusted"),
+        movement.location.as_ref().map(LocationId::as_uuid),
     )
     .fetch_optional(&mut **tx)
     .await?;

@@ -4,5 +4,6 @@ mod cancellation;
 mod concurrency;
 mod holds;
 mod isolation;
+mod locations;
 mod operations;
 mod support;

@@ -1,0 +1,490 @@
+//! Stock locations on PostgreSQL: the vendor's locations, stock per location,
+//! transfers and the allocation strategy. Every change that touches a SKU's stock
+//! at a location first locks the SKU's stock row, as reservations and
+//! settlements do.
+
+use async_trait::async_trait;
+use serde_json::json;
+use souk_tenants::audit::{self as audit_log, Entry};
+use souk_tenants::fault::retry_once;
+use souk_tenants::{IntErr, TenantId, TenantTx};
+use tracing::instrument;
+
+use crate::domain::{
+    Adjustment, Allocation, InternalError, LedgerEntry, LedgerKind, LocationChange, LocationError,
+    LocationId, NewLocation, OrderId, Scope, Sku, StockLevel, StockLocation, Strategy, Threshold,
+    Transfer, MAX_LOCATIONS,
+};
+use crate::store::locations::{self, LevelRow};
+use crate::store::stock::{self, Movement};
+use crate::store::{ledger, reservations};
+use crate::PgInventory;
+
+use super::boundary::StockLocations;
+
+/// The location a movement names: `None` for the default location, whose stock
+/// is derived from the totals.
+fn place(location: &StockLocation) -> Option<LocationId> {
+    (!location.is_default).then_some(location.id)
+}
+
+/// Joins a SKU's level rows to the tenant's locations.
+fn join_levels(sku: &Sku, rows: Vec<LevelRow>, all: &[StockLocation]) -> Vec<StockLevel> {
+    all.iter()
+        .filter_map(|location| {
+            let row = rows.iter().find(|row| row.location == location.id)?;
+            Some(StockLevel {
+                sku: sku.clone(),
+                location: location.clone(),
+                on_hand: row.on_hand,
+                reserved: row.reserved,
+                reorder_threshold: row.threshold,
+            })
+        })
+        .collect()
+}
+
+async fn levels_in(tx: &mut TenantTx, sku: &Sku) -> Result<Vec<StockLevel>, InternalError> {
+    let all = locations::list(tx, true).await.int_err()?;
+    let rows = locations::levels(tx, sku).await.int_err()?;
+    Ok(join_levels(sku, rows, &all))
+}
+
+async fn level_at(
+    tx: &mut TenantTx,
+    sku: &Sku,
+    location: LocationId,
+) -> Result<StockLevel, LocationError> {
+    levels_in(tx, sku)
+        .await?
+        .into_iter()
+        .find(|level| level.location.id == location)
+        .ok_or(LocationError::NotFound(location))
+}
+
+/// The location `id`, which must be active.
+async fn active(tx: &mut TenantTx, id: LocationId) -> Result<StockLocation, LocationError> {
+    match locations::get(tx, id).await.int_err()? {
+        None => Err(LocationError::NotFound(id)),
+        Some(location) if !location.active => Err(LocationError::Inactive(id)),
+        Some(location) => Ok(location),
+    }
+}
+
+async fn audited(tx: &mut TenantTx, scope: &Scope, entry: Entry) -> Result<(), InternalError> {
+    audit_log::record(tx, Some(scope.tenant), entry)
+        .await
+        .int_err()
+}
+
+/// A location-level move of one SKU, refused with what the location holds.
+async fn move_stock(
+    tx: &mut TenantTx,
+    movement: Movement<'_>,
+    location: &StockLocation,
+) -> Result<(), LocationError> {
+    if let Some(id) = place(location) {
+        locations::ensure_row(tx, movement.sku, id)
+            .await
+            .int_err()?;
+    }
+    if stock::apply(tx, movement).await.int_err()?.is_some() {
+        return Ok(());
+    }
+    let level = level_at(tx, movement.sku, location.id).await?;
+    if movement.reserved_change == 0 && movement.kind == LedgerKind::Transferred {
+        return Err(LocationError::Short {
+            sku: movement.sku.clone(),
+            requested: -movement.on_hand_change,
+            available: level.available(),
+        });
+    }
+    Err(LocationError::OutOfRange {
+        sku: movement.sku.clone(),
+        on_hand: level.on_hand,
+        reserved: level.reserved,
+        delta: movement.on_hand_change,
+    })
+}
+
+impl PgInventory {
+    async fn tx(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
+        TenantTx::begin(&self.pool, tenant).await.int_err()
+    }
+
+    /// Runs `write` in a transaction of the scope's tenant, committed when it
+    /// succeeds.
+    async fn write<T, E: From<InternalError>>(
+        &self,
+        scope: &Scope,
+        write: impl AsyncFnOnce(&mut TenantTx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut tx = self.tx(scope.tenant).await?;
+        let value = write(&mut tx).await?;
+        tx.commit().await.int_err()?;
+        Ok(value)
+    }
+}
+
+#[async_trait]
+impl StockLocations for PgInventory {
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn locations(
+        &self,
+        tenant: TenantId,
+        include_inactive: bool,
+    ) -> Result<Vec<StockLocation>, InternalError> {
+        retry_once(|| async {
+            let mut tx = self.tx(tenant).await?;
+            let all = locations::list(&mut tx, include_inactive).await.int_err()?;
+            tx.commit().await.int_err()?;
+            Ok(all)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant))]
+    async fn create_location(
+        &self,
+        scope: &Scope,
+        location: NewLocation,
+    ) -> Result<StockLocation, LocationError> {
+        self.write(scope, async |tx| {
+            if locations::lock_all(tx).await.int_err()? >= MAX_LOCATIONS {
+                return Err(LocationError::TooMany);
+            }
+            let created = locations::insert(tx, &location)
+                .await
+                .int_err()?
+                .ok_or_else(|| LocationError::CodeTaken(location.code.as_str().to_string()))?;
+            let entry = Entry::new(
+                "stock_location.create",
+                "stock_location",
+                created.id.to_string(),
+            )
+            .details(json!({ "code": created.code, "name": created.name, "ships": created.ships }));
+            audited(tx, scope, entry).await?;
+            Ok(created)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, location = %id))]
+    async fn update_location(
+        &self,
+        scope: &Scope,
+        id: LocationId,
+        change: LocationChange,
+    ) -> Result<StockLocation, LocationError> {
+        self.write(scope, async |tx| {
+            let current = locations::get(tx, id)
+                .await
+                .int_err()?
+                .ok_or(LocationError::NotFound(id))?;
+            if current.is_default && change.ships == Some(false) {
+                return Err(LocationError::DefaultLocation);
+            }
+            let updated = locations::update(tx, id, &change)
+                .await
+                .int_err()?
+                .ok_or(LocationError::NotFound(id))?;
+            let entry = Entry::new("stock_location.update", "stock_location", id.to_string())
+                .details(json!({ "name": updated.name, "address": updated.address, "ships": updated.ships }));
+            audited(tx, scope, entry).await?;
+            Ok(updated)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant))]
+    async fn reorder_locations(
+        &self,
+        scope: &Scope,
+        order: &[LocationId],
+    ) -> Result<Vec<StockLocation>, LocationError> {
+        self.write(scope, async |tx| {
+            locations::lock_all(tx).await.int_err()?;
+            let mut listed: Vec<LocationId> = locations::list(tx, false)
+                .await
+                .int_err()?
+                .into_iter()
+                .map(|location| location.id)
+                .collect();
+            let mut asked = order.to_vec();
+            listed.sort();
+            asked.sort();
+            if listed != asked {
+                return Err(LocationError::BadOrder);
+            }
+            locations::set_priorities(tx, order).await.int_err()?;
+            let ids: Vec<String> = order.iter().map(ToString::to_string).collect();
+            let entry = Entry::new("stock_location.reorder", "stock_location", "all")
+                .details(json!({ "order": ids }));
+            audited(tx, scope, entry).await?;
+            locations::list(tx, false)
+                .await
+                .int_err()
+                .map_err(Into::into)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, location = %id))]
+    async fn deactivate_location(
+        &self,
+        scope: &Scope,
+        id: LocationId,
+    ) -> Result<StockLocation, LocationError> {
+        self.write(scope, async |tx| {
+            locations::lock_all(tx).await.int_err()?;
+            let current = locations::get(tx, id)
+                .await
+                .int_err()?
+                .ok_or(LocationError::NotFound(id))?;
+            if current.is_default {
+                return Err(LocationError::DefaultLocation);
+            }
+            if !current.active {
+                return Ok(current);
+            }
+            let (on_hand, reserved) = locations::holdings(tx, id).await.int_err()?;
+            if on_hand > 0 || reserved > 0 {
+                return Err(LocationError::InUse {
+                    location: id,
+                    on_hand,
+                    reserved,
+                });
+            }
+            let deactivated = locations::deactivate(tx, id)
+                .await
+                .int_err()?
+                .ok_or(LocationError::NotFound(id))?;
+            let entry = Entry::new(
+                "stock_location.deactivate",
+                "stock_location",
+                id.to_string(),
+            );
+            audited(tx, scope, entry).await?;
+            Ok(deactivated)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant))]
+    async fn strategy(&self, tenant: TenantId) -> Result<Strategy, InternalError> {
+        retry_once(|| async {
+            let mut tx = self.tx(tenant).await?;
+            let strategy = locations::strategy(&mut tx).await.int_err()?;
+            tx.commit().await.int_err()?;
+            Ok(strategy)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant))]
+    async fn set_strategy(
+        &self,
+        scope: &Scope,
+        strategy: Strategy,
+    ) -> Result<Strategy, InternalError> {
+        self.write(scope, async |tx| {
+            locations::set_strategy(tx, strategy).await.int_err()?;
+            let entry = Entry::new("stock_location.strategy", "stock_location", "all")
+                .details(json!({ "strategy": strategy.as_str() }));
+            audited(tx, scope, entry).await?;
+            Ok(strategy)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant, sku = %sku))]
+    async fn levels(&self, tenant: TenantId, sku: &Sku) -> Result<Vec<StockLevel>, InternalError> {
+        retry_once(|| async {
+            let mut tx = self.tx(tenant).await?;
+            let levels = levels_in(&mut tx, sku).await?;
+            tx.commit().await.int_err()?;
+            Ok(levels)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %adjustment.sku))]
+    async fn adjust_at(
+        &self,
+        scope: &Scope,
+        adjustment: Adjustment,
+        location: LocationId,
+    ) -> Result<StockLevel, LocationError> {
+        let sku = adjustment.sku.clone();
+        self.write(scope, async |tx| {
+            if !locations::lock_sku(tx, &sku).await.int_err()? {
+                return Err(LocationError::UnknownSku(sku.clone()));
+            }
+            let at = active(tx, location).await?;
+            let movement = Movement {
+                sku: &sku,
+                location: place(&at),
+                kind: LedgerKind::Adjusted,
+                on_hand_change: adjustment.delta.get(),
+                reserved_change: 0,
+                reason: Some(adjustment.reason.as_str()),
+                reference: adjustment.reference.as_ref().map(|r| r.as_str()),
+                actor: &scope.actor,
+            };
+            move_stock(tx, movement, &at).await?;
+            let level = level_at(tx, &sku, location).await?;
+            let entry = Entry::new("stock.adjust", "sku", sku.as_str()).details(json!({
+                "delta": adjustment.delta.get(),
+                "reason": adjustment.reason.as_str(),
+                "location": at.code,
+                "onHand": level.on_hand,
+            }));
+            audited(tx, scope, entry).await?;
+            Ok(level)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %transfer.sku))]
+    async fn transfer(
+        &self,
+        scope: &Scope,
+        transfer: Transfer,
+    ) -> Result<(StockLevel, StockLevel), LocationError> {
+        if transfer.from == transfer.to {
+            return Err(LocationError::SameLocation);
+        }
+        self.write(scope, async |tx| {
+            let sku = &transfer.sku;
+            if !locations::lock_sku(tx, sku).await.int_err()? {
+                return Err(LocationError::UnknownSku(sku.clone()));
+            }
+            let from = active(tx, transfer.from).await?;
+            let to = active(tx, transfer.to).await?;
+            let quantity = transfer.quantity.get();
+            let reference = format!("transfer:{}>{}", from.code, to.code);
+            for (at, change) in [(&from, -quantity), (&to, quantity)] {
+                let movement = Movement {
+                    sku,
+                    location: place(at),
+                    kind: LedgerKind::Transferred,
+                    on_hand_change: change,
+                    reserved_change: 0,
+                    reason: Some(transfer.reason.as_str()),
+                    reference: Some(&reference),
+                    actor: &scope.actor,
+                };
+                move_stock(tx, movement, at).await?;
+            }
+            locations::transferred_event(tx, &transfer, &scope.actor)
+                .await
+                .int_err()?;
+            let entry = Entry::new("stock.transfer", "sku", sku.as_str()).details(json!({
+                "from": from.code, "to": to.code, "quantity": quantity,
+                "reason": transfer.reason.as_str(),
+            }));
+            audited(tx, scope, entry).await?;
+            Ok((
+                level_at(tx, sku, from.id).await?,
+                level_at(tx, sku, to.id).await?,
+            ))
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, sku = %sku))]
+    async fn set_location_threshold(
+        &self,
+        scope: &Scope,
+        sku: &Sku,
+        location: LocationId,
+        threshold: Option<Threshold>,
+    ) -> Result<StockLevel, LocationError> {
+        self.write(scope, async |tx| {
+            if !locations::lock_sku(tx, sku).await.int_err()? {
+                return Err(LocationError::UnknownSku(sku.clone()));
+            }
+            let at = locations::get(tx, location)
+                .await
+                .int_err()?
+                .ok_or(LocationError::NotFound(location))?;
+            locations::set_threshold(tx, sku, location, threshold.map(Threshold::get))
+                .await
+                .int_err()?;
+            let entry = Entry::new("stock.set_location_threshold", "sku", sku.as_str()).details(
+                json!({ "location": at.code, "reorderThreshold": threshold.map(Threshold::get) }),
+            );
+            audited(tx, scope, entry).await?;
+            level_at(tx, sku, location).await
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant, sku = %sku))]
+    async fn history_at(
+        &self,
+        tenant: TenantId,
+        sku: &Sku,
+        location: LocationId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, LocationError> {
+        let mut tx = self.tx(tenant).await?;
+        let at = locations::get(&mut tx, location)
+            .await
+            .int_err()?
+            .ok_or(LocationError::NotFound(location))?;
+        let entries = ledger::history(&mut tx, sku, before, limit, Some((at.id, at.is_default)))
+            .await
+            .int_err()?;
+        tx.commit().await.int_err()?;
+        Ok(entries)
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %tenant, order_id = %order_id))]
+    async fn allocations(
+        &self,
+        tenant: TenantId,
+        order_id: &OrderId,
+    ) -> Result<Vec<Allocation>, InternalError> {
+        retry_once(|| async {
+            let mut tx = self.tx(tenant).await?;
+            let default = locations::default_location(&mut tx).await.int_err()?;
+            let found = locations::allocations(&mut tx, order_id, default)
+                .await
+                .int_err()?;
+            tx.commit().await.int_err()?;
+            Ok(found)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(tenant_id = %scope.tenant, order_id = %order_id))]
+    async fn ship_from(
+        &self,
+        scope: &Scope,
+        order_id: &OrderId,
+        location: LocationId,
+    ) -> Result<(), LocationError> {
+        self.write(scope, async |tx| {
+            reservations::lock_stock(tx, order_id).await.int_err()?;
+            let at = active(tx, location).await?;
+            if !at.ships {
+                return Err(LocationError::NotShipping(location));
+            }
+            let held = reservations::get(tx, order_id).await.int_err()?;
+            if !held.is_some_and(|held| held.status.holds_stock()) {
+                return Ok(());
+            }
+            for (sku, from, quantity) in locations::parts(tx, order_id).await.int_err()? {
+                if from == place(&at) {
+                    continue;
+                }
+                super::reallocation::reallocate(tx, scope, order_id, &sku, from, &at, quantity)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
