@@ -90,6 +90,30 @@ async function enterStore(page, owner, store) {
   await page.getByRole("heading", { name: "Orders" }).waitFor();
 }
 
+// A SKU's stock at each location, by location code, from the inventory page's table.
+async function levels(page, sku) {
+  await page.goto(`${base}/vendor/inventory`);
+  const toggle = page.getByRole("button", { name: `Locations of ${sku}`, exact: true });
+  if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+  const table = page.getByRole("table", { name: `Stock of ${sku} by location` });
+  await table.getByRole("rowheader").first().waitFor();
+  const read = async (what, code) => Number(await table.getByTestId(`${what}-${sku}-at-${code}`).textContent());
+  const at = async (code) => ({ onHand: await read("on-hand", code), available: await read("available", code) });
+  return { main: await at("main"), rabat: await at("rabat") };
+}
+
+// Moves stock with the inventory page's transfer form (locations by name).
+async function transfer(page, sku, from, to, quantity) {
+  const form = page.getByRole("form", { name: "Transfer stock" });
+  await form.getByLabel(/^SKU/).fill(sku);
+  await form.getByLabel(/^From/).selectOption({ label: from });
+  await form.getByLabel(/^To/).selectOption({ label: to });
+  await form.getByLabel(/^Quantity/).fill(String(quantity));
+  await form.getByLabel(/^Reason/).fill("e2e: one hoodie left in Casablanca");
+  await form.getByRole("button", { name: "Transfer", exact: true }).click();
+  await form.getByRole("status").filter({ hasText: `Moved ${quantity} of ${sku} from ${from} to ${to}` }).waitFor();
+}
+
 // A vendor order's row in the dashboard moves on: "Mark <id> <step>" goes away once done.
 async function mark(page, order, step) {
   await page.getByRole("button", { name: `Mark ${order} ${step}` }).click();
@@ -99,14 +123,69 @@ async function mark(page, order, step) {
 const stamp = Date.now();
 const buyer = `buyer-${stamp}@example.com`;
 let hoodieOrder = "";
+const HOODIE = "HOODIE-GRY-M";
+
+// Casablanca (the default location, first in priority) keeps exactly one
+// available hoodie and Rabat the rest: the customer's two hoodies are then held
+// one at each warehouse.
+await session("a vendor arranges stock across two warehouses", async (page) => {
+  await enterStore(page, "owner@atlas-apparel.example", "Atlas Apparel");
+  await page.getByRole("link", { name: "Locations", exact: true }).click();
+  await page.getByRole("heading", { name: "Locations", exact: true }).waitFor();
+  const table = page.getByRole("table", { name: "Stock locations" });
+  const row = (name) => table.getByRole("row").filter({ has: page.getByRole("rowheader", { name, exact: true }) });
+  const casablanca = row("Casablanca warehouse");
+  await casablanca.waitFor();
+  await row("Rabat warehouse").waitFor();
+  await casablanca.getByRole("cell", { name: "main", exact: true }).waitFor();
+  await casablanca.getByRole("cell", { name: "default", exact: true }).waitFor();
+  await row("Rabat warehouse").getByRole("cell", { name: "rabat", exact: true }).waitFor();
+  assert.equal(await row("Rabat warehouse").getByRole("button", { name: "Deactivate rabat" }).count(), 1, "Rabat can be deactivated");
+  assert.equal(await casablanca.getByRole("button", { name: "Deactivate main" }).count(), 0, "the default location stays");
+  // By location priority, Casablanca first (as seeded; an earlier run may have changed either).
+  const strategy = page.getByLabel("Allocation strategy");
+  if ((await strategy.inputValue()) !== "PRIORITIZE_ORDER") {
+    await strategy.selectOption("PRIORITIZE_ORDER");
+    await page.getByRole("status").filter({ hasText: /^Saved\./ }).waitFor();
+  }
+  const priority = async () => Number(await casablanca.getByRole("cell").first().textContent());
+  for (let rank = await priority(); rank > 1; rank -= 1) {
+    await casablanca.getByRole("button", { name: "Move main up" }).click();
+    await casablanca.getByRole("cell").first().filter({ hasText: new RegExp(`^${rank - 1}$`) }).waitFor();
+  }
+  await shot(page, "vendor-locations");
+
+  let stock = await levels(page, HOODIE);
+  const total = stock.main.available + stock.rabat.available;
+  if (total < 2) {
+    // Earlier runs sold the demo's hoodies: restock Rabat with the adjust form.
+    await page.getByLabel(/^Location for adjustments/).selectOption({ label: "Rabat warehouse" });
+    await page.getByLabel(`Change of ${HOODIE}`).fill(String(2 - total));
+    await page.getByRole("button", { name: `Adjust ${HOODIE}`, exact: true }).click();
+    await page.getByTestId(`on-hand-${HOODIE}`).filter({ hasText: new RegExp(`^${stock.main.onHand + stock.rabat.onHand + 2 - total}$`) }).waitFor();
+    stock = await levels(page, HOODIE);
+  }
+  if (stock.main.available > 1) {
+    await transfer(page, HOODIE, "Casablanca warehouse", "Rabat warehouse", stock.main.available - 1);
+  } else if (stock.main.available === 0) {
+    await transfer(page, HOODIE, "Rabat warehouse", "Casablanca warehouse", 1);
+  }
+  const arranged = await levels(page, HOODIE);
+  assert.equal(arranged.main.available, 1, "Casablanca has one hoodie available");
+  assert.ok(arranged.rabat.available >= 1, "Rabat has a hoodie available");
+  assert.equal(arranged.main.onHand + arranged.rabat.onHand, await onHand(page, HOODIE), "the locations add up to the SKU's stock");
+  await levels(page, HOODIE);
+  await shot(page, "vendor-stock-by-location");
+});
 
 await session("a customer buys from two vendors in one checkout", async (page) => {
   await register(page, buyer);
   await shot(page, "storefront");
-  await addToCart(page, "Grey hoodie", "HOODIE-GRY-M");
+  await addToCart(page, "Grey hoodie", HOODIE, 2);
   await shot(page, "product");
   await addToCart(page, "Cedar mug", "MUG-CEDAR");
-  await page.getByRole("link", { name: /Cart \(2\)/ }).click();
+  await page.getByRole("link", { name: /Cart \(3\)/ }).click();
+  assert.equal(await page.getByLabel(`Quantity of ${HOODIE}`).inputValue(), "2", "two hoodies in the cart");
   await page.getByText("Items from 2 stores: the checkout places one order with each.").waitFor();
   await page.getByText("Order 1 — Atlas Apparel").waitFor();
   await page.getByText("Order 2 — Cedar Kitchen").waitFor();
@@ -145,9 +224,15 @@ await session("a customer buys from two vendors in one checkout", async (page) =
 
 await session("a vendor ships the order and sees stock drop", async (page) => {
   await enterStore(page, "owner@atlas-apparel.example", "Atlas Apparel");
-  const before = await onHand(page, "HOODIE-GRY-M");
+  const before = await onHand(page, HOODIE);
+  const beforeAt = await levels(page, HOODIE);
   await shot(page, "vendor-inventory");
   await page.getByRole("link", { name: "Orders", exact: true }).click();
+  // The two hoodies are held one at each warehouse.
+  const held = page.getByRole("list", { name: `Allocation of order ${hoodieOrder}` });
+  await held.getByText(`${HOODIE}: 1 from Casablanca warehouse`, { exact: true }).waitFor();
+  await held.getByText(`${HOODIE}: 1 from Rabat warehouse`, { exact: true }).waitFor();
+  assert.equal(await held.getByRole("listitem").count(), 2, "one allocation per warehouse");
   // The card payment marked it paid; a vendor no longer can (nor refund it by status).
   await page.getByRole("button", { name: `Mark ${hoodieOrder} processing` }).waitFor();
   assert.equal(await page.getByRole("button", { name: `Mark ${hoodieOrder} paid` }).count(), 0);
@@ -166,8 +251,11 @@ await session("a vendor ships the order and sees stock drop", async (page) => {
   await page.getByRole("link", { name: "Orders", exact: true }).click();
   await mark(page, hoodieOrder, "shipped");
   await shot(page, "vendor-orders");
-  assert.equal(await onHand(page, "HOODIE-GRY-M"), before - 1, "shipping takes the unit out of stock");
-  await page.getByRole("button", { name: "HOODIE-GRY-M", exact: true }).click();
+  assert.equal(await onHand(page, HOODIE), before - 2, "shipping takes the two units out of stock");
+  const afterAt = await levels(page, HOODIE);
+  assert.equal(afterAt.main.onHand, beforeAt.main.onHand - 1, "one hoodie left Casablanca");
+  assert.equal(afterAt.rabat.onHand, beforeAt.rabat.onHand - 1, "one hoodie left Rabat");
+  await page.getByRole("button", { name: HOODIE, exact: true }).click();
   await page.getByRole("table", { name: /History of HOODIE-GRY-M/ }).getByRole("cell", { name: /committed/ }).first().waitFor();
   await shot(page, "vendor-ledger");
   await page.getByRole("link", { name: "Payouts", exact: true }).click();

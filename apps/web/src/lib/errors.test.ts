@@ -1,7 +1,7 @@
 import { CombinedError } from "urql";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
-import { describe as explain, MESSAGES, shortages } from "./errors";
+import { availableStock, describe as explain, MESSAGES, shortages } from "./errors";
 
 const failure = (code: string, extra: Record<string, unknown> = {}) =>
   new CombinedError({ graphQLErrors: [new GraphQLError("server text", { extensions: { code, ...extra } })] });
@@ -19,6 +19,13 @@ describe("error messages", () => {
     const short = [{ sku: "TEA", requested: 2, available: 0 }];
     expect(shortages(failure("INSUFFICIENT_STOCK", { shortages: short }))).toEqual(short);
     expect(shortages(failure("FORBIDDEN"))).toEqual([]);
+  });
+
+  it("says what a location had available when a transfer or adjustment asked for more", () => {
+    expect(availableStock(failure("INSUFFICIENT_STOCK", { sku: "TEA", requested: 5, available: 2 }))).toBe(2);
+    expect(availableStock(failure("INSUFFICIENT_STOCK", { sku: "TEA", onHand: 7, reserved: 4, requested: -5 }))).toBe(3);
+    expect(availableStock(failure("INSUFFICIENT_STOCK"))).toBeUndefined();
+    expect(availableStock(failure("LOCATION_INACTIVE", { available: 2 }))).toBeUndefined();
   });
 });
 

@@ -56,6 +56,13 @@ export const MESSAGES: Record<string, string> = {
   TEST_PROVIDER_DISABLED: "Test payments are switched off here.",
   NOT_REFUNDABLE: "This order cannot be refunded: it is not paid online, or nothing is left to refund.",
   REFUND_TOO_LARGE: "That is more than is left to refund on this order.",
+  LOCATION_NOT_FOUND: "That stock location does not exist; reload the list.",
+  LOCATION_CODE_TAKEN: "A location with that code exists; choose another code.",
+  DEFAULT_LOCATION: "The default location always ships and stays active.",
+  LOCATION_IN_USE: "This location still holds stock or reserved stock; transfer it elsewhere first.",
+  LOCATION_INACTIVE: "That location is not active any more; choose an active one.",
+  LOCATION_NOT_SHIPPING: "That location does not ship to customers.",
+  LOCATION_LIMIT: "A store can have at most 50 stock locations.",
   INTERNAL: "Something went wrong on our side; please try again.",
 };
 
@@ -81,6 +88,14 @@ export function shortages(error: CombinedError | undefined): Shortage[] {
   const found = error?.graphQLErrors.find((e) => e.extensions?.code === "INSUFFICIENT_STOCK");
   const list = found?.extensions?.shortages;
   return Array.isArray(list) ? (list as Shortage[]) : [];
+}
+
+/** What the source location had available, when a transfer or adjustment asked for more. */
+export function availableStock(error: CombinedError | undefined): number | undefined {
+  const found = error?.graphQLErrors.find((e) => e.extensions?.code === "INSUFFICIENT_STOCK");
+  const { available, onHand, reserved } = found?.extensions ?? {};
+  if (typeof available === "number") return available;
+  return typeof onHand === "number" && typeof reserved === "number" ? onHand - reserved : undefined;
 }
 
 /** What is left to refund, when a refund asked for more (`REFUND_TOO_LARGE`). */

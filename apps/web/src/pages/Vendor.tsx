@@ -4,10 +4,11 @@ import { Provider, useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { OrderStatus, VendorOrdersQuery } from "../gql/graphql";
 import { client } from "../lib/client";
-import { describe } from "../lib/errors";
+import { availableStock, describe } from "../lib/errors";
 import { money } from "../lib/money";
 import { manualSteps, refundable } from "../lib/payments";
 import { useSession } from "../lib/session";
+import { AllocationList, LocationsView, StockByLocation, TransferForm, useLocationNames, useOrderAllocations, type LocationName, type OrderAllocations } from "./VendorLocations";
 import { AuditView, BillingView, Products, TeamView } from "./VendorMore";
 import { PayoutsView } from "./VendorPayouts";
 import { RefundControl } from "./VendorRefund";
@@ -45,14 +46,14 @@ const Stock = graphql(`
 const History = graphql(`
   query History($sku: String!) {
     stockHistory(sku: $sku, first: 20) {
-      nodes { id kind onHandChange reservedChange onHandAfter reservedAfter reason reference actor at }
+      nodes { id kind onHandChange reservedChange onHandAfter reservedAfter reason reference actor locationId at }
     }
   }
 `);
 
 const Adjust = graphql(`
-  mutation Adjust($sku: String!, $delta: Int!, $reason: String!) {
-    adjustStock(sku: $sku, delta: $delta, reason: $reason) { sku onHand available }
+  mutation Adjust($sku: String!, $delta: Int!, $reason: String!, $location: ID) {
+    adjustStock(sku: $sku, delta: $delta, reason: $reason, location: $location) { sku onHand available }
   }
 `);
 
@@ -76,6 +77,7 @@ export function VendorArea() {
         <strong>{vendor.name}</strong> ({vendor.role})
         <Link to="/vendor">Orders</Link>
         <Link to="/vendor/inventory">Inventory</Link>
+        <Link to="/vendor/locations">Locations</Link>
         <Link to="/vendor/products">Products</Link>
         <Link to="/vendor/team">Team</Link>
         {vendor.role !== "staff" && <Link to="/vendor/payouts">Payouts</Link>}
@@ -85,6 +87,7 @@ export function VendorArea() {
       <Routes>
         <Route index element={<VendorOrdersView />} />
         <Route path="inventory" element={<Inventory />} />
+        <Route path="locations" element={<LocationsView manage={vendor.role !== "staff"} />} />
         <Route path="products" element={<Products />} />
         <Route path="team" element={<TeamView />} />
         <Route path="payouts" element={<PayoutsView owner={vendor.role === "owner"} />} />
@@ -132,12 +135,19 @@ const STATUSES: OrderStatus[] = ["PENDING", "PAID", "PROCESSING", "SHIPPED", "DE
 type VendorOrder = VendorOrdersQuery["orders"]["nodes"][number];
 
 /** One order: the steps left to people (a card payment takes some), and refunds of paid card orders. */
-function OrderRow({ order: o, onMove, onChanged }: { order: VendorOrder; onMove: (next: OrderStatus) => void; onChanged: (message: string) => void }) {
+function OrderRow({ order: o, allocations, names, onMove, onChanged }: {
+  order: VendorOrder;
+  allocations: OrderAllocations;
+  names: Map<string, LocationName>;
+  onMove: (next: OrderStatus) => void;
+  onChanged: (message: string) => void;
+}) {
   const steps = manualSteps(o.status, o.paymentMethod, o.allowedTransitions);
   return (
     <tr>
       <td>{o.id.slice(-6)}</td>
       <td>{o.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}</td>
+      <td><AllocationList label={`Allocation of order ${o.id.slice(-6)}`} allocations={allocations.get(o.id)} names={names} /></td>
       <td>{money(o.total.amount, o.total.currency)}</td>
       <td>{o.paymentMethod === "CARD" ? "card" : "offline"}</td>
       <td>{o.status.toLowerCase()}</td>
@@ -156,7 +166,7 @@ function OrderRow({ order: o, onMove, onChanged }: { order: VendorOrder; onMove:
   );
 }
 
-function VendorOrdersView() {
+export function VendorOrdersView() {
   const [status, setStatus] = useState<OrderStatus | "">("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
@@ -169,6 +179,9 @@ function VendorOrdersView() {
   const [moved, move] = useMutation(Move);
   const [notice, setNotice] = useState("");
   const reload = () => refetch({ requestPolicy: "network-only" });
+  // One request for the page's locations, one for where its orders' lines are held.
+  const { byId: names } = useLocationNames();
+  const { allocations, error: unplaced } = useOrderAllocations(data?.orders.nodes.map((o) => o.id) ?? []);
   return (
     <section aria-labelledby="vorders-title">
       <h1 id="vorders-title">Orders</h1>
@@ -185,13 +198,14 @@ function VendorOrdersView() {
       </div>
       {(error ?? moved.error) && <p className="error" role="alert">{describe(error ?? moved.error)}</p>}
       {notice && <p role="status">{notice}</p>}
+      {unplaced && <p className="muted">Where the orders' items are held could not be loaded: {describe(unplaced)}</p>}
       {fetching && !data && <p aria-busy="true">Loading orders…</p>}
       <table>
         <caption className="sr-only">Orders</caption>
-        <thead><tr><th scope="col">Order</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Payment</th><th scope="col">Status</th><th scope="col">Next steps</th></tr></thead>
+        <thead><tr><th scope="col">Order</th><th scope="col">Items</th><th scope="col">Held at</th><th scope="col">Total</th><th scope="col">Payment</th><th scope="col">Status</th><th scope="col">Next steps</th></tr></thead>
         <tbody>
           {data?.orders.nodes.map((o) => (
-            <OrderRow key={o.id} order={o} onChanged={(message) => { setNotice(message); reload(); }} onMove={async (next) => { await move({ id: o.id, status: next }); reload(); }} />
+            <OrderRow key={o.id} order={o} allocations={allocations} names={names} onChanged={(message) => { setNotice(message); reload(); }} onMove={async (next) => { await move({ id: o.id, status: next }); reload(); }} />
           ))}
         </tbody>
       </table>
@@ -199,18 +213,19 @@ function VendorOrdersView() {
   );
 }
 
-function Ledger({ sku }: { sku: string }) {
+function Ledger({ sku, names }: { sku: string; names: Map<string, LocationName> }) {
   const [{ data, error }] = useQuery({ query: History, variables: { sku }, requestPolicy: "network-only" });
   if (error) return <p className="error" role="alert">{describe(error)}</p>;
   return (
     <table>
       <caption>History of {sku}, newest first</caption>
-      <thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Reason</th><th scope="col">By</th></tr></thead>
+      <thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col">Location</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Reason</th><th scope="col">By</th></tr></thead>
       <tbody>
         {data?.stockHistory.nodes.map((c) => (
           <tr key={c.id}>
             <td>{new Date(c.at).toLocaleString()}</td>
             <td>{c.kind.toLowerCase()} {c.onHandChange !== 0 ? `${c.onHandChange > 0 ? "+" : ""}${c.onHandChange} on hand` : ""} {c.reservedChange !== 0 ? `${c.reservedChange > 0 ? "+" : ""}${c.reservedChange} reserved` : ""}</td>
+            <td>{(c.locationId ? names.get(c.locationId) : [...names.values()].find((l) => l.isDefault))?.name ?? "—"}</td>
             <td>{c.onHandAfter}</td>
             <td>{c.reservedAfter}</td>
             <td>{[c.reason, c.reference].filter(Boolean).join(" — ")}</td>
@@ -222,24 +237,49 @@ function Ledger({ sku }: { sku: string }) {
   );
 }
 
-function Inventory() {
+/** The store's stock: totals per SKU, adjustments at a location, each SKU's stock by location, transfers and the ledger. */
+export function Inventory() {
   const [low, setLow] = useState(false);
   const [{ data, error }, refetch] = useQuery({ query: Stock, variables: { low }, requestPolicy: "network-only" });
+  const { active, byId: names } = useLocationNames();
   const [adjusted, adjust] = useMutation(Adjust);
   const [delta, setDelta] = useState<Record<string, string>>({});
   const [reason, setReason] = useState("stock count");
+  const [location, setLocation] = useState("");
   const [shown, setShown] = useState("");
+  const [levelsOf, setLevelsOf] = useState("");
+  // Bumped by every change, so that the tables below load afresh.
+  const [version, setVersion] = useState(0);
+  const changed = () => {
+    setVersion((v) => v + 1);
+    refetch({ requestPolicy: "network-only" });
+  };
+  const skus = data?.stockItems.nodes.map((item) => item.sku) ?? [];
+  const place = active.find((l) => l.id === location);
   return (
     <section aria-labelledby="inv-title">
       <h1 id="inv-title">Inventory</h1>
       <div className="filters">
         <label className="inline"><input type="checkbox" checked={low} onChange={(e) => setLow(e.target.checked)} /> Low stock only</label>
         <label>Reason for adjustments<input value={reason} onChange={(e) => setReason(e.target.value)} /></label>
+        <label>
+          Location for adjustments
+          <select value={place ? location : ""} onChange={(e) => setLocation(e.target.value)}>
+            <option value="">{active.find((l) => l.isDefault)?.name ?? "Default location"} (default)</option>
+            {active.filter((l) => !l.isDefault).map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
+          </select>
+        </label>
       </div>
-      {(error ?? adjusted.error) && <p className="error" role="alert">{describe(error ?? adjusted.error)}</p>}
+      {error && <p className="error" role="alert">{describe(error)}</p>}
+      {adjusted.error && (
+        <p className="error" role="alert">
+          {describe(adjusted.error)}
+          {availableStock(adjusted.error) !== undefined && ` At most ${availableStock(adjusted.error)} can be taken out at ${(place ?? active.find((l) => l.isDefault))?.name ?? "the default location"}.`}
+        </p>
+      )}
       <table>
         <caption className="sr-only">Stock levels</caption>
-        <thead><tr><th scope="col">SKU</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Available</th><th scope="col">Adjust</th></tr></thead>
+        <thead><tr><th scope="col">SKU</th><th scope="col">On hand</th><th scope="col">Reserved</th><th scope="col">Available</th><th scope="col">By location</th><th scope="col">Adjust</th></tr></thead>
         <tbody>
           {data?.stockItems.nodes.map((item) => (
             <tr key={item.sku} className={item.lowStock ? "low" : undefined}>
@@ -248,14 +288,19 @@ function Inventory() {
               <td>{item.reserved}</td>
               <td>{item.available}</td>
               <td>
+                <button type="button" aria-expanded={levelsOf === item.sku} onClick={() => setLevelsOf(levelsOf === item.sku ? "" : item.sku)}>
+                  Locations of {item.sku}
+                </button>
+              </td>
+              <td>
                 <form
                   onSubmit={async (e) => {
                     e.preventDefault();
                     const value = Number.parseInt(delta[item.sku] ?? "", 10);
                     if (!Number.isFinite(value) || value === 0) return;
-                    await adjust({ sku: item.sku, delta: value, reason: reason.trim() || "stock count" });
-                    setDelta({ ...delta, [item.sku]: "" });
-                    refetch({ requestPolicy: "network-only" });
+                    const result = await adjust({ sku: item.sku, delta: value, reason: reason.trim() || "stock count", location: place?.id });
+                    if (!result.error) setDelta({ ...delta, [item.sku]: "" });
+                    changed();
                   }}
                 >
                   <label><span className="sr-only">Change of {item.sku}</span>
@@ -268,7 +313,9 @@ function Inventory() {
           ))}
         </tbody>
       </table>
-      {shown && <Ledger sku={shown} />}
+      {levelsOf && <StockByLocation key={`${levelsOf}:${version}`} sku={levelsOf} />}
+      <TransferForm skus={skus} onMoved={(sku) => { setLevelsOf(sku); changed(); }} />
+      {shown && <Ledger key={`${shown}:${version}`} sku={shown} names={names} />}
     </section>
   );
 }

@@ -6,7 +6,8 @@ import { vi } from "vitest";
 
 // The API, faked at `fetch` for component tests: each operation, by name,
 // answers what its handler returns as `data`, or a GraphQL error whose code
-// is the message of what the handler throws.
+// is the message of what the handler throws (with the `extensions` of a
+// `refusal`, if any).
 export type Handler = (variables: Record<string, unknown>) => unknown;
 export type Call = { operationName: string; variables: Record<string, unknown> };
 
@@ -23,7 +24,8 @@ export function serve(handlers: Record<string, Handler>): Call[] {
         if (!handler) throw new Error("INTERNAL");
         body = { data: handler(call.variables ?? {}) };
       } catch (error) {
-        body = { data: null, errors: [{ message: "refused", extensions: { code: (error as Error).message } }] };
+        const extensions = (error as { extensions?: Record<string, unknown> }).extensions;
+        body = { data: null, errors: [{ message: "refused", extensions: { ...extensions, code: (error as Error).message } }] };
       }
       return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
     }),
@@ -39,6 +41,11 @@ export function renderWithApi(ui: ReactNode, path = "/") {
       <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
     </Provider>,
   );
+}
+
+/** An error for a handler to throw: the code, with more extensions. */
+export function refusal(code: string, extensions: Record<string, unknown>): Error {
+  return Object.assign(new Error(code), { extensions });
 }
 
 export const eur = (amount: number) => ({ amount, currency: "EUR" });
