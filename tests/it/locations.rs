@@ -360,3 +360,119 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
         [("main".to_string(), 4, 0), ("east".to_string(), 1, 0)]
     );
 }
+
+/// A checkout's order whose line was split over two warehouses ships from one
+/// of them (`changeOrderStatus(shipFrom:)`), or from both as held.
+#[tokio::test]
+async fn a_checkout_order_split_over_two_warehouses_ships_from_where_it_left() {
+    use crate::orders::{cart, customer, pay, shop, CHECKOUT};
+    let shop = shop(10).await;
+    let vendor = &shop.vendors[0].0;
+    let main = default_location(&shop.app, vendor).await;
+    let east = location(&shop.app, vendor, "east").await;
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(vendor),
+            TRANSFER,
+            json!({ "sku": "SKU-A", "from": main, "to": east, "n": 7 }),
+        )
+        .await;
+    assert!(body["data"]["transferStock"].is_object(), "{body}");
+    let buyer = customer(&shop.app, "split@example.com").await;
+    let mut orders = Vec::new();
+    for (key, quantity) in [("split-1", 5), ("split-2", 4)] {
+        let (_, placed) = shop
+            .app
+            .gql(Some(&buyer), CHECKOUT, cart(&shop, &[quantity, 0], key))
+            .await;
+        let paid = pay(&shop.app, &buyer, &placed).await;
+        assert_eq!(
+            paid["data"]["payTestCheckout"]["status"], "SUCCEEDED",
+            "{paid}"
+        );
+        orders.push(
+            placed["data"]["checkout"]["orders"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    // split-1 holds main 3 + east 2; split-2 holds east 4.
+    assert_eq!(
+        levels(&shop.app, vendor, "SKU-A").await,
+        [("main".to_string(), 3, 3), ("east".to_string(), 7, 6)]
+    );
+    const SHIP: &str = "mutation($id: ID!) {
+        processing: changeOrderStatus(id: $id, status: PROCESSING) { status } }";
+    const SHIP_FROM: &str = "mutation($id: ID!, $from: ID) {
+        changeOrderStatus(id: $id, status: SHIPPED, shipFrom: $from) { status } }";
+    for id in &orders {
+        shop.app.gql(Some(vendor), SHIP, json!({ "id": id })).await;
+    }
+    // East has 1 left over for split-1's 3 at main: refused, nothing moved.
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(vendor),
+            SHIP_FROM,
+            json!({ "id": orders[0], "from": east }),
+        )
+        .await;
+    assert_eq!(code(&body), Some("INSUFFICIENT_STOCK"), "{body}");
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(vendor),
+            SHIP_FROM,
+            json!({ "id": orders[1], "from": main }),
+        )
+        .await;
+    assert_eq!(
+        code(&body),
+        Some("INSUFFICIENT_STOCK"),
+        "main has nothing free: {body}"
+    );
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(vendor),
+            SHIP_FROM,
+            json!({ "id": orders[0], "from": Value::Null }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["changeOrderStatus"]["status"], "SHIPPED",
+        "{body}"
+    );
+    assert_eq!(
+        levels(&shop.app, vendor, "SKU-A").await,
+        [("main".to_string(), 0, 0), ("east".to_string(), 5, 4)]
+    );
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(vendor),
+            SHIP_FROM,
+            json!({ "id": orders[1], "from": east }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["changeOrderStatus"]["status"], "SHIPPED",
+        "{body}"
+    );
+    assert_eq!(
+        levels(&shop.app, vendor, "SKU-A").await,
+        [("main".to_string(), 0, 0), ("east".to_string(), 1, 0)]
+    );
+    // Only a vendor names where an order ships from, and only when it ships.
+    let (_, body) = shop
+        .app
+        .gql(
+            Some(&buyer),
+            "mutation($id: ID!, $from: ID) { changeOrderStatus(id: $id, status: CANCELLED, shipFrom: $from) { status } }",
+            json!({ "id": orders[1], "from": east }),
+        )
+        .await;
+    assert_eq!(code(&body), Some("INVALID_ARGUMENT"), "{body}");
+}

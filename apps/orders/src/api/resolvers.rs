@@ -10,7 +10,8 @@ use souk_catalog::domain::ObjectKey;
 use souk_edge::{page_size, person, principal, service, trim_page, ApiError};
 use souk_identity::domain::{AddressId, AddressInput, RawAddress, UserId};
 use souk_identity::Identity;
-use souk_inventory::domain::Sku;
+use souk_inventory::domain::{LocationId, Sku};
+use souk_inventory::StockLocations;
 use souk_tenants::audit::Entry;
 use souk_tenants::Role;
 
@@ -319,6 +320,41 @@ impl OrdersQuery {
     }
 }
 
+/// Moves a vendor order's holds to the location it ships from, before the move
+/// to `SHIPPED` commits them there.
+async fn ship_from_location(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: ObjectKey,
+    status: StatusView,
+    location: &ID,
+) -> Result<(), ApiError> {
+    let Actor::Vendor { tenant, subject } = actor else {
+        return Err(ApiError::invalid_argument(
+            "shipFrom",
+            "only the vendor's staff name the location an order ships from",
+        ));
+    };
+    if OrderStatus::from(status) != OrderStatus::Shipped {
+        return Err(ApiError::invalid_argument(
+            "shipFrom",
+            "names a location only when the order moves to SHIPPED",
+        ));
+    }
+    let location =
+        LocationId::parse(location).map_err(|err| ApiError::invalid_argument("shipFrom", err.0))?;
+    let order_id = souk_inventory::domain::OrderId::parse(&id.to_string())
+        .map_err(|err| ApiError::invalid_argument("id", err.0))?;
+    let scope = souk_tenants::Scope {
+        tenant: *tenant,
+        actor: format!("user:{subject}"),
+    };
+    service::<dyn StockLocations>(ctx)?
+        .ship_from(&scope, &order_id, location)
+        .await
+        .map_err(ApiError::from)
+}
+
 #[derive(Debug, Default)]
 pub struct OrdersMutation;
 
@@ -335,9 +371,16 @@ impl OrdersMutation {
         note: Option<String>,
         #[graphql(desc = "Refunds of shipped orders: the goods came back (default false).")]
         goods_returned: Option<bool>,
+        #[graphql(
+            desc = "Shipping, by the vendor: the stock location the goods left from. Every line's hold moves there first; `INSUFFICIENT_STOCK` when it is short."
+        )]
+        ship_from: Option<ID>,
     ) -> Result<OrderView> {
         let actor = actor(ctx)?;
         let id = order_key(&id)?;
+        if let Some(location) = ship_from {
+            ship_from_location(ctx, &actor, id, status, &location).await?;
+        }
         let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
             return Err(ApiError::invalid_argument("note", "at most 500 characters").into());
