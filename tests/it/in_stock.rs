@@ -121,3 +121,72 @@ async fn in_stock_products_behind_many_newer_sold_out_ones_are_all_listed() {
     let back: Vec<String> = (0..5).rev().map(|i| format!("STOCKED-{i}")).collect();
     listed_soon(&app, &back, "a restocked product is listed again").await;
 }
+
+/// Stock on a shelf that does not ship (returns) is not for sale: the product
+/// leaves the in-stock list, its variant shows no availability, and it comes back
+/// when the stock moves to a location that ships.
+#[tokio::test]
+async fn stock_only_at_a_location_that_does_not_ship_is_not_in_stock() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Owner, Some(app.create_tenant().await));
+    product(&app, &token, "RETURNED", 3).await;
+    product(&app, &token, "ON-SALE", 2).await;
+    let both = ["ON-SALE".to_string(), "RETURNED".to_string()];
+    listed_soon(&app, &both, "both listed").await;
+    let (_, created) = app
+        .gql(
+            Some(&token),
+            "mutation { createStockLocation(input: { code: \"returns\", name: \"Returns shelf\", shipsToCustomers: false }) { id } }",
+            json!({}),
+        )
+        .await;
+    let returns = created["data"]["createStockLocation"]["id"].clone();
+    let (_, all) = app
+        .gql(
+            Some(&token),
+            "{ stockLocations { id isDefault } }",
+            json!({}),
+        )
+        .await;
+    let main = all["data"]["stockLocations"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["isDefault"] == true))
+        .map(|l| l["id"].clone())
+        .unwrap_or_else(|| panic!("{all}"));
+    const MOVE: &str = "mutation($from: ID!, $to: ID!) {
+        transferStock(sku: \"RETURNED\", from: $from, to: $to, quantity: 3, reason: \"returned\") { to { onHand } } }";
+    let (_, body) = app
+        .gql(Some(&token), MOVE, json!({ "from": main, "to": returns }))
+        .await;
+    assert_eq!(body["data"]["transferStock"]["to"]["onHand"], 3, "{body}");
+    listed_soon(&app, &["ON-SALE".to_string()], "the returned one leaves").await;
+    let (_, body) = app
+        .gql(
+            Some(&token),
+            "{ stockItem(sku: \"RETURNED\") { onHand available sellable } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["stockItem"],
+        json!({ "onHand": 3, "available": 3, "sellable": 0 })
+    );
+    let (_, body) = app
+        .gql(
+            None,
+            "{ products(first: 10, search: \"RETURNED\") { edges { node { variants { availability } } } } }",
+            json!({}),
+        )
+        .await;
+    let shown = &body["data"]["products"]["edges"];
+    assert!(
+        shown.as_array().is_some_and(|e| e.is_empty())
+            || shown[0]["node"]["variants"][0]["availability"] == 0,
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(Some(&token), MOVE, json!({ "from": returns, "to": main }))
+        .await;
+    assert!(body["data"]["transferStock"].is_object(), "{body}");
+    listed_soon(&app, &both, "back on sale").await;
+}

@@ -25,6 +25,7 @@ use crate::store::{self, ledger, reservations, stock};
 
 mod boundary;
 mod locations;
+mod moves;
 mod reallocation;
 mod settlement;
 
@@ -154,7 +155,7 @@ impl Inventory for PgInventory {
         let mut tx = self.begin(scope.tenant).await?;
         // The default location's stock is derived from the totals and the other
         // locations' rows: they hold still while the check reads them.
-        if !store::locations::lock_sku(&mut tx, &adjustment.sku)
+        if !store::placement::lock_sku(&mut tx, &adjustment.sku)
             .await
             .int_err()?
         {
@@ -163,6 +164,7 @@ impl Inventory for PgInventory {
         let movement = Movement {
             sku: &adjustment.sku,
             location: None,
+            sells: true,
             kind: LedgerKind::Adjusted,
             on_hand_change: adjustment.delta.get(),
             reserved_change: 0,

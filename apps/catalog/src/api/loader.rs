@@ -49,7 +49,7 @@ impl Loader<(TenantId, Sku)> for AvailabilityLoader {
                 Failure::of(&err)
             })?;
             for item in items {
-                let available = item.available();
+                let available = item.sellable();
                 found.insert((tenant, item.sku), available);
             }
         }

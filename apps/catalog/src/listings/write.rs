@@ -12,7 +12,7 @@ use crate::domain::{Product, ProductStatus};
 //   g.tenant_id = l.tenant_id AND g.sku = ANY(l.skus) AND g.kind = 'committed'), 0)::bigint`;
 // * whether any of a listing's SKUs has stock to sell, as of the statement:
 //   `EXISTS (SELECT 1 FROM inventory.stock_items s WHERE s.tenant_id = l.tenant_id
-//   AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)`.
+//   AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)`.
 
 /// Writes `product`'s row unless the row holds a newer version (`refresh`: or
 /// the same one, as a rebuild does). Listed only while the product is active.
@@ -53,12 +53,12 @@ pub async fn upsert(
     sqlx::query!(
         "UPDATE storefront.listings l
          SET in_stock = EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved),
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable),
              popularity = COALESCE((SELECT -sum(g.on_hand_change) FROM inventory.ledger g
                  WHERE g.tenant_id = l.tenant_id AND g.sku = ANY(l.skus) AND g.kind = 'committed'), 0)::bigint
          WHERE l.product_id = $1
            AND (l.in_stock IS DISTINCT FROM EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)
                 OR l.popularity IS DISTINCT FROM COALESCE((SELECT -sum(g.on_hand_change) FROM inventory.ledger g
                  WHERE g.tenant_id = l.tenant_id AND g.sku = ANY(l.skus) AND g.kind = 'committed'), 0)::bigint)",
         product.id.0.to_hex(),
@@ -84,10 +84,10 @@ pub async fn drain_stale(conn: &mut PgConnection, max: i64) -> Result<i64, sqlx:
              JOIN taken t ON l.tenant_id = t.tenant_id AND l.skus @> ARRAY[t.sku]
          ), changed AS (
              UPDATE storefront.listings l SET in_stock = EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved), projected_at = now()
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable), projected_at = now()
              FROM touched WHERE l.product_id = touched.product_id
                AND l.in_stock IS DISTINCT FROM EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)
              RETURNING 1
          )
          SELECT count(*) AS "taken!" FROM taken"#,
@@ -146,10 +146,10 @@ pub async fn recheck_recent(conn: &mut PgConnection, seconds: f64) -> Result<u64
     let done = sqlx::query!(
         "UPDATE storefront.listings l
          SET in_stock = EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)
          WHERE l.projected_at > now() - make_interval(secs => $1)
            AND l.in_stock IS DISTINCT FROM EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)",
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)",
         seconds,
     )
     .execute(conn)
@@ -162,9 +162,9 @@ pub async fn recheck_all(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE storefront.listings l
          SET in_stock = EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)
          WHERE l.in_stock IS DISTINCT FROM EXISTS (SELECT 1 FROM inventory.stock_items s
-                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand > s.reserved)"
+                 WHERE s.tenant_id = l.tenant_id AND s.sku = ANY(l.skus) AND s.on_hand - s.reserved > s.unsellable)"
     )
     .execute(conn)
     .await?;

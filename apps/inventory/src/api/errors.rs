@@ -4,7 +4,7 @@ use async_graphql::Value;
 use souk_edge::ApiError;
 
 use crate::domain::{
-    AdjustError, CreateError, InvalidValue, ReserveError, SettleError, UpdateError,
+    AdjustError, CreateError, InvalidValue, LocationError, ReserveError, SettleError, UpdateError,
 };
 
 pub(crate) fn invalid_sku(err: InvalidValue) -> ApiError {
@@ -118,6 +118,68 @@ impl From<SettleError> for ApiError {
                     .with("status", closed.status.as_str().to_uppercase())
             }
             SettleError::Internal(err) => ApiError::from(err),
+        }
+    }
+}
+
+impl From<LocationError> for ApiError {
+    fn from(err: LocationError) -> Self {
+        let message = err.to_string();
+        match err {
+            LocationError::NotFound(id) => {
+                ApiError::new("LOCATION_NOT_FOUND", message).with("locationId", id.to_string())
+            }
+            LocationError::CodeTaken(code) => {
+                ApiError::new("LOCATION_CODE_TAKEN", message).with("locationCode", code)
+            }
+            LocationError::DefaultLocation => ApiError::new("DEFAULT_LOCATION", message),
+            LocationError::InUse {
+                location,
+                on_hand,
+                reserved,
+            } => ApiError::new("LOCATION_IN_USE", message)
+                .with("locationId", location.to_string())
+                .with("onHand", on_hand)
+                .with("reserved", reserved),
+            LocationError::Inactive(id) => {
+                ApiError::new("LOCATION_INACTIVE", message).with("locationId", id.to_string())
+            }
+            LocationError::NotShipping(id) => {
+                ApiError::new("LOCATION_NOT_SHIPPING", message).with("locationId", id.to_string())
+            }
+            LocationError::TooMany => ApiError::new("LOCATION_LIMIT", message),
+            LocationError::BadOrder => ApiError::invalid_argument("ids", message),
+            LocationError::SameLocation => ApiError::invalid_argument("to", message),
+            LocationError::UnknownSku(sku) => {
+                ApiError::new("UNKNOWN_SKU", message).with("sku", sku.as_str().to_string())
+            }
+            LocationError::Short {
+                sku,
+                requested,
+                available,
+            } => ApiError::new("INSUFFICIENT_STOCK", message)
+                .with("sku", sku.as_str().to_string())
+                .with("requested", requested)
+                .with("available", available),
+            LocationError::OutOfRange {
+                sku,
+                on_hand,
+                reserved,
+                delta,
+            } => ApiError::new(
+                if delta < 0 {
+                    "INSUFFICIENT_STOCK"
+                } else {
+                    "INVALID_QUANTITY"
+                },
+                message,
+            )
+            .with("sku", sku.as_str().to_string())
+            .with("onHand", on_hand)
+            .with("reserved", reserved)
+            .with("requested", delta)
+            .with("available", on_hand - reserved),
+            LocationError::Internal(err) => ApiError::from(err),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and domain errors become [`ApiError`]s with stable codes.
 
 mod errors;
+mod location_views;
 mod locations;
 mod objects;
 mod resolvers;

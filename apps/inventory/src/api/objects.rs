@@ -24,9 +24,15 @@ impl StockItemView {
     async fn reserved(&self) -> i64 {
         self.0.reserved
     }
-    /// Units that can still be reserved.
+    /// Units on hand and not held (`onHand - reserved`).
     async fn available(&self) -> i64 {
         self.0.available()
+    }
+    /// What customers can still buy: the available units at the locations that
+    /// ship to them (a returns-only location's do not count). What the
+    /// storefront offers and a reservation can take.
+    async fn sellable(&self) -> i64 {
+        self.0.sellable()
     }
     async fn reorder_threshold(&self) -> i64 {
         self.0.reorder_threshold

@@ -11,14 +11,22 @@ pub struct StockItem {
     pub on_hand: i64,
     pub reserved: i64,
     pub reorder_threshold: i64,
+    /// Available stock at locations that do not ship to customers.
+    pub unsellable: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl StockItem {
-    /// What can still be reserved.
+    /// What is on hand and not held.
     pub fn available(&self) -> i64 {
         self.on_hand - self.reserved
+    }
+
+    /// What customers can still buy: the available stock at the locations that
+    /// ship to them.
+    pub fn sellable(&self) -> i64 {
+        self.available() - self.unsellable
     }
 
     /// Available stock at or below the reorder threshold.

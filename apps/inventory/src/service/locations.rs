@@ -5,107 +5,23 @@
 
 use async_trait::async_trait;
 use serde_json::json;
-use souk_tenants::audit::{self as audit_log, Entry};
+use souk_tenants::audit::Entry;
 use souk_tenants::fault::retry_once;
 use souk_tenants::{IntErr, TenantId, TenantTx};
 use tracing::instrument;
 
 use crate::domain::{
-    Adjustment, Allocation, InternalError, LedgerEntry, LedgerKind, LocationChange, LocationError,
-    LocationId, NewLocation, OrderId, Scope, Sku, StockLevel, StockLocation, Strategy, Threshold,
-    Transfer, MAX_LOCATIONS,
+    Adjustment, Allocation, InternalError, LedgerEntry, LocationChange, LocationError, LocationId,
+    NewLocation, OrderId, Scope, Sku, StockLevel, StockLocation, Strategy, Threshold, Transfer,
+    MAX_LOCATIONS,
 };
-use crate::store::locations::{self, LevelRow};
-use crate::store::stock::{self, Movement};
-use crate::store::{ledger, reservations};
+use crate::store::ledger;
+use crate::store::locations;
+use crate::store::placement;
 use crate::PgInventory;
 
 use super::boundary::StockLocations;
-
-/// The location a movement names: `None` for the default location, whose stock
-/// is derived from the totals.
-fn place(location: &StockLocation) -> Option<LocationId> {
-    (!location.is_default).then_some(location.id)
-}
-
-/// Joins a SKU's level rows to the tenant's locations.
-fn join_levels(sku: &Sku, rows: Vec<LevelRow>, all: &[StockLocation]) -> Vec<StockLevel> {
-    all.iter()
-        .filter_map(|location| {
-            let row = rows.iter().find(|row| row.location == location.id)?;
-            Some(StockLevel {
-                sku: sku.clone(),
-                location: location.clone(),
-                on_hand: row.on_hand,
-                reserved: row.reserved,
-                reorder_threshold: row.threshold,
-            })
-        })
-        .collect()
-}
-
-async fn levels_in(tx: &mut TenantTx, sku: &Sku) -> Result<Vec<StockLevel>, InternalError> {
-    let all = locations::list(tx, true).await.int_err()?;
-    let rows = locations::levels(tx, sku).await.int_err()?;
-    Ok(join_levels(sku, rows, &all))
-}
-
-async fn level_at(
-    tx: &mut TenantTx,
-    sku: &Sku,
-    location: LocationId,
-) -> Result<StockLevel, LocationError> {
-    levels_in(tx, sku)
-        .await?
-        .into_iter()
-        .find(|level| level.location.id == location)
-        .ok_or(LocationError::NotFound(location))
-}
-
-/// The location `id`, which must be active.
-async fn active(tx: &mut TenantTx, id: LocationId) -> Result<StockLocation, LocationError> {
-    match locations::get(tx, id).await.int_err()? {
-        None => Err(LocationError::NotFound(id)),
-        Some(location) if !location.active => Err(LocationError::Inactive(id)),
-        Some(location) => Ok(location),
-    }
-}
-
-async fn audited(tx: &mut TenantTx, scope: &Scope, entry: Entry) -> Result<(), InternalError> {
-    audit_log::record(tx, Some(scope.tenant), entry)
-        .await
-        .int_err()
-}
-
-/// A location-level move of one SKU, refused with what the location holds.
-async fn move_stock(
-    tx: &mut TenantTx,
-    movement: Movement<'_>,
-    location: &StockLocation,
-) -> Result<(), LocationError> {
-    if let Some(id) = place(location) {
-        locations::ensure_row(tx, movement.sku, id)
-            .await
-            .int_err()?;
-    }
-    if stock::apply(tx, movement).await.int_err()?.is_some() {
-        return Ok(());
-    }
-    let level = level_at(tx, movement.sku, location.id).await?;
-    if movement.reserved_change == 0 && movement.kind == LedgerKind::Transferred {
-        return Err(LocationError::Short {
-            sku: movement.sku.clone(),
-            requested: -movement.on_hand_change,
-            available: level.available(),
-        });
-    }
-    Err(LocationError::OutOfRange {
-        sku: movement.sku.clone(),
-        on_hand: level.on_hand,
-        reserved: level.reserved,
-        delta: movement.on_hand_change,
-    })
-}
+use super::moves::{self, audited, level_at, levels_in};
 
 impl PgInventory {
     async fn tx(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
@@ -184,10 +100,27 @@ impl StockLocations for PgInventory {
             if current.is_default && change.ships == Some(false) {
                 return Err(LocationError::DefaultLocation);
             }
+            // Starting or stopping shipping moves the location's stock in or out
+            // of what customers can buy; a location with holds keeps shipping.
+            let toggles = change.ships.is_some_and(|ships| ships != current.ships);
+            if toggles {
+                locations::lock_skus_at(tx, id).await.int_err()?;
+                let (on_hand, reserved) = locations::holdings(tx, id).await.int_err()?;
+                if change.ships == Some(false) && reserved > 0 {
+                    return Err(LocationError::InUse {
+                        location: id,
+                        on_hand,
+                        reserved,
+                    });
+                }
+            }
             let updated = locations::update(tx, id, &change)
                 .await
                 .int_err()?
                 .ok_or(LocationError::NotFound(id))?;
+            if toggles {
+                locations::refresh_unsellable(tx, id).await.int_err()?;
+            }
             let entry = Entry::new("stock_location.update", "stock_location", id.to_string())
                 .details(json!({ "name": updated.name, "address": updated.address, "ships": updated.ships }));
             audited(tx, scope, entry).await?;
@@ -315,32 +248,8 @@ impl StockLocations for PgInventory {
         adjustment: Adjustment,
         location: LocationId,
     ) -> Result<StockLevel, LocationError> {
-        let sku = adjustment.sku.clone();
         self.write(scope, async |tx| {
-            if !locations::lock_sku(tx, &sku).await.int_err()? {
-                return Err(LocationError::UnknownSku(sku.clone()));
-            }
-            let at = active(tx, location).await?;
-            let movement = Movement {
-                sku: &sku,
-                location: place(&at),
-                kind: LedgerKind::Adjusted,
-                on_hand_change: adjustment.delta.get(),
-                reserved_change: 0,
-                reason: Some(adjustment.reason.as_str()),
-                reference: adjustment.reference.as_ref().map(|r| r.as_str()),
-                actor: &scope.actor,
-            };
-            move_stock(tx, movement, &at).await?;
-            let level = level_at(tx, &sku, location).await?;
-            let entry = Entry::new("stock.adjust", "sku", sku.as_str()).details(json!({
-                "delta": adjustment.delta.get(),
-                "reason": adjustment.reason.as_str(),
-                "location": at.code,
-                "onHand": level.on_hand,
-            }));
-            audited(tx, scope, entry).await?;
-            Ok(level)
+            moves::adjust_at(tx, scope, adjustment, location).await
         })
         .await
     }
@@ -355,39 +264,7 @@ impl StockLocations for PgInventory {
             return Err(LocationError::SameLocation);
         }
         self.write(scope, async |tx| {
-            let sku = &transfer.sku;
-            if !locations::lock_sku(tx, sku).await.int_err()? {
-                return Err(LocationError::UnknownSku(sku.clone()));
-            }
-            let from = active(tx, transfer.from).await?;
-            let to = active(tx, transfer.to).await?;
-            let quantity = transfer.quantity.get();
-            let reference = format!("transfer:{}>{}", from.code, to.code);
-            for (at, change) in [(&from, -quantity), (&to, quantity)] {
-                let movement = Movement {
-                    sku,
-                    location: place(at),
-                    kind: LedgerKind::Transferred,
-                    on_hand_change: change,
-                    reserved_change: 0,
-                    reason: Some(transfer.reason.as_str()),
-                    reference: Some(&reference),
-                    actor: &scope.actor,
-                };
-                move_stock(tx, movement, at).await?;
-            }
-            locations::transferred_event(tx, &transfer, &scope.actor)
-                .await
-                .int_err()?;
-            let entry = Entry::new("stock.transfer", "sku", sku.as_str()).details(json!({
-                "from": from.code, "to": to.code, "quantity": quantity,
-                "reason": transfer.reason.as_str(),
-            }));
-            audited(tx, scope, entry).await?;
-            Ok((
-                level_at(tx, sku, from.id).await?,
-                level_at(tx, sku, to.id).await?,
-            ))
+            moves::transfer(tx, scope, &transfer).await
         })
         .await
     }
@@ -401,14 +278,14 @@ impl StockLocations for PgInventory {
         threshold: Option<Threshold>,
     ) -> Result<StockLevel, LocationError> {
         self.write(scope, async |tx| {
-            if !locations::lock_sku(tx, sku).await.int_err()? {
+            if !placement::lock_sku(tx, sku).await.int_err()? {
                 return Err(LocationError::UnknownSku(sku.clone()));
             }
             let at = locations::get(tx, location)
                 .await
                 .int_err()?
                 .ok_or(LocationError::NotFound(location))?;
-            locations::set_threshold(tx, sku, location, threshold.map(Threshold::get))
+            placement::set_threshold(tx, sku, location, threshold.map(Threshold::get))
                 .await
                 .int_err()?;
             let entry = Entry::new("stock.set_location_threshold", "sku", sku.as_str()).details(
@@ -450,7 +327,7 @@ impl StockLocations for PgInventory {
         retry_once(|| async {
             let mut tx = self.tx(tenant).await?;
             let default = locations::default_location(&mut tx).await.int_err()?;
-            let found = locations::allocations(&mut tx, order_id, default)
+            let found = placement::allocations(&mut tx, order_id, default)
                 .await
                 .int_err()?;
             tx.commit().await.int_err()?;
@@ -467,23 +344,7 @@ impl StockLocations for PgInventory {
         location: LocationId,
     ) -> Result<(), LocationError> {
         self.write(scope, async |tx| {
-            reservations::lock_stock(tx, order_id).await.int_err()?;
-            let at = active(tx, location).await?;
-            if !at.ships {
-                return Err(LocationError::NotShipping(location));
-            }
-            let held = reservations::get(tx, order_id).await.int_err()?;
-            if !held.is_some_and(|held| held.status.holds_stock()) {
-                return Ok(());
-            }
-            for (sku, from, quantity) in locations::parts(tx, order_id).await.int_err()? {
-                if from == place(&at) {
-                    continue;
-                }
-                super::reallocation::reallocate(tx, scope, order_id, &sku, from, &at, quantity)
-                    .await?;
-            }
-            Ok(())
+            moves::ship_from(tx, scope, order_id, location).await
         })
         .await
     }

@@ -5,7 +5,7 @@
 use souk_tenants::{IntErr, TenantTx};
 
 use crate::domain::{LedgerKind, LocationError, LocationId, OrderId, Scope, Sku, StockLocation};
-use crate::store::locations;
+use crate::store::placement;
 use crate::store::stock::{self, Movement};
 
 /// Moves `quantity` of the order's `sku` line from `from` (`None`: the default
@@ -22,13 +22,15 @@ pub(super) async fn reallocate(
 ) -> Result<(), LocationError> {
     let target = (!to.is_default).then_some(to.id);
     if let Some(id) = target {
-        locations::ensure_row(tx, sku, id).await.int_err()?;
+        placement::ensure_row(tx, sku, id).await.int_err()?;
     }
     let moves = [(from, -quantity), (target, quantity)];
     for (location, change) in moves {
         let movement = Movement {
             sku,
             location,
+            // Holds are only ever at locations that ship.
+            sells: true,
             kind: LedgerKind::Reallocated,
             on_hand_change: 0,
             reserved_change: change,
@@ -37,7 +39,7 @@ pub(super) async fn reallocate(
             actor: &scope.actor,
         };
         if stock::apply(tx, movement).await.int_err()?.is_none() {
-            let available = locations::levels(tx, sku)
+            let available = placement::levels(tx, sku)
                 .await
                 .int_err()?
                 .into_iter()
@@ -50,7 +52,7 @@ pub(super) async fn reallocate(
             });
         }
     }
-    locations::move_allocation(tx, order_id, sku, from, target, quantity)
+    placement::move_allocation(tx, order_id, sku, from, target, quantity)
         .await
         .int_err()?;
     Ok(())

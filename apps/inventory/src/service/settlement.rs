@@ -13,7 +13,7 @@ use crate::domain::{
     SettleError,
 };
 use crate::store::stock::{self, Movement};
-use crate::store::{locations, reservations};
+use crate::store::{placement, reservations};
 
 use super::EXPIRY_ACTOR;
 
@@ -70,7 +70,7 @@ async fn record(
         ReservationStatus::Expired => (LedgerKind::Expired, "reservation.expired"),
         _ => (LedgerKind::Released, "reservation.released"),
     };
-    for (sku, location, quantity) in locations::parts(tx, &reservation.order_id)
+    for (sku, location, quantity) in placement::parts(tx, &reservation.order_id)
         .await
         .int_err()?
     {
@@ -82,6 +82,8 @@ async fn record(
         let movement = Movement {
             sku: &sku,
             location,
+            // A location with holds cannot stop shipping.
+            sells: true,
             kind,
             on_hand_change,
             reserved_change,

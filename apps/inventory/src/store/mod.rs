@@ -5,5 +5,6 @@
 pub mod audit;
 pub mod ledger;
 pub mod locations;
+pub mod placement;
 pub mod reservations;
 pub mod stock;

@@ -11,6 +11,7 @@ struct StockRow {
     on_hand: i64,
     reserved: i64,
     reorder_threshold: i64,
+    unsellable: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -22,6 +23,7 @@ impl From<StockRow> for StockItem {
             on_hand: row.on_hand,
             reserved: row.reserved,
             reorder_threshold: row.reorder_threshold,
+            unsellable: row.unsellable,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -49,7 +51,8 @@ pub async fn insert(
              SELECT tenant_id, sku, 'created', on_hand, 0, on_hand, 0, $5 FROM item
          )
          SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
-                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                reorder_threshold AS "reorder_threshold!", unsellable AS "unsellable!",
+                created_at AS "created_at!",
                 updated_at AS "updated_at!"
          FROM item"#,
         tx.tenant().as_uuid(),
@@ -66,7 +69,7 @@ pub async fn insert(
 pub async fn get(tx: &mut TenantTx, sku: &Sku) -> Result<Option<StockItem>, sqlx::Error> {
     let row = sqlx::query_as!(
         StockRow,
-        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+        "SELECT sku, on_hand, reserved, reorder_threshold, unsellable, created_at, updated_at
          FROM inventory.stock_items WHERE tenant_id = $1 AND sku = $2",
         tx.tenant().as_uuid(),
         sku.as_str(),
@@ -86,7 +89,7 @@ pub async fn list(
 ) -> Result<Vec<StockItem>, sqlx::Error> {
     let rows = sqlx::query_as!(
         StockRow,
-        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+        "SELECT sku, on_hand, reserved, reorder_threshold, unsellable, created_at, updated_at
          FROM inventory.stock_items
          WHERE tenant_id = $1 AND sku > $2
            AND (NOT $3 OR on_hand - reserved <= reorder_threshold)
@@ -107,7 +110,7 @@ pub async fn get_many(tx: &mut TenantTx, skus: &[Sku]) -> Result<Vec<StockItem>,
     let skus: Vec<&str> = skus.iter().map(Sku::as_str).collect();
     let rows = sqlx::query_as!(
         StockRow,
-        "SELECT sku, on_hand, reserved, reorder_threshold, created_at, updated_at
+        "SELECT sku, on_hand, reserved, reorder_threshold, unsellable, created_at, updated_at
          FROM inventory.stock_items
          WHERE tenant_id = $1 AND sku = ANY($2)
          ORDER BY sku",
@@ -140,7 +143,8 @@ pub async fn set_threshold(
              FROM item
          )
          SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
-                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                reorder_threshold AS "reorder_threshold!", unsellable AS "unsellable!",
+                created_at AS "created_at!",
                 updated_at AS "updated_at!"
          FROM item"#,
         tx.tenant().as_uuid(),
@@ -159,6 +163,9 @@ pub struct Movement<'a> {
     pub sku: &'a Sku,
     /// The location whose stock changes; `None`: the default location.
     pub location: Option<LocationId>,
+    /// Whether that location ships to customers (its available stock is for
+    /// sale); what changes at one that does not changes the SKU's unsellable stock.
+    pub sells: bool,
     pub kind: LedgerKind,
     pub on_hand_change: i64,
     pub reserved_change: i64,
@@ -195,7 +202,8 @@ pub async fn apply(
              FROM inventory.location_stock WHERE tenant_id = $1 AND sku = $2
          ), item AS (
              UPDATE inventory.stock_items s
-             SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
+             SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now(),
+                 unsellable = unsellable + CASE WHEN $12 THEN 0 ELSE $3 - $4 END
              WHERE tenant_id = $1 AND sku = $2
                AND on_hand + $3 >= reserved + $4
                AND reserved + $4 >= 0
@@ -225,7 +233,8 @@ pub async fn apply(
              WHERE e.wanted
          )
          SELECT sku AS "sku!", on_hand AS "on_hand!", reserved AS "reserved!",
-                reorder_threshold AS "reorder_threshold!", created_at AS "created_at!",
+                reorder_threshold AS "reorder_threshold!", unsellable AS "unsellable!",
+                created_at AS "created_at!",
                 updated_at AS "updated_at!"
          FROM item"#,
         tx.tenant().as_uuid(),
@@ -239,6 +248,7 @@ pub async fn apply(
         MAX_QUANTITY,
         (movement.kind == LedgerKind::Adjusted).then_some("stock.adjusted"),
         movement.location.as_ref().map(LocationId::as_uuid),
+        movement.sells,
     )
     .fetch_optional(&mut **tx)
     .await?;

@@ -155,6 +155,67 @@ async fn a_line_no_location_fills_is_split_in_priority_order_and_returns_never_s
 }
 
 #[tokio::test]
+async fn stock_at_a_location_that_does_not_ship_is_not_for_sale() {
+    let f = Fixture::new().await;
+    let [_, east, returns] = three_locations(&f).await;
+    let scope = f.scope();
+    let item = |f: &Fixture| {
+        let inventory = f.inventory.clone();
+        let tenant = f.tenant;
+        async move {
+            let item = inventory
+                .item(tenant, &sku("TEE"))
+                .await
+                .expect("item")
+                .expect("TEE");
+            (item.available(), item.sellable())
+        }
+    };
+    assert_eq!(
+        item(&f).await,
+        (15, 9),
+        "the returns shelf's 6 are not for sale"
+    );
+    let ships = |ships: bool| souk_inventory::domain::LocationChange {
+        ships: Some(ships),
+        ..Default::default()
+    };
+    f.inventory
+        .update_location(&scope, returns, ships(true))
+        .await
+        .expect("ships");
+    assert_eq!(item(&f).await, (15, 15));
+    f.inventory
+        .reserve(&scope, request("o1", &[("TEE", 12)], Ttl::DEFAULT))
+        .await
+        .expect("main 4, east 5, returns 3");
+    assert!(matches!(
+        f.inventory
+            .update_location(&scope, returns, ships(false))
+            .await,
+        Err(LocationError::InUse { reserved: 3, .. })
+    ));
+    f.inventory
+        .release(&scope, &order("o1"))
+        .await
+        .expect("release");
+    f.inventory
+        .update_location(&scope, returns, ships(false))
+        .await
+        .expect("stops shipping");
+    f.inventory
+        .transfer(&scope, transfer("TEE", east, returns, 2))
+        .await
+        .expect("east to returns");
+    f.inventory
+        .transfer(&scope, transfer("TEE", returns, east, 1))
+        .await
+        .expect("returns to east");
+    assert_eq!(item(&f).await, (15, 8), "7 on the returns shelf");
+    f.assert_reconciled().await;
+}
+
+#[tokio::test]
 async fn most_available_first_takes_the_fullest_location() {
     let f = Fixture::new().await;
     let [main, east, _] = three_locations(&f).await;

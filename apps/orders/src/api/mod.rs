@@ -3,6 +3,7 @@
 
 mod objects;
 mod resolvers;
+mod ship_from;
 
 pub use objects::{CheckoutInput, OrderView, PaymentMethodView};
 pub use resolvers::{

@@ -10,12 +10,12 @@ use souk_catalog::domain::ObjectKey;
 use souk_edge::{page_size, person, principal, service, trim_page, ApiError};
 use souk_identity::domain::{AddressId, AddressInput, RawAddress, UserId};
 use souk_identity::Identity;
-use souk_inventory::domain::{LocationId, Sku};
-use souk_inventory::StockLocations;
+use souk_inventory::domain::Sku;
 use souk_tenants::audit::Entry;
 use souk_tenants::Role;
 
 use super::objects::{CheckoutInput, OrderView, ShippingAddressInput, StatusView};
+use super::ship_from::ship_from_location;
 use crate::domain::{
     line_quantity, CartLine, CheckoutError, Order, OrderError, OrderStatus, ShippingAddress,
 };
@@ -318,41 +318,6 @@ impl OrdersQuery {
             .map_err(order_error)?
             .map(OrderView))
     }
-}
-
-/// Moves a vendor order's holds to the location it ships from, before the move
-/// to `SHIPPED` commits them there.
-async fn ship_from_location(
-    ctx: &Context<'_>,
-    actor: &Actor,
-    id: ObjectKey,
-    status: StatusView,
-    location: &ID,
-) -> Result<(), ApiError> {
-    let Actor::Vendor { tenant, subject } = actor else {
-        return Err(ApiError::invalid_argument(
-            "shipFrom",
-            "only the vendor's staff name the location an order ships from",
-        ));
-    };
-    if OrderStatus::from(status) != OrderStatus::Shipped {
-        return Err(ApiError::invalid_argument(
-            "shipFrom",
-            "names a location only when the order moves to SHIPPED",
-        ));
-    }
-    let location =
-        LocationId::parse(location).map_err(|err| ApiError::invalid_argument("shipFrom", err.0))?;
-    let order_id = souk_inventory::domain::OrderId::parse(&id.to_string())
-        .map_err(|err| ApiError::invalid_argument("id", err.0))?;
-    let scope = souk_tenants::Scope {
-        tenant: *tenant,
-        actor: format!("user:{subject}"),
-    };
-    service::<dyn StockLocations>(ctx)?
-        .ship_from(&scope, &order_id, location)
-        .await
-        .map_err(ApiError::from)
 }
 
 #[derive(Debug, Default)]
