@@ -29,7 +29,8 @@ pub(crate) async fn random_step(world: &mut World) {
         73..=80 => orders::transition(world, "SHIPPED").await,
         81..=85 => orders::transition(world, "CANCELLED").await,
         86..=87 => orders::transition(world, "REFUNDED").await,
-        88..=94 => adjust(world).await,
+        88..=92 => adjust(world).await,
+        93..=96 => transfer(world).await,
         _ => wait(world).await,
     }
 }
@@ -238,9 +239,20 @@ async fn adjust(world: &mut World) {
         d => d,
     };
     let token = world.vendors[v].token.clone();
-    let query = "mutation($s: String!, $d: Int!) { adjustStock(sku: $s, delta: $d, reason: \"count\") { onHand } }";
+    // At the default location, or at any of the vendor's.
+    let locations = world.vendors[v].locations.clone();
+    let location = world
+        .rng
+        .chance(50)
+        .then(|| locations[world.rng.below(locations.len())].clone());
+    let query = "mutation($s: String!, $d: Int!, $l: ID) { adjustStock(sku: $s, delta: $d, reason: \"count\", location: $l) { onHand } }";
     match world
-        .call("adjust", &token, query, json!({ "s": sku, "d": delta }))
+        .call(
+            "adjust",
+            &token,
+            query,
+            json!({ "s": sku, "d": delta, "l": location }),
+        )
         .await
     {
         Ok(_) => {
@@ -250,6 +262,27 @@ async fn adjust(world: &mut World) {
         }
         Err(code) if delta > 0 => world.violation(format!("adjustStock {sku} +{delta}: {code}")),
         Err(_) => {}
+    }
+}
+
+/// Moves one or two units of a SKU between two of the vendor's locations: the
+/// books do not change; a short source is refused, anything else is wrong.
+async fn transfer(world: &mut World) {
+    let v = world.rng.below(world.vendors.len());
+    let skus = world.vendors[v].skus.clone();
+    let sku = skus[world.rng.below(skus.len())].clone();
+    let locations = world.vendors[v].locations.clone();
+    let from = world.rng.below(locations.len());
+    let to = (from + 1 + world.rng.below(locations.len() - 1)) % locations.len();
+    let quantity = world.rng.between(1, 2);
+    let token = world.vendors[v].token.clone();
+    let query = "mutation($s: String!, $f: ID!, $t: ID!, $q: Int!) {
+        transferStock(sku: $s, from: $f, to: $t, quantity: $q, reason: \"rebalance\") { to { onHand } } }";
+    let variables = json!({ "s": sku, "f": locations[from], "t": locations[to], "q": quantity });
+    match world.call("transfer", &token, query, variables).await {
+        Ok(_) => {}
+        Err(code) if code == "INSUFFICIENT_STOCK" => {}
+        Err(code) => world.violation(format!("transferStock {sku} x{quantity}: {code}")),
     }
 }
 

@@ -94,6 +94,36 @@ async fn check_api(world: &mut World, vendor: usize, sku: &str, on_hand: i64) {
             "stockItem {sku} reads {item} (on hand {on_hand} in the table)"
         ));
     }
+    check_levels(world, &token, sku, (api_on_hand, reserved)).await;
+}
+
+/// `stockLevels` sums to the SKU's totals; no location is negative or holds more
+/// than it has, and the returns shelf (which does not ship) holds nothing.
+async fn check_levels(world: &mut World, token: &str, sku: &str, totals: (i64, i64)) {
+    let query = "query($s: String!) {
+        stockLevels(sku: $s) { onHand reserved location { shipsToCustomers } } }";
+    let Ok(data) = world
+        .call("read-levels", token, query, json!({ "s": sku }))
+        .await
+    else {
+        return;
+    };
+    let levels = data["stockLevels"].as_array().cloned().unwrap_or_default();
+    let at = |l: &serde_json::Value, f: &str| l[f].as_i64().unwrap_or(-1);
+    let sums = levels.iter().fold((0, 0), |(o, r), l| {
+        (o + at(l, "onHand"), r + at(l, "reserved"))
+    });
+    let broken = levels.iter().any(|l| {
+        let (on_hand, reserved) = (at(l, "onHand"), at(l, "reserved"));
+        reserved < 0
+            || reserved > on_hand
+            || (l["location"]["shipsToCustomers"] == false && reserved > 0)
+    });
+    if levels.len() != 3 || sums != totals || broken {
+        world.violation(format!(
+            "stockLevels {sku} reads {levels:?}, totals {totals:?}"
+        ));
+    }
 }
 
 /// Every order's hold matches its state: open while it is paid or processing,

@@ -23,6 +23,9 @@ pub(crate) struct Vendor {
     pub(crate) token: String,
     pub(crate) product: String,
     pub(crate) skus: Vec<String>,
+    /// Its stock locations' ids: the default one, one more that ships and a
+    /// returns shelf that does not.
+    pub(crate) locations: Vec<String>,
 }
 
 /// What the API acknowledged for one SKU.
@@ -161,6 +164,7 @@ impl World {
             )
             .await;
         assert!(body["errors"].is_null(), "publishProduct: {body}");
+        let locations = self.add_locations(&token, v, &skus).await;
         for sku in &skus {
             let book = Book {
                 vendor: v,
@@ -173,7 +177,69 @@ impl World {
             token,
             product,
             skus,
+            locations,
         });
+    }
+
+    /// Two more locations for the vendor (one ships, one does not) with one unit
+    /// of each SKU moved to the one that ships; the second vendor allocates the
+    /// most available first.
+    async fn add_locations(&mut self, token: &str, v: usize, skus: &[String]) -> Vec<String> {
+        let (_, body) = self
+            .app
+            .gql(
+                Some(token),
+                "mutation {
+                    east: createStockLocation(input: { code: \"east\", name: \"East\" }) { id }
+                    returns: createStockLocation(input: { code: \"returns\", name: \"Returns\", shipsToCustomers: false }) { id }
+                }",
+                json!({}),
+            )
+            .await;
+        let (_, all) = self
+            .app
+            .gql(
+                Some(token),
+                "{ stockLocations { id isDefault } }",
+                json!({}),
+            )
+            .await;
+        let main = all["data"]["stockLocations"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["isDefault"] == true))
+            .and_then(|l| l["id"].as_str())
+            .unwrap_or_else(|| panic!("stockLocations: {all}"))
+            .to_string();
+        let id = |name: &str| {
+            body["data"][name]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("createStockLocation: {body}"))
+                .to_string()
+        };
+        let locations = vec![main, id("east"), id("returns")];
+        for sku in skus {
+            let (_, moved) = self
+                .app
+                .gql(
+                    Some(token),
+                    "mutation($s: String!, $f: ID!, $t: ID!) { transferStock(sku: $s, from: $f, to: $t, quantity: 1, reason: \"spread\") { to { onHand } } }",
+                    json!({ "s": sku, "f": locations[0], "t": locations[1] }),
+                )
+                .await;
+            assert!(moved["data"]["transferStock"].is_object(), "{moved}");
+        }
+        if v == 1 {
+            let (_, set) = self
+                .app
+                .gql(
+                    Some(token),
+                    "mutation { setAllocationStrategy(strategy: PRIORITIZE_HIGH_STOCK) }",
+                    json!({}),
+                )
+                .await;
+            assert!(set["errors"].is_null(), "{set}");
+        }
+        locations
     }
 
     pub(crate) fn violation(&mut self, what: impl std::fmt::Display) {
