@@ -398,7 +398,8 @@ async fn a_checkout_order_split_over_two_warehouses_ships_from_where_it_left() {
                 .to_string(),
         );
     }
-    // split-1 holds main 3 + east 2; split-2 holds east 4.
+    // split-1 goes whole to east (5 of its 7); split-2 finds no location with 4
+    // and splits: main 3 + east 1.
     assert_eq!(
         levels(&shop.app, vendor, "SKU-A").await,
         [("main".to_string(), 3, 3), ("east".to_string(), 7, 6)]
@@ -410,60 +411,51 @@ async fn a_checkout_order_split_over_two_warehouses_ships_from_where_it_left() {
     for id in &orders {
         shop.app.gql(Some(vendor), SHIP, json!({ "id": id })).await;
     }
-    // East has 1 left over for split-1's 3 at main: refused, nothing moved.
-    let (_, body) = shop
-        .app
-        .gql(
-            Some(vendor),
-            SHIP_FROM,
-            json!({ "id": orders[0], "from": east }),
-        )
-        .await;
-    assert_eq!(code(&body), Some("INSUFFICIENT_STOCK"), "{body}");
-    let (_, body) = shop
-        .app
-        .gql(
-            Some(vendor),
-            SHIP_FROM,
-            json!({ "id": orders[1], "from": main }),
-        )
-        .await;
+    let app = &shop.app;
+    let ship = |id: &str, from: Value| {
+        let variables = json!({ "id": id, "from": from });
+        async move { app.gql(Some(vendor), SHIP_FROM, variables).await.1 }
+    };
+    let body = ship(&orders[1], json!(east)).await;
+    assert_eq!(
+        code(&body),
+        Some("INSUFFICIENT_STOCK"),
+        "east has 1 free for main's 3: {body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["requested"], 3, "{body}");
+    let body = ship(&orders[0], json!(main)).await;
     assert_eq!(
         code(&body),
         Some("INSUFFICIENT_STOCK"),
         "main has nothing free: {body}"
     );
-    let (_, body) = shop
-        .app
-        .gql(
-            Some(vendor),
-            SHIP_FROM,
-            json!({ "id": orders[0], "from": Value::Null }),
-        )
-        .await;
+    let body = ship(&orders[0], Value::Null).await;
     assert_eq!(
         body["data"]["changeOrderStatus"]["status"], "SHIPPED",
         "{body}"
     );
     assert_eq!(
         levels(&shop.app, vendor, "SKU-A").await,
-        [("main".to_string(), 0, 0), ("east".to_string(), 5, 4)]
+        [("main".to_string(), 3, 3), ("east".to_string(), 2, 1)]
     );
     let (_, body) = shop
         .app
         .gql(
             Some(vendor),
-            SHIP_FROM,
-            json!({ "id": orders[1], "from": east }),
+            "mutation($at: ID!) { adjustStock(sku: \"SKU-A\", delta: 1, reason: \"found\", location: $at) { onHand } }",
+            json!({ "at": main }),
         )
         .await;
+    assert_eq!(body["data"]["adjustStock"]["onHand"], 6, "{body}");
+    let body = ship(&orders[1], json!(main)).await;
     assert_eq!(
         body["data"]["changeOrderStatus"]["status"], "SHIPPED",
         "{body}"
     );
     assert_eq!(
         levels(&shop.app, vendor, "SKU-A").await,
-        [("main".to_string(), 0, 0), ("east".to_string(), 1, 0)]
+        [("main".to_string(), 0, 0), ("east".to_string(), 2, 0)],
+        "all four of split-2 left from main"
     );
     // Only a vendor names where an order ships from, and only when it ships.
     let (_, body) = shop
@@ -475,4 +467,76 @@ async fn a_checkout_order_split_over_two_warehouses_ships_from_where_it_left() {
         )
         .await;
     assert_eq!(code(&body), Some("INVALID_ARGUMENT"), "{body}");
+}
+
+/// Deactivating a location while stock moves into it: either the move or the
+/// deactivation is refused, never an inactive location left holding stock; and
+/// concurrent creators never take a vendor past its 50 locations.
+#[tokio::test]
+async fn deactivation_races_moves_and_creators_race_the_limit() {
+    let app = TestApp::spawn().await;
+    let token = app.new_vendor().await;
+    stock(&app, &token, "TEE", 100).await;
+    let main = default_location(&app, &token).await;
+    for round in 0..8 {
+        let target = location(&app, &token, &format!("race{round}")).await;
+        let moves = (0..6).map(|_| transfer(&app, &token, &main, &target, 1));
+        let deactivations = (0..3).map(|_| async {
+            app.gql(
+                Some(&token),
+                "mutation($id: ID!) { deactivateStockLocation(id: $id) { active } }",
+                json!({ "id": target }),
+            )
+            .await
+            .1
+        });
+        let (moved, deactivated) = tokio::join!(
+            futures::future::join_all(moves),
+            futures::future::join_all(deactivations)
+        );
+        for body in moved.iter().chain(&deactivated) {
+            let refused = code(body);
+            assert!(
+                refused.is_none()
+                    || ["LOCATION_INACTIVE", "LOCATION_IN_USE"]
+                        .contains(&refused.unwrap_or_default()),
+                "{body}"
+            );
+        }
+        let (_, body) = app
+            .gql(
+                Some(&token),
+                "{ stockLevels(sku: \"TEE\") { onHand location { id active } } }",
+                json!({}),
+            )
+            .await;
+        let stranded = body["data"]["stockLevels"]
+            .as_array()
+            .expect("levels")
+            .iter()
+            .any(|l| l["location"]["active"] == false && l["onHand"].as_i64() != Some(0));
+        assert!(!stranded, "round {round}: {body}");
+    }
+    let (_, body) = app
+        .gql(Some(&token), "{ stockLocations { id } }", json!({}))
+        .await;
+    let active = body["data"]["stockLocations"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let codes: Vec<String> = (0..70).map(|i| format!("many{i}")).collect();
+    let creators = codes.iter().map(|code| create(&app, &token, code));
+    let answers = futures::future::join_all(creators).await;
+    let created = answers
+        .iter()
+        .filter(|body| body["data"]["createStockLocation"].is_object())
+        .count();
+    assert_eq!(
+        active + created,
+        50,
+        "{active} active and {created} created"
+    );
+    assert!(answers
+        .iter()
+        .filter(|body| !body["data"]["createStockLocation"].is_object())
+        .all(|body| code(body) == Some("LOCATION_LIMIT")));
 }

@@ -90,7 +90,7 @@ pub struct LocationsMutation;
 
 #[Object]
 impl LocationsMutation {
-    /// Adds a location, last in priority (at most 50 per vendor).
+    /// Adds a location, last in priority (at most 50 active per vendor).
     async fn create_stock_location(
         &self,
         ctx: &Context<'_>,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::values::{bounded_text, InvalidValue, Quantity, Reason, Sku};
 
-/// The most locations a vendor may have (active or not).
+/// The most active locations a vendor may have.
 pub const MAX_LOCATIONS: usize = 50;
 
 /// A location's id.
@@ -70,7 +70,18 @@ pub struct LocationName(String);
 
 impl LocationName {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        bounded_text(raw, "a location name", 100).map(Self)
+        let name = bounded_text(raw, "a location name", 100)?;
+        // Zero-width and other invisible characters alone make no name.
+        let invisible = |c: char| {
+            matches!(c, '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+        };
+        if name.chars().all(|c| c.is_whitespace() || invisible(c)) {
+            return Err(InvalidValue(
+                "a location name needs a visible character".into(),
+            ));
+        }
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {
@@ -213,7 +224,7 @@ pub enum LocationError {
     Inactive(LocationId),
     #[error("location {0} does not ship to customers")]
     NotShipping(LocationId),
-    #[error("a vendor has at most {MAX_LOCATIONS} locations")]
+    #[error("a vendor has at most {MAX_LOCATIONS} active locations")]
     TooMany,
     #[error("the new order must list each active location once")]
     BadOrder,

@@ -93,7 +93,11 @@ impl StockLocations for PgInventory {
         change: LocationChange,
     ) -> Result<StockLocation, LocationError> {
         self.write(scope, async |tx| {
-            let current = locations::get(tx, id)
+            // Stock rows before the location's, the order stock movements take.
+            if change.ships.is_some() {
+                locations::lock_skus_at(tx, id).await.int_err()?;
+            }
+            let current = locations::get_locked(tx, id)
                 .await
                 .int_err()?
                 .ok_or(LocationError::NotFound(id))?;
@@ -104,7 +108,6 @@ impl StockLocations for PgInventory {
             // of what customers can buy; a location with holds keeps shipping.
             let toggles = change.ships.is_some_and(|ships| ships != current.ships);
             if toggles {
-                locations::lock_skus_at(tx, id).await.int_err()?;
                 let (on_hand, reserved) = locations::holdings(tx, id).await.int_err()?;
                 if change.ships == Some(false) && reserved > 0 {
                     return Err(LocationError::InUse {
@@ -170,7 +173,7 @@ impl StockLocations for PgInventory {
     ) -> Result<StockLocation, LocationError> {
         self.write(scope, async |tx| {
             locations::lock_all(tx).await.int_err()?;
-            let current = locations::get(tx, id)
+            let current = locations::get_locked(tx, id)
                 .await
                 .int_err()?
                 .ok_or(LocationError::NotFound(id))?;

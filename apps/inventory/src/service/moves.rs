@@ -9,7 +9,7 @@ use souk_tenants::{IntErr, TenantTx};
 
 use crate::domain::{
     Adjustment, InternalError, LedgerKind, LocationError, LocationId, OrderId, Scope, Sku,
-    StockLevel, StockLocation, Transfer,
+    StockLevel, StockLocation, Transfer, MAX_QUANTITY,
 };
 use crate::store::locations;
 use crate::store::placement::{self, LevelRow};
@@ -95,6 +95,17 @@ async fn move_stock(
     }
     if stock::apply(tx, movement).await.int_err()?.is_some() {
         return Ok(());
+    }
+    // Past the most one SKU may hold, across its locations: the SKU's totals say why.
+    if let Some(item) = stock::get(tx, movement.sku).await.int_err()? {
+        if item.on_hand + movement.on_hand_change > MAX_QUANTITY {
+            return Err(LocationError::OutOfRange {
+                sku: movement.sku.clone(),
+                on_hand: item.on_hand,
+                reserved: item.reserved,
+                delta: movement.on_hand_change,
+            });
+        }
     }
     let level = level_at(tx, movement.sku, location.id).await?;
     if movement.reserved_change == 0 && movement.kind == LedgerKind::Transferred {
@@ -202,11 +213,32 @@ pub(super) async fn ship_from(
     if !held.is_some_and(|held| held.status.holds_stock()) {
         return Ok(());
     }
-    for (sku, from, quantity) in placement::parts(tx, order_id).await.int_err()? {
-        if from == place(&at) {
-            continue;
+    let moving: Vec<_> = placement::parts(tx, order_id)
+        .await
+        .int_err()?
+        .into_iter()
+        .filter(|part| part.location != place(&at))
+        .collect();
+    // Each SKU's parts held elsewhere must all fit in what `at` has free.
+    let mut skus: Vec<&Sku> = moving.iter().map(|part| &part.sku).collect();
+    skus.dedup();
+    for sku in skus {
+        let needed: i64 = moving
+            .iter()
+            .filter(|p| &p.sku == sku)
+            .map(|p| p.quantity)
+            .sum();
+        let available = level_at(tx, sku, at.id).await?.available();
+        if needed > available {
+            return Err(LocationError::Short {
+                sku: sku.clone(),
+                requested: needed,
+                available: available.max(0),
+            });
         }
-        super::reallocation::reallocate(tx, scope, order_id, &sku, from, &at, quantity).await?;
+    }
+    for part in &moving {
+        super::reallocation::reallocate(tx, scope, order_id, part, &at).await?;
     }
     Ok(())
 }

@@ -4,33 +4,30 @@
 
 use souk_tenants::{IntErr, TenantTx};
 
-use crate::domain::{LedgerKind, LocationError, LocationId, OrderId, Scope, Sku, StockLocation};
-use crate::store::placement;
+use crate::domain::{LedgerKind, LocationError, OrderId, Scope, StockLocation};
+use crate::store::placement::{self, Part};
 use crate::store::stock::{self, Movement};
 
-/// Moves `quantity` of the order's `sku` line from `from` (`None`: the default
-/// location) to `to`; refused with what `to` has available when it is short.
-/// The caller holds the SKU's stock row.
+/// Moves a part of the order's line to `to`; refused with what `to` has
+/// available when it is short. The caller holds the SKU's stock row.
 pub(super) async fn reallocate(
     tx: &mut TenantTx,
     scope: &Scope,
     order_id: &OrderId,
-    sku: &Sku,
-    from: Option<LocationId>,
+    part: &Part,
     to: &StockLocation,
-    quantity: i64,
 ) -> Result<(), LocationError> {
+    let (sku, from, quantity) = (&part.sku, part.location, part.quantity);
     let target = (!to.is_default).then_some(to.id);
     if let Some(id) = target {
         placement::ensure_row(tx, sku, id).await.int_err()?;
     }
-    let moves = [(from, -quantity), (target, quantity)];
-    for (location, change) in moves {
+    let moves = [(from, -quantity, part.ships), (target, quantity, true)];
+    for (location, change, sells) in moves {
         let movement = Movement {
             sku,
             location,
-            // Holds are only ever at locations that ship.
-            sells: true,
+            sells,
             kind: LedgerKind::Reallocated,
             on_hand_change: 0,
             reserved_change: change,

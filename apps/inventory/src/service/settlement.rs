@@ -70,20 +70,20 @@ async fn record(
         ReservationStatus::Expired => (LedgerKind::Expired, "reservation.expired"),
         _ => (LedgerKind::Released, "reservation.released"),
     };
-    for (sku, location, quantity) in placement::parts(tx, &reservation.order_id)
+    for part in placement::parts(tx, &reservation.order_id)
         .await
         .int_err()?
     {
+        let quantity = part.quantity;
         let (on_hand_change, reserved_change) = match kind {
             LedgerKind::Confirmed => (0, 0),
             LedgerKind::Committed => (-quantity, -quantity),
             _ => (0, -quantity),
         };
         let movement = Movement {
-            sku: &sku,
-            location,
-            // A location with holds cannot stop shipping.
-            sells: true,
+            sku: &part.sku,
+            location: part.location,
+            sells: part.ships,
             kind,
             on_hand_change,
             reserved_change,
@@ -93,8 +93,8 @@ async fn record(
         };
         if stock::apply(tx, movement).await.int_err()?.is_none() {
             return Err(InternalError::msg(format!(
-                "reservation {} holds more of {sku} than is reserved",
-                reservation.order_id
+                "reservation {} holds more of {} than is reserved",
+                reservation.order_id, part.sku
             )));
         }
     }

@@ -86,8 +86,9 @@ pub async fn get(tx: &mut TenantTx, id: LocationId) -> Result<Option<StockLocati
     Ok(row.map(Into::into))
 }
 
-/// The location `id`, locked against changes (deactivation, starting or stopping
-/// shipping) until the transaction ends.
+/// The location `id`, locked against [`get_locked`] (deactivation, starting or
+/// stopping shipping) until the transaction ends; renaming and reordering, which
+/// take no such lock, go on.
 pub async fn get_shared(
     tx: &mut TenantTx,
     id: LocationId,
@@ -97,7 +98,27 @@ pub async fn get_shared(
         "SELECT id, code, name, address, priority, ships, active, is_default, created_at,
                 updated_at
          FROM inventory.locations WHERE tenant_id = $1 AND id = $2
-         FOR SHARE",
+         FOR KEY SHARE",
+        tx.tenant().as_uuid(),
+        id.as_uuid(),
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// The location `id`, locked for a change of its own (deactivation, starting or
+/// stopping shipping): it waits for the transfers and adjustments that hold it.
+pub async fn get_locked(
+    tx: &mut TenantTx,
+    id: LocationId,
+) -> Result<Option<StockLocation>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        LocationRow,
+        "SELECT id, code, name, address, priority, ships, active, is_default, created_at,
+                updated_at
+         FROM inventory.locations WHERE tenant_id = $1 AND id = $2
+         FOR UPDATE",
         tx.tenant().as_uuid(),
         id.as_uuid(),
     )
@@ -136,18 +157,26 @@ pub async fn refresh_unsellable(tx: &mut TenantTx, id: LocationId) -> Result<(),
     Ok(())
 }
 
-/// Locks the tenant's locations (the default one made first), so creating,
-/// reordering and deactivating are serialised per tenant; answers how many
-/// there are.
+/// Serialises the tenant's changes to its set of locations (creating,
+/// reordering, deactivating) with a transaction-scoped advisory lock, which no
+/// stock movement takes; makes the default location if missing; then answers
+/// how many active locations the tenant has, counted after the lock, so that of
+/// two concurrent creators the second sees the first's location.
 pub async fn lock_all(tx: &mut TenantTx) -> Result<usize, sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('inventory.locations:' || $1::text, 0))",
+        tx.tenant().as_uuid().to_string(),
+    )
+    .execute(&mut **tx)
+    .await?;
     default_location(tx).await?;
-    let ids = sqlx::query_scalar!(
-        "SELECT id FROM inventory.locations WHERE tenant_id = $1 ORDER BY id FOR UPDATE",
+    let active = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM inventory.locations WHERE tenant_id = $1 AND active"#,
         tx.tenant().as_uuid(),
     )
-    .fetch_all(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(ids.len())
+    Ok(usize::try_from(active).unwrap_or(usize::MAX))
 }
 
 /// Adds a location after the others in priority; `None` when its code is taken.

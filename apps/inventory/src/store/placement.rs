@@ -104,15 +104,15 @@ pub async fn set_threshold(
 
 /// Where each line of an order's reservation is held: a part per location, the
 /// default location's as `None`.
-pub async fn parts(
-    tx: &mut TenantTx,
-    order_id: &OrderId,
-) -> Result<Vec<(Sku, Option<LocationId>, i64)>, sqlx::Error> {
+pub async fn parts(tx: &mut TenantTx, order_id: &OrderId) -> Result<Vec<Part>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT sku AS "sku!", location_id, quantity AS "quantity!"
-           FROM inventory.allocation_parts
-           WHERE tenant_id = $1 AND order_id = $2
-           ORDER BY sku COLLATE "C", location_id NULLS FIRST"#,
+        r#"SELECT p.sku AS "sku!", p.location_id, p.quantity AS "quantity!",
+                  coalesce(l.ships, true) AS "ships!"
+           FROM inventory.allocation_parts p
+           LEFT JOIN inventory.locations l
+               ON l.tenant_id = p.tenant_id AND l.id = p.location_id
+           WHERE p.tenant_id = $1 AND p.order_id = $2
+           ORDER BY p.sku COLLATE "C", p.location_id NULLS FIRST"#,
         tx.tenant().as_uuid(),
         order_id.as_str(),
     )
@@ -120,14 +120,24 @@ pub async fn parts(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            (
-                Sku::from_stored(row.sku),
-                row.location_id.map(LocationId::from_uuid),
-                row.quantity,
-            )
+        .map(|row| Part {
+            sku: Sku::from_stored(row.sku),
+            location: row.location_id.map(LocationId::from_uuid),
+            quantity: row.quantity,
+            ships: row.ships,
         })
         .collect())
+}
+
+/// A part of a reservation line held at one location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub sku: Sku,
+    /// `None`: the default location.
+    pub location: Option<LocationId>,
+    pub quantity: i64,
+    /// Whether the location ships to customers now.
+    pub ships: bool,
 }
 
 /// An order's allocations with the default location's parts named by `default`.
@@ -139,10 +149,10 @@ pub async fn allocations(
     Ok(parts(tx, order_id)
         .await?
         .into_iter()
-        .map(|(sku, location, quantity)| Allocation {
-            sku,
-            location: location.unwrap_or(default),
-            quantity,
+        .map(|part| Allocation {
+            sku: part.sku,
+            location: part.location.unwrap_or(default),
+            quantity: part.quantity,
         })
         .collect())
 }

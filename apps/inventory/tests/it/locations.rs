@@ -437,11 +437,21 @@ async fn a_location_with_stock_or_the_default_cannot_be_deactivated() {
         [east, main]
     );
     f.inventory
-        .reserve(&scope, request("o1", &[("TEE", 6)], Ttl::DEFAULT))
+        .reserve(&scope, request("o1", &[("TEE", 4)], Ttl::DEFAULT))
         .await
         .expect("held");
     let parts = held_at(&f, "o1").await;
-    assert_eq!(parts, [(main, 1), (east, 5)], "east first now");
+    assert_eq!(parts, [(east, 4)], "east first now");
+    f.inventory
+        .reserve(&scope, request("o2", &[("TEE", 5)], Ttl::DEFAULT))
+        .await
+        .expect("held");
+    let parts = held_at(&f, "o2").await;
+    assert_eq!(
+        parts,
+        [(main, 5)],
+        "east has 1 left: the whole line goes to main, unsplit"
+    );
     f.assert_reconciled().await;
 }
 
