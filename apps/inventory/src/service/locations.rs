@@ -24,10 +24,6 @@ use super::boundary::StockLocations;
 use super::moves::{self, audited, level_at, levels_in};
 
 impl PgInventory {
-    async fn tx(&self, tenant: TenantId) -> Result<TenantTx, InternalError> {
-        TenantTx::begin(&self.pool, tenant).await.int_err()
-    }
-
     /// Runs `write` in a transaction of the scope's tenant, committed when it
     /// succeeds.
     async fn write<T, E: From<InternalError>>(
@@ -35,7 +31,7 @@ impl PgInventory {
         scope: &Scope,
         write: impl AsyncFnOnce(&mut TenantTx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut tx = self.tx(scope.tenant).await?;
+        let mut tx = self.begin(scope.tenant).await?;
         let value = write(&mut tx).await?;
         tx.commit().await.int_err()?;
         Ok(value)
@@ -50,11 +46,10 @@ impl StockLocations for PgInventory {
         tenant: TenantId,
         include_inactive: bool,
     ) -> Result<Vec<StockLocation>, InternalError> {
-        retry_once(|| async {
-            let mut tx = self.tx(tenant).await?;
-            let all = locations::list(&mut tx, include_inactive).await.int_err()?;
-            tx.commit().await.int_err()?;
-            Ok(all)
+        retry_once(|| {
+            self.read(tenant, async |tx| {
+                locations::list(tx, include_inactive).await
+            })
         })
         .await
     }
@@ -208,13 +203,7 @@ impl StockLocations for PgInventory {
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]
     async fn strategy(&self, tenant: TenantId) -> Result<Strategy, InternalError> {
-        retry_once(|| async {
-            let mut tx = self.tx(tenant).await?;
-            let strategy = locations::strategy(&mut tx).await.int_err()?;
-            tx.commit().await.int_err()?;
-            Ok(strategy)
-        })
-        .await
+        retry_once(|| self.read(tenant, async |tx| locations::strategy(tx).await)).await
     }
 
     #[instrument(skip_all, fields(tenant_id = %scope.tenant))]
@@ -236,7 +225,7 @@ impl StockLocations for PgInventory {
     #[instrument(skip_all, fields(tenant_id = %tenant, sku = %sku))]
     async fn levels(&self, tenant: TenantId, sku: &Sku) -> Result<Vec<StockLevel>, InternalError> {
         retry_once(|| async {
-            let mut tx = self.tx(tenant).await?;
+            let mut tx = self.begin(tenant).await?;
             let levels = levels_in(&mut tx, sku).await?;
             tx.commit().await.int_err()?;
             Ok(levels)
@@ -309,7 +298,7 @@ impl StockLocations for PgInventory {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, LocationError> {
-        let mut tx = self.tx(tenant).await?;
+        let mut tx = self.begin(tenant).await?;
         let at = locations::get(&mut tx, location)
             .await
             .int_err()?
@@ -328,7 +317,7 @@ impl StockLocations for PgInventory {
         order_id: &OrderId,
     ) -> Result<Vec<Allocation>, InternalError> {
         retry_once(|| async {
-            let mut tx = self.tx(tenant).await?;
+            let mut tx = self.begin(tenant).await?;
             let default = locations::default_location(&mut tx).await.int_err()?;
             let found = placement::allocations(&mut tx, order_id, default)
                 .await
