@@ -2,6 +2,8 @@
 //! public key, published by the gateway at `/.well-known/jwks.json`; the issuer
 //! holds the private key.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::{Principal, Role, TenantId};
@@ -56,11 +58,26 @@ fn thumbprint(public: &VerifyingKey) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
+/// How many verified tokens a verifier remembers.
+const VERIFIED_CACHED: usize = 8192;
+
+/// A token whose signature and claims verified, kept so that the next request
+/// with the same token skips the signature check (Ed25519 verification is the
+/// costliest step of authenticating a request). Its time claims are checked
+/// again on every use.
+#[derive(Debug, Clone)]
+struct Verified {
+    principal: Principal,
+    exp: i64,
+    nbf: Option<i64>,
+}
+
 /// Verifies access tokens.
 pub struct TokenVerifier {
     key: DecodingKey,
     validation: Validation,
     public: VerifyingKey,
+    verified: Mutex<HashMap<String, Verified>>,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -89,11 +106,26 @@ impl TokenVerifier {
             key: DecodingKey::from_ed_der(public.as_bytes()),
             validation,
             public,
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The principal behind a valid token.
+    fn verified(&self) -> MutexGuard<'_, HashMap<String, Verified>> {
+        self.verified
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The principal behind a valid token. A token verified before is not
+    /// verified again while its time claims hold: the same bytes under the same
+    /// key always verify the same way, and anything altered is another token.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        if let Some(known) = self.verified().get(token) {
+            if self.in_time(known, now) {
+                return Ok(known.principal.clone());
+            }
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(AuthError::Invalid)?;
         let claims = data.claims;
@@ -103,12 +135,36 @@ impl TokenVerifier {
             .map(TenantId::parse)
             .transpose()
             .map_err(|_| AuthError::BadTenant)?;
-        Ok(Principal {
+        let principal = Principal {
             subject: claims.sub,
             tenant,
             role: claims.role,
             session: claims.sid,
-        })
+        };
+        let known = Verified {
+            principal: principal.clone(),
+            exp: claims.exp,
+            nbf: claims.nbf,
+        };
+        let mut verified = self.verified();
+        if verified.len() >= VERIFIED_CACHED {
+            verified.retain(|_, known| self.in_time(known, now));
+            if verified.len() >= VERIFIED_CACHED {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_string(), known);
+        Ok(principal)
+    }
+
+    /// Whether a verified token's time claims hold at `now`, judged as
+    /// verification judges them (with the same leeway).
+    fn in_time(&self, known: &Verified, now: i64) -> bool {
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        known.exp >= now.saturating_sub(leeway)
+            && known
+                .nbf
+                .is_none_or(|nbf| nbf <= now.saturating_add(leeway))
     }
 
     /// The public key as a JSON Web Key Set.
@@ -245,6 +301,42 @@ mod tests {
         assert_eq!(principal.tenant, Some(tenant));
         assert_eq!(principal.role, Role::Staff);
         assert_eq!(principal.subject, "u1");
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_an_altered_one_is_refused() {
+        let issuer = issuer();
+        let verifier = issuer.verifier();
+        let now = chrono::Utc::now().timestamp();
+        let claims = |exp: i64| Claims {
+            sub: "u1".into(),
+            tid: None,
+            role: Role::Customer,
+            iss: "souk".into(),
+            aud: "souk".into(),
+            iat: now - 100,
+            exp,
+            nbf: None,
+            sid: None,
+        };
+        let token = issuer.sign(&claims(now + 60)).expect("token");
+        assert!(verifier.verify(&token).is_ok());
+        assert!(verifier.verify(&token).is_ok(), "remembered");
+        let mut altered = token.clone();
+        altered.pop();
+        altered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(verifier.verify(&altered).is_err(), "another signature");
+        let known = verifier
+            .verified()
+            .get(&token)
+            .cloned()
+            .expect("remembered");
+        assert!(verifier.in_time(&known, now));
+        assert!(verifier.in_time(&known, now + 60 + 30), "within the leeway");
+        assert!(!verifier.in_time(&known, now + 60 + 31), "expired");
+        let expired = issuer.sign(&claims(now - 31)).expect("token");
+        assert!(verifier.verify(&expired).is_err());
+        assert!(verifier.verified().get(&expired).is_none());
     }
 
     #[test]

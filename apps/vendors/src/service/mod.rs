@@ -39,7 +39,9 @@ pub trait Tenancy: Send + Sync + 'static {
     async fn vendors_by_ids(&self, ids: &[TenantId]) -> Result<Vec<Vendor>, TenancyError>;
     /// Every vendor that is not active: the storefront hides their products.
     async fn inactive_vendors(&self) -> Result<Vec<TenantId>, TenancyError>;
-    /// The vendor's status, read on every vendor-side request.
+    /// The vendor's status, read on every vendor-side request. The answer may
+    /// be up to [`AUTHORITY_TTL`] old, but a change made through this service is
+    /// seen at once.
     async fn status(&self, id: TenantId) -> Result<Option<TenantStatus>, TenancyError>;
     async fn my_vendors(&self, user: Uuid) -> Result<Vec<(Vendor, Role)>, TenancyError>;
     /// A person's current role in a vendor (`None`: not a member), read on every
@@ -115,10 +117,14 @@ pub struct PgTenancy {
     approval_required: bool,
     /// Recent answers to "what is this person's role in this vendor?".
     roles: Arc<Recent<(TenantId, Uuid), Option<Role>>>,
+    /// Recent answers to "is this vendor active?".
+    statuses: Arc<Recent<TenantId, Option<TenantStatus>>>,
 }
 
 /// How many (vendor, person) roles are remembered.
 const ROLES_CACHED: usize = 100_000;
+/// How many vendors' statuses are remembered.
+const STATUSES_CACHED: usize = 100_000;
 
 fn require(actor: &VendorActor, at_least: Role) -> Result<(), TenancyError> {
     if rank(actor.role) >= rank(at_least) {
@@ -139,6 +145,7 @@ impl PgTenancy {
             platform,
             approval_required,
             roles: Arc::new(Recent::new(AUTHORITY_TTL, ROLES_CACHED)),
+            statuses: Arc::new(Recent::new(AUTHORITY_TTL, STATUSES_CACHED)),
         }
     }
 
@@ -172,7 +179,9 @@ impl Tenancy for PgTenancy {
     }
 
     async fn status(&self, id: TenantId) -> Result<Option<TenantStatus>, TenancyError> {
-        Ok(store::status(&self.pool, id).await?)
+        self.statuses
+            .get_or_load(id, async { Ok(store::status(&self.pool, id).await?) })
+            .await
     }
 
     async fn inactive_vendors(&self) -> Result<Vec<TenantId>, TenancyError> {

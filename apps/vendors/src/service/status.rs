@@ -23,6 +23,8 @@ impl PgTenancy {
                 .details(json!({ "status": to.as_str() }));
             audit::record(&mut tx, Some(id), entry).await?;
             tx.commit().await?;
+            // After the commit: a read still under way cannot store the old status.
+            self.statuses.invalidate(&id);
             tracing::info!(tenant_id = %id, status = %to, "vendor status changed");
             return Ok(vendor);
         }
