@@ -1,5 +1,6 @@
 //! A small cache of recent answers about authority (is this session live, what is
-//! this member's role), kept for seconds at most and invalidated on change.
+//! this member's role, is this vendor active), kept for seconds at most and
+//! invalidated on change.
 //!
 //! A read that started before an invalidation never stores its (possibly stale)
 //! answer after it: every invalidation advances an epoch, and an answer is stored
@@ -64,6 +65,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
             }
             state.epoch
         };
+        // An answer's age counts from when its read began.
+        let read_at = Instant::now();
         let value = load.await?;
         let mut state = self.state();
         if state.epoch == epoch {
@@ -74,7 +77,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
                     state.entries.clear();
                 }
             }
-            state.entries.insert(key, (Instant::now(), value.clone()));
+            state.entries.insert(key, (read_at, value.clone()));
         }
         Ok(value)
     }
@@ -104,6 +107,21 @@ mod tests {
         assert_eq!(cache.get_or_load("a", load(3)).await, Ok(3), "invalidated");
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert_eq!(cache.get_or_load("a", load(4)).await, Ok(4), "stale");
+    }
+
+    #[tokio::test]
+    async fn a_slow_read_is_as_old_as_its_start() {
+        let cache = Recent::new(Duration::from_millis(50), 10);
+        let slow = cache.get_or_load("a", async {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            Ok::<_, ()>(1)
+        });
+        assert_eq!(slow.await, Ok(1));
+        assert_eq!(
+            cache.get_or_load("a", load(2)).await,
+            Ok(2),
+            "already stale"
+        );
     }
 
     #[tokio::test]

@@ -55,7 +55,8 @@ impl RegistryMutation {
         admin_transition(ctx, &id, Transition::Approve).await
     }
 
-    /// Platform admins: suspends a vendor; its staff are refused at once.
+    /// Platform admins: suspends a vendor; its staff are refused at once by this
+    /// gateway, and within 2 s by the others.
     async fn suspend_vendor(&self, ctx: &Context<'_>, id: ID) -> Result<VendorView> {
         admin_transition(ctx, &id, Transition::Suspend).await
     }
