@@ -13,10 +13,10 @@ use souk_worker::ServiceRecipients;
 use crate::identity::{login, register};
 use crate::support::{code, TestApp};
 
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
-    maildir: PathBuf,
+    pub(crate) port: u16,
+    pub(crate) maildir: PathBuf,
 }
 
 impl Drop for SmtpServer {
@@ -27,7 +27,7 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn smtp_server() -> SmtpServer {
+pub(crate) async fn smtp_server() -> SmtpServer {
     let python = std::env::var("SOUK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
@@ -68,7 +68,21 @@ async fn smtp_server() -> SmtpServer {
     panic!("aiosmtpd did not start on port {port}");
 }
 
-fn delivered(maildir: &Path) -> Vec<String> {
+/// A mailer whose SMTP server is not there.
+pub(crate) fn unreachable_mailer() -> Mailer {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    Mailer::new(
+        &format!("smtp://127.0.0.1:{closed}"),
+        "Souk <no-reply@souk.example>",
+    )
+    .expect("mailer")
+}
+
+pub(crate) fn delivered(maildir: &Path) -> Vec<String> {
     let mut mails: Vec<String> = std::fs::read_dir(maildir.join("new"))
         .map(|entries| {
             entries
@@ -162,19 +176,11 @@ async fn owners_get_one_email_per_crossing_and_failed_sends_are_retried() {
             souk_catalog::listings::PgListings::new(app.db.app.clone(), app.platform()),
         ))),
         tenancy,
+        orders: None,
     };
 
     // The SMTP server is unreachable: nothing is lost, the send is retried later.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let broken = Mailer::new(
-        &format!("smtp://127.0.0.1:{closed}"),
-        "Souk <no-reply@souk.example>",
-    )
-    .expect("mailer");
+    let broken = unreachable_mailer();
     assert_eq!(
         notify_once(&app.db.platform, &broken, &recipients, 10)
             .await

@@ -18,6 +18,7 @@ mod inventory;
 mod locations;
 mod marketplace;
 mod operations;
+mod order_emails;
 mod orders;
 mod payments;
 mod roles;

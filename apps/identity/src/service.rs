@@ -18,10 +18,11 @@ use uuid::Uuid;
 
 use crate::domain::{
     Address, AddressError, AddressId, AddressInput, Email, IdentityError, InternalError,
-    LoginError, Password, ProfileChange, RegisterError, Registration, Session, User, UserId,
+    LoginError, NotificationPreferences, Password, PreferencesChange, ProfileChange, RegisterError,
+    Registration, Session, User, UserId,
 };
 use crate::hashing::PasswordHasher;
-use crate::store::{addresses, users, violates};
+use crate::store::{addresses, preferences, users, violates};
 
 mod boundary;
 
@@ -225,6 +226,40 @@ impl Identity for PgIdentity {
         .await
         .int_err()?
         .ok_or(IdentityError::NotFound)
+    }
+
+    async fn notification_preferences(
+        &self,
+        users: &[UserId],
+    ) -> Result<Vec<NotificationPreferences>, InternalError> {
+        let ids: Vec<Uuid> = users.iter().map(|u| u.0).collect();
+        let chosen = preferences::of(&self.pool, &ids).await.int_err()?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                chosen
+                    .iter()
+                    .find(|(user, _)| user == id)
+                    .map_or_else(NotificationPreferences::default, |(_, p)| *p)
+            })
+            .collect())
+    }
+
+    #[instrument(skip_all, fields(user_id = %user))]
+    async fn update_notification_preferences(
+        &self,
+        user: UserId,
+        change: PreferencesChange,
+    ) -> Result<NotificationPreferences, IdentityError> {
+        match preferences::update(&self.pool, user, change).await {
+            Ok(chosen) => Ok(chosen),
+            Err(err)
+                if err.as_database_error().and_then(|e| e.code()).as_deref() == Some("23503") =>
+            {
+                Err(IdentityError::NotFound)
+            }
+            Err(err) => Err(err).int_err().map_err(IdentityError::from),
+        }
     }
 
     #[instrument(skip_all, fields(user_id = %id))]

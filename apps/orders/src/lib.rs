@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod mail;
 pub mod outbox;
 pub mod reconciler;
 pub mod service;

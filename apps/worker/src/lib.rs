@@ -15,8 +15,13 @@
 //! Order events live in MongoDB with the orders: each order change writes its
 //! event to `order_events` in the same MongoDB transaction, and [`order_relay`]
 //! sends them the same way (leases instead of row locks).
+//!
+//! Emails: [`notify`] tells vendors' owners of low stock; [`order_mail`] tells
+//! customers of their orders and vendors of new ones.
 
+pub mod mail;
 pub mod notify;
+pub mod order_mail;
 pub mod order_relay;
 mod recipients;
 pub mod relay;

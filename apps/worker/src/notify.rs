@@ -3,17 +3,14 @@
 //! and HTML bodies from the templates in `templates/`. A failed send is retried
 //! with growing delays; this loop runs beside the relay and never holds it up.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Serialize;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-const TEXT: &str = include_str!("../templates/low-stock.txt");
-const HTML: &str = include_str!("../templates/low-stock.html");
+use crate::mail::Email;
+pub use crate::mail::{backoff, Mailer};
 
 /// Who to tell, and what to call things: provided by the services.
 #[async_trait]
@@ -26,7 +23,7 @@ pub trait Recipients: Send + Sync + 'static {
 }
 
 /// The facts of one low-stock email.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LowStock {
     pub vendor: String,
     pub product: String,
@@ -35,91 +32,17 @@ pub struct LowStock {
     pub threshold: i64,
 }
 
-fn escape_html(raw: &str) -> String {
-    raw.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn fill(template: &str, facts: &LowStock, escape: fn(&str) -> String) -> String {
-    template
-        .replace("{vendor}", &escape(&facts.vendor))
-        .replace("{product}", &escape(&facts.product))
-        .replace("{sku}", &escape(&facts.sku))
-        .replace("{available}", &facts.available.to_string())
-        .replace("{threshold}", &facts.threshold.to_string())
-}
-
 impl LowStock {
-    pub fn subject(&self) -> String {
-        format!(
-            "Low stock: {} ({}) — {} left",
-            self.product, self.sku, self.available
+    pub fn email(&self) -> Result<Email, String> {
+        Email::render(
+            format!(
+                "Low stock: {} ({}) — {} left",
+                self.product, self.sku, self.available
+            ),
+            "low-stock",
+            self,
         )
     }
-
-    pub fn text(&self) -> String {
-        fill(TEXT, self, str::to_string)
-    }
-
-    pub fn html(&self) -> String {
-        fill(HTML, self, escape_html)
-    }
-}
-
-/// Sends mail over SMTP (`SOUK_SMTP_URL`, e.g. `smtp://mail:1025`).
-#[derive(Clone)]
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-impl std::fmt::Debug for Mailer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer")
-            .field("from", &self.from)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Mailer {
-    pub fn new(smtp_url: &str, from: &str) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(|e| format!("SOUK_SMTP_URL: {e}"))?
-            .timeout(Some(Duration::from_secs(10)))
-            .build();
-        let from = from.parse().map_err(|e| format!("SOUK_MAIL_FROM: {e}"))?;
-        Ok(Self { transport, from })
-    }
-
-    pub async fn send(&self, to: &[String], facts: &LowStock) -> Result<(), String> {
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .subject(facts.subject());
-        for address in to {
-            builder = builder.to(address.parse().map_err(|e| format!("{address}: {e}"))?);
-        }
-        let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                facts.text(),
-                facts.html(),
-            ))
-            .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(())
-    }
-}
-
-/// The delay before the next try after `attempts` failures: 5 s doubling, at
-/// most an hour.
-pub fn backoff(attempts: i32) -> i32 {
-    let exponent = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
-    (5_i32 * 2_i32.pow(exponent)).min(3600)
 }
 
 /// Sends the emails of up to `max` due events; returns how many were sent.
@@ -182,7 +105,7 @@ async fn deliver(
         available: payload["available"].as_i64().unwrap_or(0),
         threshold: payload["reorderThreshold"].as_i64().unwrap_or(0),
     };
-    mailer.send(&owners, &facts).await
+    mailer.send(&owners, &facts.email()?).await
 }
 
 /// Sends low-stock emails every second until `stop`, claiming events through
@@ -193,16 +116,10 @@ pub async fn run(
     recipients: std::sync::Arc<dyn Recipients>,
     stop: CancellationToken,
 ) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
-        if let Err(err) = notify_once(&pool, &mailer, recipients.as_ref(), 50).await {
-            tracing::warn!(error = %err, "low-stock notification sweep failed");
-        }
-    }
+    crate::mail::every_second(stop, "low-stock notification sweep", || {
+        notify_once(&pool, &mailer, recipients.as_ref(), 50)
+    })
+    .await;
 }
 
 #[cfg(test)]
@@ -218,22 +135,24 @@ mod tests {
             available: 2,
             threshold: 5,
         };
-        let text = facts.text();
+        let email = facts.email().expect("renders");
         assert!(
-            text.contains("Tee & co (SKU TEE-M) at Atlas <Apparel>"),
-            "{text}"
+            email
+                .text
+                .contains("Tee & co (SKU TEE-M) at Atlas <Apparel>"),
+            "{}",
+            email.text
         );
         assert!(
-            text.contains("2 available") && text.contains("threshold of 5"),
-            "{text}"
+            email.text.contains("2 available") && email.text.contains("threshold of 5"),
+            "{}",
+            email.text
         );
-        let html = facts.html();
         assert!(
-            html.contains("Tee &amp; co") && html.contains("Atlas &lt;Apparel&gt;"),
-            "{html}"
+            email.html.contains("Tee &amp; co") && email.html.contains("Atlas &lt;Apparel&gt;"),
+            "{}",
+            email.html
         );
-        assert_eq!(backoff(0), 5);
-        assert_eq!(backoff(3), 40);
-        assert_eq!(backoff(30), 3600);
+        assert_eq!(email.subject, "Low stock: Tee & co (TEE-M) — 2 left");
     }
 }

@@ -56,9 +56,10 @@ pub async fn relay_once(
 }
 
 /// Relays order events until `stop`, reconnecting with backoff while the broker is
-/// away (events wait in the outbox meanwhile).
-pub async fn run(db: Database, amqp_url: String, stop: CancellationToken) {
-    crate::relay::with_publisher(&amqp_url, stop, &MongoOutbox(db)).await;
+/// away (events wait in the outbox meanwhile); `queues` as for
+/// [`crate::relay::run`].
+pub async fn run(db: Database, amqp_url: String, queues: Vec<String>, stop: CancellationToken) {
+    crate::relay::with_publisher(&amqp_url, &queues, stop, &MongoOutbox(db)).await;
 }
 
 /// The orders' outbox in MongoDB.

@@ -94,6 +94,21 @@ pub async fn mark_sent(conn: &mut PgConnection, ids: &[i64]) -> Result<(), sqlx:
     Ok(())
 }
 
+/// Declares the durable topic exchange events go to (idempotent).
+pub async fn declare_exchange(channel: &Channel) -> Result<(), lapin::Error> {
+    channel
+        .exchange_declare(
+            EXCHANGE,
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+}
+
 /// A confirmed channel to the broker.
 #[derive(Debug)]
 pub struct Publisher {
@@ -103,22 +118,21 @@ pub struct Publisher {
 
 impl Publisher {
     pub async fn connect(url: &str) -> Result<Self, RelayError> {
+        Self::connect_for(url, &[]).await
+    }
+
+    /// Connects and declares the email queues named in `queues` with their
+    /// bindings before anything is published, so that no event can miss them.
+    pub async fn connect_for(url: &str, queues: &[String]) -> Result<Self, RelayError> {
         let connection = Connection::connect(url, ConnectionProperties::default()).await?;
         let channel = connection.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
-        channel
-            .exchange_declare(
-                EXCHANGE,
-                ExchangeKind::Topic,
-                ExchangeDeclareOptions {
-                    durable: true,
-                    ..ExchangeDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await?;
+        declare_exchange(&channel).await?;
+        for queue in queues {
+            crate::order_mail::queue::declare(&channel, queue).await?;
+        }
         Ok(Self {
             _connection: connection,
             channel,
@@ -176,9 +190,10 @@ pub async fn relay_once(pool: &PgPool, publisher: &Publisher) -> Result<usize, R
     Ok(events.len())
 }
 
-/// Relays PostgreSQL outbox events until `stop`.
-pub async fn run(pool: PgPool, amqp_url: String, stop: CancellationToken) {
-    with_publisher(&amqp_url, stop, &PgOutbox(pool)).await;
+/// Relays PostgreSQL outbox events until `stop`, declaring `queues` (see
+/// [`Publisher::connect_for`]).
+pub async fn run(pool: PgPool, amqp_url: String, queues: Vec<String>, stop: CancellationToken) {
+    with_publisher(&amqp_url, &queues, stop, &PgOutbox(pool)).await;
 }
 
 /// Where a relay takes its events from.
@@ -202,10 +217,15 @@ impl Outbox for PgOutbox {
 /// Relays `outbox` over and over until `stop`: reconnects with backoff while the
 /// broker is away (events wait in their outbox meanwhile), idles briefly when a
 /// pass had nothing to send.
-pub async fn with_publisher(amqp_url: &str, stop: CancellationToken, outbox: &dyn Outbox) {
+pub async fn with_publisher(
+    amqp_url: &str,
+    queues: &[String],
+    stop: CancellationToken,
+    outbox: &dyn Outbox,
+) {
     let mut backoff = Duration::from_millis(250);
     while !stop.is_cancelled() {
-        let publisher = match Publisher::connect(amqp_url).await {
+        let publisher = match Publisher::connect_for(amqp_url, queues).await {
             Ok(publisher) => {
                 backoff = Duration::from_millis(250);
                 publisher

@@ -1,5 +1,5 @@
-//! `souk worker`: the outbox relays to RabbitMQ and the low-stock emails, until
-//! SIGTERM or Ctrl-C.
+//! `souk worker`: the outbox relays to RabbitMQ, the low-stock emails and the
+//! order emails, until SIGTERM or Ctrl-C.
 
 use secrecy::ExposeSecret;
 use souk_catalog::listings::PgListings;
@@ -24,6 +24,12 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
         signal.cancel();
     });
     let mut tasks = Vec::new();
+    let amqp = settings
+        .amqp_url
+        .as_ref()
+        .map(|u| u.expose_secret().to_string());
+    // The queues the publishers declare before they publish.
+    let mut queues = Vec::new();
     match &settings.smtp_url {
         Some(url) => {
             let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
@@ -32,19 +38,42 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
             tracing::info!("sending low-stock emails");
             tasks.push(tokio::spawn(souk_worker::notify::run(
                 platform.pool().clone(),
-                mailer,
-                recipients,
+                mailer.clone(),
+                recipients.clone(),
                 stop.clone(),
             )));
+            match (&amqp, &mongo) {
+                (Some(amqp), Some(_)) => {
+                    tracing::info!("sending order emails");
+                    let queue = souk_worker::order_mail::queue::QUEUE.to_string();
+                    queues.push(queue.clone());
+                    tasks.push(tokio::spawn(souk_worker::order_mail::queue::consume(
+                        platform.pool().clone(),
+                        amqp.clone(),
+                        queue,
+                        stop.clone(),
+                    )));
+                    tasks.push(tokio::spawn(souk_worker::order_mail::send::run(
+                        platform.pool().clone(),
+                        mailer,
+                        recipients,
+                        stop.clone(),
+                    )));
+                }
+                _ => tracing::warn!(
+                    "order emails need SOUK_AMQP_URL and SOUK_MONGODB_URL: none are sent"
+                ),
+            }
         }
-        None => tracing::warn!("SOUK_SMTP_URL is not set: no low-stock emails are sent"),
+        None => tracing::warn!("SOUK_SMTP_URL is not set: no emails are sent"),
     }
-    match &settings.amqp_url {
+    match &amqp {
         Some(url) => {
             tracing::info!("relaying outbox events to RabbitMQ");
             tasks.push(tokio::spawn(souk_worker::relay::run(
                 platform.pool().clone(),
-                url.expose_secret().to_string(),
+                url.clone(),
+                queues.clone(),
                 stop.clone(),
             )));
             match &mongo {
@@ -52,7 +81,8 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
                     tracing::info!("relaying order events to RabbitMQ");
                     tasks.push(tokio::spawn(souk_worker::order_relay::run(
                         mongo.clone(),
-                        url.expose_secret().to_string(),
+                        url.clone(),
+                        queues,
                         stop.clone(),
                     )));
                 }
@@ -78,20 +108,20 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The services the low-stock emails need: owners, vendor names, product titles.
+/// The services the emails need: people, vendors, product titles, orders.
 fn recipients(
     settings: &Settings,
     pool: &sqlx::PgPool,
     platform: &PlatformPool,
     mongo: Option<mongodb::Database>,
-) -> anyhow::Result<std::sync::Arc<dyn souk_worker::notify::Recipients>> {
+) -> anyhow::Result<std::sync::Arc<souk_worker::ServiceRecipients>> {
     let tenancy: std::sync::Arc<dyn souk_vendors::service::Tenancy> =
         std::sync::Arc::new(PgTenancy::new(
             pool.clone(),
             platform.clone(),
             settings.vendor_approval_required,
         ));
-    let catalog = mongo.map(|mongo| {
+    let catalog = mongo.clone().map(|mongo| {
         std::sync::Arc::new(souk_catalog::MongoCatalog::new(
             mongo,
             std::sync::Arc::new(souk_inventory::PgInventory::new(
@@ -106,5 +136,6 @@ fn recipients(
         identity: std::sync::Arc::new(identity(settings, pool)?),
         tenancy,
         catalog,
+        orders: mongo,
     }))
 }

@@ -1,7 +1,7 @@
 use async_graphql::{InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Address, Session, User};
+use crate::domain::{Address, NotificationPreferences, Session, User};
 
 /// A person's account.
 #[derive(Debug)]
@@ -29,6 +29,28 @@ impl UserView {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// Which emails the signed-in person gets beyond the ones every order sends
+/// (placed and refunded always go).
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "NotificationPreferences")]
+pub struct PreferencesView {
+    /// Emails when an order is paid, shipped, delivered, cancelled or expires
+    /// (default on).
+    pub order_updates: bool,
+    /// A "new order" email for each order of a vendor the person owns or
+    /// manages (default off).
+    pub new_orders: bool,
+}
+
+impl From<NotificationPreferences> for PreferencesView {
+    fn from(p: NotificationPreferences) -> Self {
+        Self {
+            order_updates: p.order_updates,
+            new_orders: p.new_orders,
+        }
     }
 }
 

@@ -9,10 +9,12 @@ use souk_edge::{
 use uuid::Uuid;
 
 use super::errors::invalid;
-use super::objects::{AddressInputView, AddressView, AuthPayload, RegisterInput, UserView};
+use super::objects::{
+    AddressInputView, AddressView, AuthPayload, PreferencesView, RegisterInput, UserView,
+};
 use crate::domain::{
-    AddressId, AddressInput, Email, Password, PersonName, Phone, ProfileChange, RawAddress,
-    Registration, UserId,
+    AddressId, AddressInput, Email, Password, PersonName, Phone, PreferencesChange, ProfileChange,
+    RawAddress, Registration, UserId,
 };
 use crate::Identity;
 
@@ -57,6 +59,16 @@ impl IdentityQuery {
             .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::new("NOT_FOUND", "the account no longer exists"))?;
         Ok(UserView(user))
+    }
+
+    /// Which emails the signed-in person gets.
+    async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<PreferencesView> {
+        let id = me(ctx)?;
+        let chosen = identity(ctx)?
+            .notification_preferences(&[id])
+            .await
+            .map_err(ApiError::from)?;
+        Ok(chosen.into_iter().next().unwrap_or_default().into())
     }
 
     /// The signed-in person's addresses, oldest first.
@@ -231,6 +243,29 @@ impl IdentityMutation {
             .await
             .map_err(ApiError::from)?;
         Ok(UserView(user))
+    }
+
+    /// Switches the signed-in person's optional emails on or off; omitted
+    /// choices stay as they are. Emails that every order sends (placed,
+    /// refunded) cannot be switched off.
+    async fn update_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+        order_updates: Option<bool>,
+        new_orders: Option<bool>,
+    ) -> Result<PreferencesView> {
+        let id = me(ctx)?;
+        let chosen = identity(ctx)?
+            .update_notification_preferences(
+                id,
+                PreferencesChange {
+                    order_updates,
+                    new_orders,
+                },
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(chosen.into())
     }
 
     /// Changes the password and signs out every other session.

@@ -42,6 +42,32 @@ pub struct ProfileChange {
     pub phone: Option<Option<Phone>>,
 }
 
+/// Which emails a person wants beyond the ones every order sends (placed,
+/// refunded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationPreferences {
+    /// Paid, shipped, delivered, cancelled and expired emails about their orders.
+    pub order_updates: bool,
+    /// A "new order" email for each order of a vendor they own or manage.
+    pub new_orders: bool,
+}
+
+impl Default for NotificationPreferences {
+    fn default() -> Self {
+        Self {
+            order_updates: true,
+            new_orders: false,
+        }
+    }
+}
+
+/// A change of preferences; `None` leaves a choice as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PreferencesChange {
+    pub order_updates: Option<bool>,
+    pub new_orders: Option<bool>,
+}
+
 /// A signed-in session: a short-lived access token and a rotating refresh token.
 #[derive(Debug, Clone)]
 pub struct Session {

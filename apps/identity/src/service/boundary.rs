@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::domain::{
     Address, AddressError, AddressId, AddressInput, Email, IdentityError, InternalError,
-    LoginError, ProfileChange, RegisterError, Registration, Session, User, UserId,
+    LoginError, NotificationPreferences, PreferencesChange, ProfileChange, RegisterError,
+    Registration, Session, User, UserId,
 };
 
 /// Everything identity does.
@@ -32,6 +33,17 @@ pub trait Identity: Send + Sync + 'static {
         id: UserId,
         change: ProfileChange,
     ) -> Result<User, IdentityError>;
+    /// The preferences of each of `users`, in that order (the defaults for
+    /// those who never changed one, or have no account).
+    async fn notification_preferences(
+        &self,
+        users: &[UserId],
+    ) -> Result<Vec<NotificationPreferences>, InternalError>;
+    async fn update_notification_preferences(
+        &self,
+        user: UserId,
+        change: PreferencesChange,
+    ) -> Result<NotificationPreferences, IdentityError>;
     /// Changes the password and revokes every session but `keep`.
     async fn change_password(
         &self,

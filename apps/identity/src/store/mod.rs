@@ -1,6 +1,7 @@
 //! Identity's SQL (schema `identity`).
 
 pub mod addresses;
+pub mod preferences;
 pub mod sessions;
 pub mod users;
 

@@ -41,6 +41,10 @@ pub async fn create_indexes(db: &mongodb::Database) -> Result<(), mongodb::error
             index(doc! { "step_at": 1 }, "stock_steps"),
         ])
         .await?;
+    // A checkout by its id, for its emails.
+    db.collection::<Document>(checkouts::COLLECTION)
+        .create_index(index(doc! { "checkout_id": 1 }, "checkout_id"))
+        .await?;
     db.collection::<Document>(events::COLLECTION)
         .create_indexes([
             IndexModel::builder()

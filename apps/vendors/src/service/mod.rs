@@ -59,6 +59,8 @@ pub trait Tenancy: Send + Sync + 'static {
     async fn members(&self, actor: &VendorActor) -> Result<Vec<Membership>, TenancyError>;
     /// The user ids of the vendor's owners (platform jobs: who to tell).
     async fn owners(&self, tenant: TenantId) -> Result<Vec<Uuid>, TenancyError>;
+    /// Every member of the vendor with their role (platform jobs: who to tell).
+    async fn team(&self, tenant: TenantId) -> Result<Vec<Membership>, TenancyError>;
     async fn add_member(
         &self,
         actor: &VendorActor,
@@ -235,14 +237,20 @@ impl Tenancy for PgTenancy {
     }
 
     async fn owners(&self, tenant: TenantId) -> Result<Vec<Uuid>, TenancyError> {
-        let mut tx = self.scoped(tenant).await?;
-        let members = store::members(&mut tx).await?;
-        tx.commit().await?;
-        Ok(members
+        Ok(self
+            .team(tenant)
+            .await?
             .into_iter()
             .filter(|m| m.role == Role::Owner)
             .map(|m| m.user)
             .collect())
+    }
+
+    async fn team(&self, tenant: TenantId) -> Result<Vec<Membership>, TenancyError> {
+        let mut tx = self.scoped(tenant).await?;
+        let members = store::members(&mut tx).await?;
+        tx.commit().await?;
+        Ok(members)
     }
 
     #[instrument(skip_all, fields(tenant_id = %actor.tenant))]
