@@ -6,6 +6,7 @@ import { describe } from "../lib/errors";
 import { money } from "../lib/money";
 import { manualSteps } from "../lib/payments";
 import { useSession } from "../lib/session";
+import { EmailPreferences } from "./EmailPreferences";
 import { OpenPayment, OrderMoney } from "./OrderMoney";
 
 const Login = graphql(`
@@ -93,6 +94,7 @@ export function Orders() {
     <section aria-labelledby="orders-title">
       <h1 id="orders-title">My orders</h1>
       {cancelled.error && <p className="error" role="alert">{describe(cancelled.error)}</p>}
+      <EmailPreferences />
       {orders.length === 0 && <p>No orders yet.</p>}
       <ul className="orders">
         {orders.map((o) => (

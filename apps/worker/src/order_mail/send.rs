@@ -118,17 +118,7 @@ pub async fn send_one(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    metrics::counter!("souk_order_emails_total", "outcome" => label(&outcome)).increment(1);
     Ok(Some(outcome))
-}
-
-fn label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Sent => "sent",
-        Outcome::Skipped(_) => "skipped",
-        Outcome::Later => "later",
-        Outcome::Failed(_) => "failed",
-    }
 }
 
 /// Sends due order emails every second until `stop`.
