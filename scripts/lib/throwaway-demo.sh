@@ -27,6 +27,7 @@ throwaway_demo_start() {
     trap throwaway_demo_cleanup EXIT
     SOUK_DEMO_DIR="${demo_dir}" SOUK_DEMO_DATABASE="${demo_database}" \
         SOUK_LISTEN_ADDR="127.0.0.1:${port}" SOUK_MONGODB_URL="" \
+        SOUK_ORDER_EMAIL_QUEUE="souk.order-emails.${demo_database}" \
         scripts/demo > "${demo_dir}/demo.log" 2>&1 &
     demo_pid=$!
     for _ in $(seq 1 300); do

@@ -5,7 +5,7 @@
 //
 // Screenshots of the key screens land in e2e/artifacts/.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const base = process.env.SOUK_WEB_URL ?? "http://127.0.0.1:8080";
@@ -20,6 +20,35 @@ const browser = await chromium.launch({
 });
 const consoleErrors = [];
 let failures = 0;
+
+// SOUK_DEMO_MAIL_DIR: the demo's mail catcher's maildir, to read its emails back.
+const mailDir = process.env.SOUK_DEMO_MAIL_DIR;
+
+/** The emails to `to` in the demo's maildir, quoted-printable decoded. */
+function mailsTo(to) {
+  let names = [];
+  try {
+    names = readdirSync(`${mailDir}/new`);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => {
+      const raw = readFileSync(`${mailDir}/new/${name}`, "latin1").replace(/=\r?\n/g, "");
+      return Buffer.from(raw.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8");
+    })
+    .filter((mail) => mail.includes(`\nTo: ${to}`));
+}
+
+/** Waits up to 30 s for an email to `to` whose subject is `subject`. */
+async function awaitMail(to, subject) {
+  for (let i = 0; i < 60; i += 1) {
+    const found = mailsTo(to).find((mail) => mail.includes(`\nSubject: ${subject}\n`));
+    if (found) return found;
+    await new Promise((done) => setTimeout(done, 500));
+  }
+  throw new Error(`no email "${subject}" to ${to}; got: ${mailsTo(to).map((m) => m.match(/Subject: .*/)?.[0]).join(", ")}`);
+}
 
 async function session(name, run) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -217,6 +246,16 @@ await session("a customer buys from two vendors in one checkout", async (page) =
   await page.getByRole("listitem").filter({ hasText: / — paid$/ }).nth(1).waitFor();
   assert.equal(await page.getByRole("listitem").filter({ hasText: / — paid$/ }).count(), 2, "the payment paid both orders");
   await shot(page, "order-placed");
+  if (mailDir) {
+    // The worker's emails: one for the checkout, listing both stores' orders, and one per paid order.
+    const placed = await awaitMail(buyer, "Your order is placed with 2 shops");
+    for (const part of ["Atlas Apparel", "Cedar Kitchen", `2 × Grey hoodie`, HOODIE, "MUG-CEDAR", "1 Souk Street"]) {
+      assert.ok(placed.includes(part), `the placed email names ${part}: ${placed}`);
+    }
+    await awaitMail(buyer, "Your order from Atlas Apparel is paid");
+    await awaitMail(buyer, "Your order from Cedar Kitchen is paid");
+    assert.equal(mailsTo(buyer).filter((m) => m.includes("Subject: Your order is placed")).length, 1, "one placed email per checkout");
+  }
   await page.getByRole("link", { name: "See my orders" }).click();
   const hoodie = page.getByRole("listitem", { name: /Order / }).filter({ hasText: "HOODIE-GRY-M" });
   await hoodie.waitFor();

@@ -45,7 +45,7 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
             match (&amqp, &mongo) {
                 (Some(amqp), Some(_)) => {
                     tracing::info!("sending order emails");
-                    let queue = souk_worker::order_mail::queue::QUEUE.to_string();
+                    let queue = settings.order_email_queue.clone();
                     queues.push(queue.clone());
                     tasks.push(tokio::spawn(souk_worker::order_mail::queue::consume(
                         platform.pool().clone(),

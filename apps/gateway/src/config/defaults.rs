@@ -44,6 +44,9 @@ pub fn log_format() -> LogFormat {
 pub fn mail_from() -> String {
     "Souk <no-reply@souk.example>".into()
 }
+pub fn order_email_queue() -> String {
+    souk_worker::order_mail::queue::QUEUE.into()
+}
 pub fn access_token_ttl_secs() -> u64 {
     15 * 60
 }

@@ -21,12 +21,17 @@ pub struct Settings {
     /// RabbitMQ, for `souk worker` to relay events to (e.g.
     /// `amqp://user:pass@host:5672/%2f`). Without it events wait in the outbox.
     pub amqp_url: Option<SecretString>,
-    /// SMTP for the worker's low-stock emails (e.g. `smtp://mail:1025`, or
+    /// SMTP for the worker's emails (e.g. `smtp://mail:1025`, or
     /// `smtps://user:pass@host`). Without it no emails are sent.
     pub smtp_url: Option<SecretString>,
     /// The sender of Souk's emails.
     #[serde(default = "defaults::mail_from")]
     pub mail_from: String,
+    /// The RabbitMQ queue order events wait in for their emails. Any name but
+    /// the default makes a temporary queue (gone a minute after its last use),
+    /// for trial runs that share a broker.
+    #[serde(default = "defaults::order_email_queue")]
+    pub order_email_queue: String,
     /// PostgreSQL as the owner role that runs migrations; defaults to `database_url`.
     pub migrate_database_url: Option<SecretString>,
     /// PostgreSQL as the platform role (`souk_platform_job`), for the work that
