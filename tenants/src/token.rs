@@ -58,6 +58,16 @@ fn thumbprint(public: &VerifyingKey) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
+/// How far a token's `nbf` may lie ahead of this clock: the clocks of the
+/// gateways that sign and check tokens may differ. `exp` is checked exactly.
+const NOT_BEFORE_LEEWAY: i64 = 30;
+
+/// Whether a token's time claims hold at `now`: not expired (exactly), and not
+/// before its `nbf` (allowing [`NOT_BEFORE_LEEWAY`]).
+fn in_time(exp: i64, nbf: Option<i64>, now: i64) -> bool {
+    exp >= now && nbf.is_none_or(|nbf| nbf <= now.saturating_add(NOT_BEFORE_LEEWAY))
+}
+
 /// How many verified tokens a verifier remembers.
 const VERIFIED_CACHED: usize = 8192;
 
@@ -100,8 +110,9 @@ impl TokenVerifier {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
+        // `exp` exactly; `nbf` with [`NOT_BEFORE_LEEWAY`], in `in_time`.
+        validation.validate_nbf = false;
+        validation.leeway = 0;
         Self {
             key: DecodingKey::from_ed_der(public.as_bytes()),
             validation,
@@ -129,6 +140,11 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(AuthError::Invalid)?;
         let claims = data.claims;
+        if !in_time(claims.exp, claims.nbf, now) {
+            return Err(AuthError::Invalid(
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature.into(),
+            ));
+        }
         let tenant = claims
             .tid
             .as_deref()
@@ -157,14 +173,8 @@ impl TokenVerifier {
         Ok(principal)
     }
 
-    /// Whether a verified token's time claims hold at `now`, judged as
-    /// verification judges them (with the same leeway).
     fn in_time(&self, known: &Verified, now: i64) -> bool {
-        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
-        known.exp >= now.saturating_sub(leeway)
-            && known
-                .nbf
-                .is_none_or(|nbf| nbf <= now.saturating_add(leeway))
+        in_time(known.exp, known.nbf, now)
     }
 
     /// The public key as a JSON Web Key Set.
@@ -332,11 +342,23 @@ mod tests {
             .cloned()
             .expect("remembered");
         assert!(verifier.in_time(&known, now));
-        assert!(verifier.in_time(&known, now + 60 + 30), "within the leeway");
-        assert!(!verifier.in_time(&known, now + 60 + 31), "expired");
-        let expired = issuer.sign(&claims(now - 31)).expect("token");
-        assert!(verifier.verify(&expired).is_err());
+        assert!(verifier.in_time(&known, now + 60), "until exp");
+        assert!(!verifier.in_time(&known, now + 61), "expired, exactly");
+        let expired = issuer.sign(&claims(now - 1)).expect("token");
+        assert!(verifier.verify(&expired).is_err(), "no leeway on exp");
         assert!(verifier.verified().get(&expired).is_none());
+        let early = |nbf: i64| Claims {
+            nbf: Some(nbf),
+            ..claims(now + 600)
+        };
+        let skewed = issuer.sign(&early(now + 20)).expect("token");
+        assert!(
+            verifier.verify(&skewed).is_ok(),
+            "a signer's clock a little ahead"
+        );
+        let future = issuer.sign(&early(now + 120)).expect("token");
+        assert!(verifier.verify(&future).is_err(), "not valid yet");
+        assert!(verifier.verified().get(&future).is_none());
     }
 
     #[test]

@@ -235,35 +235,53 @@ async fn outcomes(shop: &Shop) -> Vec<(String, String)> {
     .expect("rows")
 }
 
-/// A manager of vendor 0 who asked for new-order emails; their address.
-async fn opted_in_manager(shop: &Shop) -> &'static str {
+/// Two managers of vendor 0 who asked for new-order emails; their addresses.
+async fn opted_in_managers(shop: &Shop) -> [&'static str; 2] {
     let app = &shop.app;
-    let user = register(app, "manager@atlas.example").await;
     let tenant = tenant_of(&shop.vendors[0].0);
-    app.add_member(
-        tenant,
-        uuid::Uuid::parse_str(&user).expect("id"),
-        Role::Manager,
-    )
-    .await;
-    let (person, _) = login(app, "manager@atlas.example").await;
-    let body = choose(app, &person, json!({ "n": true })).await;
-    assert_eq!(
-        body["data"]["updateNotificationPreferences"],
-        json!({ "orderUpdates": true, "newOrders": true }),
-        "{body}"
-    );
-    // A staff member who asked too is not told: new orders go to owners and managers.
-    let staff = register(app, "staff@atlas.example").await;
-    app.add_member(
-        tenant,
-        uuid::Uuid::parse_str(&staff).expect("id"),
-        Role::Staff,
-    )
-    .await;
-    let (person, _) = login(app, "staff@atlas.example").await;
-    choose(app, &person, json!({ "n": true })).await;
-    "manager@atlas.example"
+    let member = |email: &'static str, role: Role, choice: Value| async move {
+        let user = register(app, email).await;
+        app.add_member(tenant, uuid::Uuid::parse_str(&user).expect("id"), role)
+            .await;
+        let (person, _) = login(app, email).await;
+        choose(app, &person, choice).await
+    };
+    let managers = ["manager@atlas.example", "manager2@atlas.example"];
+    for email in managers {
+        let body = member(email, Role::Manager, json!({ "n": true })).await;
+        assert_eq!(
+            body["data"]["updateNotificationPreferences"],
+            json!({ "orderUpdates": true, "newOrders": true }),
+            "{body}"
+        );
+    }
+    // A staff member who asked too is not told: new orders go to owners and
+    // managers. A manager who did not ask is not told either.
+    member("staff@atlas.example", Role::Staff, json!({ "n": true })).await;
+    member("quiet@atlas.example", Role::Manager, json!({})).await;
+    managers
+}
+
+/// Publishes a message to the events exchange as a relay would (or as someone
+/// who got hold of the broker's credentials).
+async fn publish(kind: &str, body: Value) {
+    let connection =
+        lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+            .await
+            .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .basic_publish(
+            souk_worker::relay::EXCHANGE,
+            kind,
+            lapin::options::BasicPublishOptions::default(),
+            body.to_string().as_bytes(),
+            lapin::BasicProperties::default(),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("confirm");
 }
 
 #[tokio::test]
@@ -273,13 +291,13 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
     let smtp = smtp_server().await;
     let mailer = mailer(&smtp);
     let worker = Worker::start(app).await;
-    let manager = opted_in_manager(&shop).await;
+    let managers = opted_in_managers(&shop).await;
     let buyer = new_customer(app, "amira@example.com").await;
 
     let body = buy(&shop, &buyer, &[2, 1], "two-shops").await;
     assert!(code(&body).is_none(), "{body}");
-    let mails = worker.await_emails(&mailer, &smtp, 2).await;
-    assert_eq!(mails.len(), 2, "{mails:#?}");
+    let mails = worker.await_emails(&mailer, &smtp, 3).await;
+    assert_eq!(mails.len(), 3, "{mails:#?}");
     let placed = mails
         .iter()
         .find(|m| to(m) == "amira@example.com")
@@ -295,25 +313,42 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
     ] {
         assert!(placed.contains(part), "{part}: {placed}");
     }
-    let alert = mails
-        .iter()
-        .find(|m| to(m) == manager)
-        .unwrap_or_else(|| panic!("no new-order email: {mails:#?}"));
-    assert!(subject(alert).starts_with("New order "), "{alert}");
-    assert!(
-        alert.contains("2 × SKU-A") && !alert.contains("SKU-B"),
-        "{alert}"
-    );
+    // Each manager who asked gets the new order on their own.
+    for manager in managers {
+        let alert = mails
+            .iter()
+            .find(|m| to(m) == manager)
+            .unwrap_or_else(|| panic!("no new-order email to {manager}: {mails:#?}"));
+        assert!(subject(alert).starts_with("New order "), "{alert}");
+        assert!(
+            alert.contains("2 × SKU-A") && !alert.contains("SKU-B"),
+            "{alert}"
+        );
+    }
 
     // One payment pays both orders: one email for each.
     let paid = pay(app, &buyer, &body).await;
     assert!(code(&paid).is_none(), "{paid}");
-    let mails = worker.await_emails(&mailer, &smtp, 4).await;
+    let mails = worker.await_emails(&mailer, &smtp, 5).await;
     let paid: Vec<_> = mails
         .iter()
         .filter(|m| subject(m).ends_with(" is paid"))
         .collect();
     assert_eq!(paid.len(), 2, "{mails:#?}");
+
+    // A forged "refunded" event for a real order, with a note of its own: the
+    // order's history says otherwise, so nobody is told.
+    let order = order_of(&shop, &body, 0);
+    let tenant = tenant_of(&shop.vendors[0].0);
+    publish(
+        "order.status_changed",
+        json!({ "id": uuid::Uuid::now_v7(), "type": "order.status_changed", "version": 1,
+                "tenantId": tenant.as_uuid(), "data": { "orderId": order, "from": "paid", "to": "refunded",
+                "note": "click here to claim your refund" } }),
+    )
+    .await;
+    worker.settle(&mailer).await;
+    assert_eq!(inbox(&smtp).len(), 5, "the forged event sent nothing");
 
     // Order updates off: shipping says nothing, a refund still does.
     let body_off = choose(app, &buyer, json!({ "u": false })).await;
@@ -321,7 +356,6 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
         body_off["data"]["updateNotificationPreferences"]["orderUpdates"], false,
         "{body_off}"
     );
-    let order = order_of(&shop, &body, 0);
     let vendor = &shop.vendors[0].0;
     move_to(app, vendor, &order, &["PROCESSING", "SHIPPED"]).await;
     let (_, refund) = app
@@ -335,10 +369,10 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
         refund["data"]["refundOrder"]["status"], "REFUNDED",
         "{refund}"
     );
-    worker.await_emails(&mailer, &smtp, 5).await;
+    worker.await_emails(&mailer, &smtp, 6).await;
     worker.settle(&mailer).await;
     let mails_after = inbox(&smtp);
-    assert_eq!(mails_after.len(), 5, "{:?}", outcomes(&shop).await);
+    assert_eq!(mails_after.len(), 6, "{:?}", outcomes(&shop).await);
     assert!(
         mails_after
             .iter()
@@ -366,6 +400,10 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
             (
                 "status".to_string(),
                 "skipped: the customer switched order updates off".to_string()
+            ),
+            (
+                "status".to_string(),
+                "skipped: the order never became refunded".to_string()
             )
         ]
     );
@@ -380,7 +418,7 @@ async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_onl
         .await
         .expect("count");
     assert_eq!(unsent, 0, "every event was delivered again");
-    assert_eq!(inbox(&smtp).len(), 5);
+    assert_eq!(inbox(&smtp).len(), 6);
 }
 
 #[tokio::test]
@@ -508,7 +546,7 @@ async fn a_checkout_refused_for_stock_sends_nothing_and_the_app_role_cannot_read
     let smtp = smtp_server().await;
     let mailer = mailer(&smtp);
     let worker = Worker::start(app).await;
-    opted_in_manager(&shop).await;
+    opted_in_managers(&shop).await;
     let buyer = new_customer(app, "short@example.com").await;
     let body = buy(&shop, &buyer, &[1, 5], "too-many").await;
     assert_eq!(code(&body), Some("INSUFFICIENT_STOCK"), "{body}");

@@ -377,3 +377,21 @@ async fn register_answers_email_taken_only_within_the_budget() {
     let (_, body) = app.gql(None, register_doc, taken).await;
     assert_eq!(code(&body), Some("RATE_LIMITED"), "{body}");
 }
+
+#[tokio::test]
+async fn an_access_token_stops_working_the_second_it_expires() {
+    let app = TestApp::spawn_with("access_token_ttl_secs = 2").await;
+    register(&app, "brief@example.com").await;
+    let (access, _) = login(&app, "brief@example.com").await;
+    let me = || async {
+        app.gql(Some(&access), "{ me { email } }", json!({}))
+            .await
+            .1
+    };
+    let body = me().await;
+    assert_eq!(body["data"]["me"]["email"], "brief@example.com", "{body}");
+    // Used (and remembered) while valid, then past its `exp` by a second.
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    let body = me().await;
+    assert_eq!(code(&body), Some("UNAUTHENTICATED"), "{body}");
+}

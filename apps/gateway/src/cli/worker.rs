@@ -28,8 +28,9 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
         .amqp_url
         .as_ref()
         .map(|u| u.expose_secret().to_string());
-    // The queues the publishers declare before they publish.
-    let mut queues = Vec::new();
+    // The queues the publishers declare before they publish: the email queue
+    // always, so events wait there for a worker that sends emails.
+    let queues = vec![settings.order_email_queue.clone()];
     match &settings.smtp_url {
         Some(url) => {
             let mailer = souk_worker::notify::Mailer::new(url.expose_secret(), &settings.mail_from)
@@ -46,7 +47,6 @@ pub(super) async fn worker(settings: &Settings) -> anyhow::Result<()> {
                 (Some(amqp), Some(_)) => {
                     tracing::info!("sending order emails");
                     let queue = settings.order_email_queue.clone();
-                    queues.push(queue.clone());
                     tasks.push(tokio::spawn(souk_worker::order_mail::queue::consume(
                         platform.pool().clone(),
                         amqp.clone(),

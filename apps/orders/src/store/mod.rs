@@ -39,6 +39,11 @@ pub async fn create_indexes(db: &mongodb::Database) -> Result<(), mongodb::error
                 "saga_repair",
             ),
             index(doc! { "step_at": 1 }, "stock_steps"),
+            // A checkout's orders, for its emails.
+            index(
+                doc! { "customer_id": 1, "checkout_id": 1 },
+                "customer_checkout",
+            ),
         ])
         .await?;
     // A checkout by its id, for its emails.

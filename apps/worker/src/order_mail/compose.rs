@@ -12,8 +12,9 @@ use super::Directory;
 use crate::mail::{money, Email};
 
 /// How long an email waits for a checkout that is still placing its orders
-/// before it tells of what was placed (or of nothing).
-const SETTLE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+/// before it tells of what was placed (or of nothing): longer than a hold
+/// lives, so the reconciler has placed or cancelled what stopped half-way.
+const SETTLE: chrono::TimeDelta = chrono::TimeDelta::minutes(20);
 
 /// A row of `souk.order_emails` as the sender claimed it.
 #[derive(Debug, Clone)]
@@ -218,6 +219,11 @@ async fn status(directory: &dyn Directory, owed: &Owed) -> Result<Compose, Strin
             "the customer switched order updates off".into(),
         ));
     }
+    // What the email tells is what the order's own history says, not what the
+    // message claims.
+    let Some(change) = order.history.iter().rev().find(|t| t.to.as_str() == to) else {
+        return Ok(Compose::Skip(format!("the order never became {to}")));
+    };
     let vendor = directory.vendor_name(owed.tenant).await?;
     let Some((word, headline)) = headline(&to, &vendor) else {
         return Ok(Compose::Skip(format!("customers are not told of {to}")));
@@ -228,7 +234,7 @@ async fn status(directory: &dyn Directory, owed: &Owed) -> Result<Compose, Strin
         "vendor": vendor,
         "order_id": order.id.to_string(),
         "total": money(order.total.amount(), order.total.currency()),
-        "note": owed.payload["note"].as_str().filter(|n| !n.trim().is_empty()),
+        "note": change.note.as_deref().filter(|n| !n.trim().is_empty()),
     });
     let email = Email::render(
         format!("Your order from {vendor} is {word}"),

@@ -8,11 +8,12 @@
 //! emails it owes, rows of `souk.order_emails` keyed by what the email is (the
 //! checkout for "placed", the event for the rest), and acknowledges the message
 //! only once they are written: an event delivered twice, to one worker or two,
-//! or again after a restart, owes its emails once. [`send::run`] claims due rows
-//! one at a time (`FOR UPDATE SKIP LOCKED`, so replicas share the work), renders
-//! and sends the email, and records the outcome in the same transaction; a failed
-//! send is retried with growing delays and never holds up the relay or the queue.
-//! Only a worker that dies between the SMTP server's acceptance and that commit
+//! or again after a restart, owes its emails once. [`send::run`] claims a due
+//! row for two minutes (`FOR UPDATE SKIP LOCKED`, so replicas share the work),
+//! renders it from the orders as they are and what their history says, sends it
+//! to each recipient on their own, and records the outcome; a failed send is
+//! retried with growing delays and never holds up the relay or the queue.
+//! Only a worker that stops between the SMTP server's acceptance and that record
 //! sends an email twice, with the same `Message-ID`.
 
 pub mod compose;

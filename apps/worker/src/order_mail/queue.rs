@@ -18,6 +18,8 @@ use crate::relay::EXCHANGE;
 
 /// The durable queue of order events for emails.
 pub const QUEUE: &str = "souk.order-emails";
+/// The most events the queue keeps; beyond that the oldest go.
+pub const MAX_WAITING: i64 = 1_000_000;
 /// The events it takes.
 const ROUTES: [&str; 2] = ["order.placed", "order.status_changed"];
 /// How long "order placed" waits before it is rendered: the checkout's other
@@ -27,9 +29,15 @@ pub const PLACED_DELAY_SECS: i32 = 3;
 /// Declares `queue` and its bindings (idempotent). Every publisher does this
 /// before it publishes. [`QUEUE`] is durable and stays; a queue of any other
 /// name is temporary (a test's, a trial run's): it goes a minute after it was
-/// last used.
+/// last used. Either keeps at most [`MAX_WAITING`] events.
 pub async fn declare(channel: &Channel, queue: &str) -> Result<(), lapin::Error> {
     let mut arguments = FieldTable::default();
+    // While no worker sends emails, the oldest events make room for new ones
+    // rather than filling the broker (which would block every publisher).
+    arguments.insert(
+        "x-max-length".into(),
+        lapin::types::AMQPValue::LongLongInt(MAX_WAITING),
+    );
     if queue != QUEUE {
         arguments.insert("x-expires".into(), lapin::types::AMQPValue::LongInt(60_000));
     }
@@ -156,7 +164,8 @@ pub fn owed(body: &[u8]) -> Result<Vec<Owed>, String> {
             if !TOLD.contains(&to) {
                 return Ok(Vec::new());
             }
-            let payload = serde_json::json!({ "orderId": order, "to": to, "note": data["note"] });
+            let payload =
+                serde_json::json!({ "orderId": order, "to": to, "version": data["version"] });
             Ok(vec![owe(
                 format!("status:{event}"),
                 Kind::Status,
@@ -190,6 +199,14 @@ pub async fn enqueue(pool: &PgPool, owed: &[Owed]) -> Result<u64, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(new)
+}
+
+/// Whether PostgreSQL refused the data itself (SQLSTATE class 22, data
+/// exceptions, or 23, integrity violations): trying again cannot help.
+fn permanent(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code.starts_with("22") || code.starts_with("23"))
 }
 
 /// Takes order events from `queue` until `stop`, writing the emails each owes
@@ -249,6 +266,10 @@ async fn consume_connected(
             }
             Ok(owed) => match enqueue(pool, &owed).await {
                 Ok(_) => delivery.ack(BasicAckOptions::default()).await?,
+                Err(err) if permanent(&err) => {
+                    tracing::error!(error = %err, "order emails: an event's emails cannot be recorded, ever; dropped");
+                    delivery.ack(BasicAckOptions::default()).await?;
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "order emails: cannot record an event's emails; it goes back to the queue");
                     delivery
