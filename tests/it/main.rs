@@ -17,6 +17,7 @@ mod in_stock;
 mod inventory;
 mod locations;
 mod marketplace;
+mod media;
 mod operations;
 mod order_emails;
 mod orders;

@@ -196,6 +196,31 @@ impl TestApp {
     }
 }
 
+/// Creates the product `input` (a `ProductInput`) as the vendor and publishes
+/// it; its id.
+pub async fn published_product(app: &TestApp, token: &str, input: Value) -> String {
+    let (_, body) = app
+        .gql(
+            Some(token),
+            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    let id = body["data"]["createProduct"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let (_, body) = app
+        .gql(
+            Some(token),
+            "mutation($id: ID!) { publishProduct(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(body["data"]["publishProduct"]["status"], "ACTIVE", "{body}");
+    id
+}
+
 /// Posts a GraphQL request to `url`; the HTTP status and the JSON body.
 pub async fn post_gql(
     client: &reqwest::Client,
@@ -264,9 +289,16 @@ fn signed_settings(database_url: &str, extra: &str, private_pem: &str) -> Settin
     } else {
         "test_payments = true\n"
     };
+    // Images in a folder of the test's own.
+    let media = if extra.contains("media_dir") {
+        String::new()
+    } else {
+        let dir = std::env::temp_dir().join(format!("souk-media-{}", uuid::Uuid::new_v4()));
+        format!("media_dir = '{}'\n", dir.display())
+    };
     let toml = format!(
         "database_url = '{database_url}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
-         {sweep}{payments}shutdown_timeout_secs = 10\n\
+         {sweep}{payments}{media}shutdown_timeout_secs = 10\n\
          jwt_private_key = '''\n{private_pem}'''\n{extra}\n"
     );
     Settings::extract(Figment::from(Toml::string(&toml))).expect("settings")

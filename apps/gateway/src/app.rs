@@ -296,6 +296,7 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         audit: Arc::new(AuditLog::new(wiring.pool.clone(), wiring.platform.clone())),
         billing: wiring.billing.clone(),
         payments: wiring.payments.clone(),
+        media: wiring.media.clone(),
         tokens: wiring.issuer.clone().map(|issuer| AccessTokens {
             issuer,
             ttl: Duration::from_secs(settings.access_token_ttl_secs),
@@ -321,6 +322,12 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         payments: wiring.payments.clone(),
         stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
         stripe_connect_webhook_secret: settings.stripe_connect_webhook_secret.clone(),
+        media: wiring.media.clone(),
     };
-    router(state, settings.max_body_bytes, &settings.web_dir)
+    let limits = crate::intake::BodyLimits {
+        json: settings.max_body_bytes,
+        // An upload's file, with room for the request around it.
+        multipart: settings.media_max_bytes.saturating_add(64 * 1024),
+    };
+    router(state, limits, &settings.web_dir)
 }

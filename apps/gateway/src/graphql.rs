@@ -10,7 +10,9 @@ use async_graphql::{
 };
 use souk_billing::api::{BillingMutation, BillingQuery};
 use souk_billing::Billing;
-use souk_catalog::api::{AvailabilityLoader, CatalogMutation, CatalogQuery, VendorNameLoader};
+use souk_catalog::api::{
+    AvailabilityLoader, CatalogMutation, CatalogQuery, MediaMutation, VendorNameLoader,
+};
 use souk_catalog::Catalog;
 use souk_edge::audit::AuditQuery;
 use souk_edge::Throttle;
@@ -46,6 +48,7 @@ pub struct Mutation(
     IdentityMutation,
     TenancyMutation,
     CatalogMutation,
+    MediaMutation,
     InventoryMutation,
     LocationsMutation,
     OrdersMutation,
@@ -67,6 +70,7 @@ pub struct Services {
     pub audit: Arc<AuditLog>,
     pub billing: Arc<Billing>,
     pub payments: Arc<Payments>,
+    pub media: Arc<dyn souk_media::Media>,
     /// Absent when this process holds no signing key.
     pub tokens: Option<AccessTokens>,
 }
@@ -92,6 +96,11 @@ pub fn build_schema(limits: QueryLimits, services: Services) -> SoukSchema {
             VendorNameLoader::new(services.tenancy.clone()),
             tokio::spawn,
         ))
+        .data(DataLoader::new(
+            souk_media::api::ImagesLoader(services.media.clone()),
+            tokio::spawn,
+        ))
+        .data(services.media)
         .data(services.catalog)
         .data(services.orders)
         .data(services.inventory)

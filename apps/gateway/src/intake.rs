@@ -73,9 +73,30 @@ pub fn error_response(
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-/// Refuses a body whose `Content-Length` is over the limit, and bounds every
-/// other body so that reading past the limit fails (see [`read`]).
-pub async fn limit_body(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
+/// The most a body may hold: a JSON request, or a multipart one (an upload).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub json: usize,
+    pub multipart: usize,
+}
+
+/// Refuses a body whose `Content-Length` is over its kind's limit, and bounds
+/// every other body so that reading past the limit fails (see [`read`]).
+pub async fn limit_body(
+    State(limits): State<BodyLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/"));
+    let limit = BodyLimit(if multipart {
+        limits.multipart
+    } else {
+        limits.json
+    });
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -116,7 +137,7 @@ pub async fn read(
     let batch = async_graphql::http::receive_batch_body(
         content_type,
         bytes.as_ref(),
-        MultipartOptions::default(),
+        MultipartOptions::default().max_num_files(4),
     )
     .await
     .map_err(|err| parse_error(err, limit))?;

@@ -14,6 +14,7 @@ pub mod execution;
 pub mod graphql;
 pub mod intake;
 pub mod marketplace;
+pub mod media;
 pub mod routes;
 pub mod telemetry;
 pub mod throttle;

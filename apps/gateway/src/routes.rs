@@ -49,6 +49,7 @@ pub struct AppState {
     pub payments: Arc<souk_payments::Payments>,
     pub stripe_webhook_secret: Option<secrecy::SecretString>,
     pub stripe_connect_webhook_secret: Option<secrecy::SecretString>,
+    pub media: Arc<dyn souk_media::Media>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -62,7 +63,7 @@ impl std::fmt::Debug for AppState {
 
 /// The API's routes, and the web apps from `web_dir` (every other path falls
 /// back to their `index.html`, so the browser's routes load the app).
-pub fn router(state: AppState, max_body_bytes: usize, web_dir: &std::path::Path) -> Router {
+pub fn router(state: AppState, limits: intake::BodyLimits, web_dir: &std::path::Path) -> Router {
     let index = web_dir.join("index.html");
     let router = Router::new();
     let router = if index.is_file() {
@@ -89,10 +90,8 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: &std::path::Path)
             "/webhooks/stripe/connect",
             axum::routing::post(crate::webhooks::stripe_connect),
         )
-        .layer(middleware::from_fn_with_state(
-            intake::BodyLimit(max_body_bytes),
-            intake::limit_body,
-        ))
+        .route("/media/{*key}", get(crate::media::serve))
+        .layer(middleware::from_fn_with_state(limits, intake::limit_body))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
 }

@@ -10,4 +10,4 @@ mod resolvers;
 mod storefront;
 
 pub use loader::{AvailabilityLoader, VendorNameLoader};
-pub use resolvers::{CatalogMutation, CatalogQuery};
+pub use resolvers::{CatalogMutation, CatalogQuery, MediaMutation};

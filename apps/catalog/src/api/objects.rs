@@ -3,6 +3,8 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use souk_edge::{ApiError, MoneyView};
 
+use souk_media::api::{ImageView, ImagesLoader};
+
 use super::loader::{AvailabilityLoader, VendorNameLoader};
 use crate::domain::{Category, Money, Product, ProductStatus, Variant};
 
@@ -57,6 +59,20 @@ async fn available(ctx: &Context<'_>, product: &Product, variant: &Variant) -> R
     Ok(found.unwrap_or(0).max(0))
 }
 
+async fn images_of(
+    ctx: &Context<'_>,
+    product: &Product,
+) -> Result<Vec<souk_media::service::Image>> {
+    let loader = ctx
+        .data::<DataLoader<ImagesLoader>>()
+        .map_err(|err| ApiError::internal(&err.message))?;
+    let found = loader
+        .load_one((product.tenant, product.id.to_string()))
+        .await
+        .map_err(|err| ApiError::failure(err.as_ref()))?;
+    Ok(found.unwrap_or_default())
+}
+
 /// One sellable form of a product.
 #[derive(Debug)]
 pub struct VariantView {
@@ -86,6 +102,16 @@ impl VariantView {
     /// Units that can be bought now.
     async fn availability(&self, ctx: &Context<'_>) -> Result<i64> {
         available(ctx, &self.product, &self.product.variants[self.index]).await
+    }
+    /// The images uploaded for this variant, in their order.
+    async fn images(&self, ctx: &Context<'_>) -> Result<Vec<ImageView>> {
+        let sku = self.product.variants[self.index].sku.as_str();
+        let images = images_of(ctx, &self.product).await?;
+        Ok(images
+            .into_iter()
+            .filter(|i| i.variant_sku.as_deref() == Some(sku))
+            .map(ImageView)
+            .collect())
     }
 }
 
@@ -146,8 +172,20 @@ impl ProductView {
         }
         Ok(total)
     }
-    async fn images(&self) -> &[String] {
+    /// Links to images hosted elsewhere, as given in `ProductInput.images`.
+    async fn image_urls(&self) -> &[String] {
         &self.0.images
+    }
+    /// The images vendors uploaded (`uploadProductImage`), in their order: the
+    /// product's own and its variants'. Loaded in one batch for a whole page.
+    async fn images(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (the first ones).")] first: Option<i32>,
+    ) -> Result<Vec<ImageView>> {
+        let images = images_of(ctx, &self.0).await?;
+        let first = first.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(0));
+        Ok(images.into_iter().take(first).map(ImageView).collect())
     }
     async fn attributes(&self) -> Vec<NameValue> {
         self.0

@@ -49,6 +49,7 @@ pub(super) struct Wiring {
     pub gate: Option<Arc<Gate>>,
     pub billing: Arc<Billing>,
     pub payments: Arc<Payments>,
+    pub media: Arc<dyn souk_media::Media>,
 }
 
 impl Wiring {
@@ -104,7 +105,14 @@ impl Wiring {
                 publishable_key: settings.stripe_publishable_key.clone(),
             },
         ));
+        let media = Arc::new(souk_media::PgMedia::new(
+            pool.clone(),
+            platform.clone(),
+            media_storage(settings)?,
+            settings.media_max_bytes,
+        ));
         Ok(Self {
+            media,
             pool,
             platform,
             verifier,
@@ -124,6 +132,21 @@ impl Wiring {
             billing,
             payments,
         })
+    }
+}
+
+/// Where product images are kept: `media_url`'s object store, else the
+/// `media_dir` folder.
+fn media_storage(settings: &Settings) -> Result<souk_media::storage::MediaStorage, ConfigError> {
+    match settings
+        .media_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => souk_media::storage::MediaStorage::from_url(url)
+            .map_err(|e| ConfigError::invalid("media_url", e)),
+        None => souk_media::storage::MediaStorage::local(&settings.media_dir)
+            .map_err(|e| ConfigError::invalid("media_dir", e.to_string())),
     }
 }
 

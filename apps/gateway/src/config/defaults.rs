@@ -101,6 +101,12 @@ pub fn usage_report_interval_secs() -> u64 {
 pub fn web_dir() -> std::path::PathBuf {
     "apps/web/dist".into()
 }
+pub fn media_dir() -> std::path::PathBuf {
+    ".data/media".into()
+}
+pub fn media_max_bytes() -> usize {
+    souk_media::service::DEFAULT_MAX_BYTES
+}
 
 pub fn public_url() -> String {
     "http://127.0.0.1:8080".into()

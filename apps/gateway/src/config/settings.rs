@@ -165,6 +165,15 @@ pub struct Settings {
     /// The web apps' production build, served under `/` when present.
     #[serde(default = "defaults::web_dir")]
     pub web_dir: PathBuf,
+    /// Where product images are kept without `media_url`: a local folder.
+    #[serde(default = "defaults::media_dir")]
+    pub media_dir: PathBuf,
+    /// Object storage for product images shared by every replica, e.g.
+    /// `s3://bucket/prefix` (credentials from the `AWS_*` variables).
+    pub media_url: Option<String>,
+    /// The most bytes one image upload may have.
+    #[serde(default = "defaults::media_max_bytes")]
+    pub media_max_bytes: usize,
     /// How often closed usage windows are reported to Stripe.
     #[serde(default = "defaults::usage_report_interval_secs")]
     pub usage_report_interval_secs: u64,

@@ -11,7 +11,7 @@ const Products = graphql(`
     products(search: $search, category: $category, vendor: $vendor, minPrice: $minPrice, maxPrice: $maxPrice, inStock: $inStock, sort: $sort, first: 12, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      nodes { id vendorId vendorName title price { amount currency } availability }
+      nodes { id vendorId vendorName title price { amount currency } availability images(first: 1) { url(width: 480) srcset alt } }
     }
   }
 `);
@@ -24,6 +24,7 @@ const ProductDetail = graphql(`
   query ProductDetail($id: ID!) {
     product(id: $id) {
       id vendorId vendorName title description price { amount currency }
+      images { url(width: 1200) srcset alt }
       variants { sku availability price { amount currency } options { name value } }
     }
   }
@@ -138,6 +139,9 @@ function ProductPage({ variables, last, onMore }: PageProps) {
       )}
       {connection?.nodes.map((p) => (
         <li key={p.id} className="card">
+          {p.images[0] && (
+            <img className="thumb" src={p.images[0].url} srcSet={p.images[0].srcset} sizes="(max-width: 600px) 100vw, 240px" alt={p.images[0].alt || p.title} loading="lazy" />
+          )}
           <h2><Link to={`/product/${p.id}`}>{p.title}</Link></h2>
           <p className="muted">from {p.vendorName}</p>
           <p>{money(p.price.amount, p.price.currency)}</p>
@@ -167,6 +171,13 @@ export function ProductView() {
     <article aria-labelledby="product-title">
       <h1 id="product-title">{product.title}</h1>
       <p className="muted">Sold by {product.vendorName}</p>
+      {product.images.length > 0 && (
+        <div className="gallery">
+          {product.images.map((image) => (
+            <img key={image.url} src={image.url} srcSet={image.srcset} sizes="(max-width: 600px) 100vw, 480px" alt={image.alt || product.title} />
+          ))}
+        </div>
+      )}
       <p>{product.description}</p>
       <table>
         <caption>Variants</caption>

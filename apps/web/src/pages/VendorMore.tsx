@@ -2,13 +2,19 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { VendorRole } from "../gql/graphql";
-import { describe } from "../lib/errors";
+import { describe, MESSAGES } from "../lib/errors";
 import { money } from "../lib/money";
+import { uploadError, uploadFile } from "../lib/upload";
+
+const UPLOAD_IMAGE = `mutation UploadProductImage($productId: ID!, $file: Upload!, $alt: String) {
+  uploadProductImage(productId: $productId, file: $file, alt: $alt) { id }
+}`;
+const DeleteImage = graphql(`mutation DeleteProductImage($id: ID!) { deleteProductImage(id: $id) }`);
 
 const VendorProducts = graphql(`
   query VendorProducts {
     vendorProducts(first: 100) {
-      nodes { id title description version status price { amount currency } variants { sku availability priceOverride: price { amount } options { name value } } }
+      nodes { id title description version status price { amount currency } images { id url(width: 160) alt } variants { sku availability priceOverride: price { amount } options { name value } } }
     }
   }
 `);
@@ -28,9 +34,20 @@ export function Products() {
   const [published, publish] = useMutation(Publish);
   const [archived, archive] = useMutation(Archive);
   const [updated, update] = useMutation(UpdateProduct);
+  const [deletedImage, deleteImage] = useMutation(DeleteImage);
+  const [uploadFailure, setUploadFailure] = useState<string | undefined>();
+  const [uploading, setUploading] = useState("");
   const [editing, setEditing] = useState<{ id: string; title: string; price: string } | null>(null);
   const [form, setForm] = useState({ title: "", price: "", variants: "" });
-  const failure = error ?? created.error ?? published.error ?? archived.error ?? updated.error;
+  const failure = error ?? created.error ?? published.error ?? archived.error ?? updated.error ?? deletedImage.error;
+  const addImage = async (productId: string, title: string, file: File | undefined) => {
+    if (!file) return;
+    setUploading(productId);
+    const answer = await uploadFile(UPLOAD_IMAGE, { productId, alt: title }, file, file.name);
+    setUploading("");
+    setUploadFailure(uploadError(answer));
+    reload();
+  };
   const reload = () => refetch({ requestPolicy: "network-only" });
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -53,9 +70,10 @@ export function Products() {
     <section aria-labelledby="products-title">
       <h1 id="products-title">Products</h1>
       {failure && <p className="error" role="alert">{describe(failure)}</p>}
+      {uploadFailure && <p className="error" role="alert">{MESSAGES[uploadFailure] ?? MESSAGES.INTERNAL}</p>}
       <table>
         <caption className="sr-only">Products</caption>
-        <thead><tr><th scope="col">Title</th><th scope="col">Price</th><th scope="col">Variants</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+        <thead><tr><th scope="col">Title</th><th scope="col">Images</th><th scope="col">Price</th><th scope="col">Variants</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           {data?.vendorProducts.nodes.map((p) => (
             <tr key={p.id}>
@@ -90,6 +108,21 @@ export function Products() {
                     <button type="button" className="link" onClick={() => setEditing({ id: p.id, title: p.title, price: (p.price.amount / 100).toFixed(2) })}>Edit {p.title}</button>
                   </>
                 )}
+              </td>
+              <td>
+                <div className="vendor-thumbs">
+                  {p.images.map((image) => (
+                    <span key={image.id}>
+                      <img src={image.url} alt={image.alt || p.title} />
+                      <button type="button" className="link" aria-label={`Delete image of ${p.title}`} onClick={async () => { await deleteImage({ id: image.id }); reload(); }}>×</button>
+                    </span>
+                  ))}
+                  <label className="link">
+                    {uploading === p.id ? "Uploading…" : "Add image"}
+                    <input type="file" className="sr-only" accept="image/jpeg,image/png,image/webp" aria-label={`Add an image of ${p.title}`}
+                      onChange={(e) => { addImage(p.id, p.title, e.target.files?.[0]); e.target.value = ""; }} />
+                  </label>
+                </div>
               </td>
               <td>{money(p.price.amount, p.price.currency)}</td>
               <td>{p.variants.map((v) => `${v.sku} (${v.availability})`).join(", ")}</td>

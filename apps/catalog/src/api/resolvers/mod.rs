@@ -11,9 +11,11 @@ use super::errors::invalid;
 use crate::domain::ObjectKey;
 use crate::Catalog;
 
+mod media;
 mod mutation;
 mod query;
 
+pub use media::MediaMutation;
 pub use mutation::CatalogMutation;
 pub use query::CatalogQuery;
 

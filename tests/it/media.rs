@@ -1,0 +1,459 @@
+//! Product images through the public API: GraphQL multipart uploads, the files
+//! served with their caching headers, the storefront's batched reads, hostile
+//! files and another vendor's reach.
+
+use std::io::Cursor;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::{code, published_product, TestApp};
+
+const UPLOAD: &str = "mutation($p: ID!, $f: Upload!, $alt: String, $sku: String) {
+    uploadProductImage(productId: $p, file: $f, alt: $alt, variantSku: $sku) {
+        id url small: url(width: 200) srcset alt width height variantSku position } }";
+
+/// A PNG of `width` × `height` pixels, its colours seeded by `seed`.
+fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8 ^ seed, (y % 241) as u8, seed])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// A PNG of noise (it does not compress): about 3 bytes a pixel.
+fn noise_png(width: u32, height: u32) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_u32;
+    let image = image::RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// Sends `query` as a GraphQL multipart request with `file` as `$f`.
+async fn upload_with(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+    file: &[u8],
+) -> (StatusCode, Value) {
+    let boundary = format!("souk-test-{}", uuid::Uuid::new_v4().simple());
+    let mut variables = variables;
+    variables["f"] = Value::Null;
+    let operations = json!({ "query": query, "variables": variables }).to_string();
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.as_str()),
+        ("map", r#"{"0": ["variables.f"]}"#),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn upload(app: &TestApp, token: &str, product: &str, file: &[u8]) -> Value {
+    upload_with(
+        app,
+        token,
+        UPLOAD,
+        json!({ "p": product, "alt": "A linen tee" }),
+        file,
+    )
+    .await
+    .1
+}
+
+/// A published product of the vendor with one variant `sku`; its id.
+async fn product(app: &TestApp, token: &str, title: &str, sku: &str) -> String {
+    let input = json!({ "title": title, "price": { "amount": 2400, "currency": "EUR" },
+                        "variants": [{ "sku": sku, "initialStock": 5 }] });
+    published_product(app, token, input).await
+}
+
+async fn get(app: &TestApp, path: &str, etag: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.send().await.expect("send")
+}
+
+async fn image_batches(app: &TestApp) -> f64 {
+    let text = get(app, "/metrics", None).await.text().await.expect("text");
+    text.lines()
+        .find(|l| l.starts_with("souk_image_batches_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn an_uploaded_image_is_served_resized_cached_for_good_and_shown_in_the_storefront() {
+    let app = TestApp::spawn().await;
+    let vendor = app.new_vendor().await;
+    let tee = product(&app, &vendor, "Linen tee", "TEE-1").await;
+    let body = upload(&app, &vendor, &tee, &png(1600, 1000, 7)).await;
+    let image = &body["data"]["uploadProductImage"];
+    assert!(code(&body).is_none(), "{body}");
+    assert_eq!(
+        (image["width"].as_i64(), image["height"].as_i64()),
+        (Some(1600), Some(1000))
+    );
+    assert_eq!(image["alt"], "A linen tee");
+    assert_eq!(image["position"], 0);
+    let small = image["small"].as_str().expect("url").to_string();
+    assert!(
+        small.ends_with("/w480.webp"),
+        "the narrowest at least 200 wide: {small}"
+    );
+    assert_eq!(
+        image["srcset"].as_str().map(|s| s.matches("w, ").count()),
+        Some(2),
+        "three renditions: {image}"
+    );
+
+    let served = get(&app, &small, None).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    let headers = served.headers().clone();
+    assert_eq!(headers["content-type"], "image/webp");
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = headers["etag"].to_str().expect("etag").to_string();
+    let bytes = served.bytes().await.expect("bytes");
+    let decoded = image::load_from_memory(&bytes).expect("a webp");
+    assert_eq!((decoded.width(), decoded.height()), (480, 300));
+    let again = get(&app, &small, Some(&etag)).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let original = get(&app, image["url"].as_str().expect("url"), None).await;
+    assert_eq!(original.headers()["content-type"], "image/png");
+    for bad in [
+        "/media/x",
+        "/media/../../etc/passwd",
+        "/media/0190a1b2-0000-7000-8000-0000000000aa/abc/w480.webp",
+    ] {
+        assert_eq!(
+            get(&app, bad, None).await.status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+
+    // The storefront's list: every product's first image, in one batch.
+    let other = app.new_vendor().await;
+    for n in 0..4 {
+        let id = product(&app, &other, &format!("Mug {n}"), &format!("MUG-{n}")).await;
+        let body = upload(&app, &other, &id, &png(300, 300, n)).await;
+        assert!(code(&body).is_none(), "{body}");
+    }
+    let list = "{ products(first: 20) { edges { node { title images(first: 1) { url(width: 160) alt } } } } }";
+    let mut deltas = Vec::new();
+    for _ in 0..3 {
+        let before = image_batches(&app).await;
+        let (_, body) = app.gql(None, list, json!({})).await;
+        let edges = body["data"]["products"]["edges"]
+            .as_array()
+            .expect("edges")
+            .clone();
+        assert_eq!(edges.len(), 5, "{body}");
+        assert!(
+            edges.iter().all(|e| e["node"]["images"][0]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/w160.webp"))),
+            "{body}"
+        );
+        deltas.push(image_batches(&app).await - before);
+    }
+    assert_eq!(
+        deltas.iter().copied().fold(f64::MAX, f64::min),
+        1.0,
+        "five products' images in one batch: {deltas:?}"
+    );
+}
+
+#[tokio::test]
+async fn files_that_are_not_images_or_too_big_are_refused_and_change_nothing() {
+    let app = TestApp::spawn_with("media_max_bytes = 20000").await;
+    let vendor = app.new_vendor().await;
+    let tee = product(&app, &vendor, "Linen tee", "TEE-1").await;
+    let mut truncated = png(64, 64, 1);
+    truncated.truncate(60);
+    let cases: [(&str, Vec<u8>); 6] = [
+        (
+            "UNSUPPORTED_MEDIA",
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00".to_vec(),
+        ),
+        (
+            "UNSUPPORTED_MEDIA",
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec(),
+        ),
+        ("UNSUPPORTED_MEDIA", b"#!/bin/sh\nrm -rf /\n".to_vec()),
+        ("UNSUPPORTED_MEDIA", Vec::new()),
+        ("INVALID_IMAGE", truncated),
+        ("MEDIA_TOO_LARGE", noise_png(100, 100)),
+    ];
+    for (expected, file) in cases {
+        let body = upload(&app, &vendor, &tee, &file).await;
+        assert_eq!(code(&body), Some(expected), "{body}");
+    }
+    // Far over the limit: refused before the body is read.
+    let (status, body) = upload_with(
+        &app,
+        &vendor,
+        UPLOAD,
+        json!({ "p": tee }),
+        &noise_png(300, 300),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // A header claiming 60000 × 60000 pixels.
+    let mut huge = png(2, 2, 3);
+    huge[16..20].copy_from_slice(&60_000_u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&60_000_u32.to_be_bytes());
+    let body = upload(&app, &vendor, &tee, &huge).await;
+    assert!(
+        matches!(code(&body), Some("IMAGE_TOO_LARGE") | Some("INVALID_IMAGE")),
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "query($id: ID!) { vendorProduct(id: $id) { images { id } } }",
+            json!({ "id": tee }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["vendorProduct"]["images"],
+        json!([]),
+        "nothing was kept: {body}"
+    );
+    let body = upload_with(
+        &app,
+        &vendor,
+        UPLOAD,
+        json!({ "p": tee, "alt": "x".repeat(301) }),
+        &png(8, 8, 1),
+    )
+    .await
+    .1;
+    assert_eq!(code(&body), Some("INVALID_ARGUMENT"), "{body}");
+    let body = upload_with(
+        &app,
+        &vendor,
+        UPLOAD,
+        json!({ "p": tee, "sku": "NOT-MINE" }),
+        &png(8, 8, 1),
+    )
+    .await
+    .1;
+    assert_eq!(code(&body), Some("INVALID_ARGUMENT"), "{body}");
+}
+
+#[tokio::test]
+async fn another_vendor_can_neither_see_change_nor_delete_an_image_and_the_database_agrees() {
+    let app = TestApp::spawn().await;
+    let owner = app.new_vendor().await;
+    let rival = app.new_vendor().await;
+    let tee = product(&app, &owner, "Linen tee", "TEE-1").await;
+    let body = upload(&app, &owner, &tee, &png(320, 200, 5)).await;
+    let image = body["data"]["uploadProductImage"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+
+    let body = upload(&app, &rival, &tee, &png(320, 200, 6)).await;
+    assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+    for (query, variables) in [
+        (
+            "mutation($id: ID!) { updateProductImage(id: $id, alt: \"mine now\") { id } }",
+            json!({ "id": image }),
+        ),
+        (
+            "mutation($id: ID!) { deleteProductImage(id: $id) }",
+            json!({ "id": image }),
+        ),
+        (
+            "mutation($p: ID!, $ids: [ID!]!) { reorderProductImages(productId: $p, imageIds: $ids) { id } }",
+            json!({ "p": tee, "ids": [image] }),
+        ),
+    ] {
+        let (_, body) = app.gql(Some(&rival), query, variables).await;
+        assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+    }
+    let customer = app.token(souk_tenants::Role::Customer, None);
+    let (_, body) = app
+        .gql(
+            Some(&customer),
+            "mutation($id: ID!) { deleteProductImage(id: $id) }",
+            json!({ "id": image }),
+        )
+        .await;
+    assert!(code(&body).is_some(), "a customer deletes nothing: {body}");
+
+    // Through the database: the app role in the rival's scope sees no row.
+    let rival_tenant = sqlx::query_scalar::<_, uuid::Uuid>(
+        "SELECT id FROM tenancy.tenants ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.owner)
+    .await
+    .expect("tenant");
+    let mut tx =
+        souk_tenants::TenantTx::begin(&app.db.app, souk_tenants::TenantId::from_uuid(rival_tenant))
+            .await
+            .expect("scope");
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM media.images")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("count");
+    let touched = sqlx::query("UPDATE media.images SET alt = 'x'")
+        .execute(&mut *tx)
+        .await
+        .expect("update")
+        .rows_affected();
+    assert_eq!((seen, touched), (0, 0));
+    tx.rollback().await.expect("rollback");
+
+    let (_, body) = app
+        .gql(
+            Some(&owner),
+            "query($id: ID!) { vendorProduct(id: $id) { images { id alt } } }",
+            json!({ "id": tee }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["vendorProduct"]["images"],
+        json!([{ "id": image, "alt": "A linen tee" }]),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files_right() {
+    let app = TestApp::spawn().await;
+    let vendor = app.new_vendor().await;
+    let tee = product(&app, &vendor, "Linen tee", "TEE-1").await;
+    let files: Vec<Vec<u8>> = (0..25).map(|n| png(40, 30, n)).collect();
+    let answers =
+        futures::future::join_all(files.iter().map(|file| upload(&app, &vendor, &tee, file))).await;
+    let kept: Vec<String> = answers
+        .iter()
+        .filter_map(|b| {
+            b["data"]["uploadProductImage"]["id"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    let refused = answers
+        .iter()
+        .filter(|b| code(b) == Some("TOO_MANY_IMAGES"))
+        .count();
+    assert_eq!((kept.len(), refused), (20, 5), "{answers:?}");
+
+    let images = "query($id: ID!) { vendorProduct(id: $id) { images { id url position } } }";
+    let (_, body) = app.gql(Some(&vendor), images, json!({ "id": tee })).await;
+    let listed: Vec<String> = body["data"]["vendorProduct"]["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(listed.len(), 20);
+    let mut reversed = listed.clone();
+    reversed.reverse();
+    let reorder = "mutation($p: ID!, $ids: [ID!]!) { reorderProductImages(productId: $p, imageIds: $ids) { id position } }";
+    let (_, body) = app
+        .gql(Some(&vendor), reorder, json!({ "p": tee, "ids": reversed }))
+        .await;
+    let order: Vec<&str> = body["data"]["reorderProductImages"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        order,
+        reversed.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            reorder,
+            json!({ "p": tee, "ids": &reversed[..19] }),
+        )
+        .await;
+    assert_eq!(
+        code(&body),
+        Some("INVALID_ARGUMENT"),
+        "all of them or none: {body}"
+    );
+
+    // The same picture twice is one set of files: they go with the last image.
+    let twin = png(50, 50, 200);
+    let other = product(&app, &vendor, "Mug", "MUG-1").await;
+    let first = upload(&app, &vendor, &other, &twin).await;
+    let second = upload(&app, &vendor, &other, &twin).await;
+    let url = first["data"]["uploadProductImage"]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    assert_eq!(second["data"]["uploadProductImage"]["url"], url.as_str());
+    let delete = "mutation($id: ID!) { deleteProductImage(id: $id) }";
+    for (answer, still_there) in [(&first, true), (&second, false)] {
+        let id = answer["data"]["uploadProductImage"]["id"]
+            .as_str()
+            .expect("id");
+        let (_, body) = app.gql(Some(&vendor), delete, json!({ "id": id })).await;
+        assert_eq!(body["data"]["deleteProductImage"], id, "{body}");
+        let status = get(&app, &url, None).await.status();
+        assert_eq!(status == StatusCode::OK, still_there, "{status}");
+    }
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            delete,
+            json!({ "id": first["data"]["uploadProductImage"]["id"] }),
+        )
+        .await;
+    assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+}
