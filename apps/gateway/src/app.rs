@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ConfigError, Settings};
 use wiring::Wiring;
 
-mod wiring;
+pub(crate) mod wiring;
 use crate::directory::IdentityDirectory;
 use crate::graphql::{build_schema, QueryLimits, Services};
 use crate::routes::{router, AppState};

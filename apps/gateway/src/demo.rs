@@ -102,6 +102,31 @@ const VENDORS: &[DemoVendor] = &[
     },
 ];
 
+/// A 960 × 720 PNG for a demo product: a diagonal wash in a colour of its own,
+/// with a lighter disc, so that every product looks different.
+pub fn picture(title: &str) -> Vec<u8> {
+    let seed = title.bytes().fold(2_166_136_261_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    });
+    let [r, g, b, _] = seed.to_le_bytes();
+    let (w, h) = (960_u32, 720_u32);
+    let image = image::RgbImage::from_fn(w, h, |x, y| {
+        let shade = (x + y) * 96 / (w + h);
+        let (dx, dy) = (i64::from(x) - 480, i64::from(y) - 360);
+        let disc = dx * dx + dy * dy < 200 * 200;
+        let lift = |c: u8| {
+            let base = u32::from(c / 2 + 64) + shade;
+            let lifted = if disc { base + 60 } else { base };
+            u8::try_from(lifted.min(255)).unwrap_or(255)
+        };
+        image::Rgb([lift(r), lift(g), lift(b)])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    // Encoding an in-memory RGB image as PNG cannot fail but for memory.
+    let _ = image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
+}
+
 pub const ADMIN_EMAIL: &str = "admin@souk.example";
 pub const CUSTOMER_EMAIL: &str = "customer@souk.example";
 
@@ -115,6 +140,8 @@ pub struct Seeder {
     pub orders: MongoOrders,
     /// Pays the demo's orders (the test provider); without it they stay pending.
     pub payments: Option<souk_payments::Payments>,
+    /// Gives each demo product a picture (drawn here, at seed time).
+    pub media: Option<souk_media::PgMedia>,
 }
 
 /// What seeding left: every demo login, and each vendor's id.
@@ -284,6 +311,20 @@ impl Seeder {
             })?;
             let product = self.catalog.create_product(&scope, draft).await?;
             self.catalog.publish(tenant, product.id).await?;
+            if let Some(media) = &self.media {
+                use souk_media::Media as _;
+                media
+                    .upload(
+                        tenant,
+                        souk_media::service::Upload {
+                            product: &product.id.to_string(),
+                            variant_sku: None,
+                            alt: title,
+                            bytes: picture(title),
+                        },
+                    )
+                    .await?;
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 // Screenshots of the key screens land in e2e/artifacts/.
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { crc32, deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const base = process.env.SOUK_WEB_URL ?? "http://127.0.0.1:8080";
@@ -48,6 +49,25 @@ async function awaitMail(to, subject) {
     await new Promise((done) => setTimeout(done, 500));
   }
   throw new Error(`no email "${subject}" to ${to}; got: ${mailsTo(to).map((m) => m.match(/Subject: .*/)?.[0]).join(", ")}`);
+}
+
+/** A `width` × `height` PNG of one colour, drawn here. */
+function png(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([length, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
 }
 
 async function session(name, run) {
@@ -354,6 +374,34 @@ await session("a second customer is told an item ran out", async (page) => {
   await page.getByText(/Only \d+ left of TEAPOT-CLAY\./).waitFor();
   await page.getByText("Some items ran out of stock.").waitFor();
   await shot(page, "out-of-stock");
+});
+
+await session("a vendor adds a product image and the storefront shows it", async (page) => {
+  await enterStore(page, "owner@cedar-kitchen.example", "Cedar Kitchen");
+  await page.goto(`${base}/vendor/products`);
+  const row = page.getByRole("row").filter({ hasText: "Cedar mug" });
+  await row.getByRole("img", { name: "Cedar mug" }).first().waitFor();
+  const before = await row.getByRole("img").count();
+  const started = Date.now();
+  await row.getByLabel("Add an image of Cedar mug").setInputFiles({ name: "mug.png", mimeType: "image/png", buffer: png(800, 600, [180, 90, 40]) });
+  await row.getByRole("img").nth(before).waitFor();
+  // A file that is no image is refused, and says so.
+  await row.getByLabel("Add an image of Cedar mug").setInputFiles({ name: "mug.png", mimeType: "image/png", buffer: Buffer.from("#!/bin/sh\n") });
+  await page.getByRole("alert").filter({ hasText: "JPEG, PNG or WebP" }).waitFor();
+  await shot(page, "vendor-product-images");
+  await page.goto(base);
+  await page.getByLabel("Search").fill("Cedar mug");
+  await page.getByRole("link", { name: "Cedar mug" }).click();
+  const gallery = page.locator(".gallery img");
+  await gallery.nth(before).waitFor();
+  await page.waitForFunction((count) => {
+    const images = [...document.querySelectorAll(".gallery img")];
+    return images.length === count && images.every((i) => i.complete && i.naturalWidth > 0 && i.srcset.includes("480w"));
+  }, before + 1);
+  console.log(`     upload to storefront: ${Date.now() - started} ms`);
+  await shot(page, "product-with-images");
+  await page.goto(base);
+  await page.waitForFunction(() => [...document.querySelectorAll("img.thumb")].some((i) => i.alt === "Cedar mug" && i.complete && i.naturalWidth > 0));
 });
 
 await session("an admin suspends a vendor and its products vanish", async (page) => {

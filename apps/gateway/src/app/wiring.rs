@@ -137,7 +137,9 @@ impl Wiring {
 
 /// Where product images are kept: `media_url`'s object store, else the
 /// `media_dir` folder.
-fn media_storage(settings: &Settings) -> Result<souk_media::storage::MediaStorage, ConfigError> {
+pub(crate) fn media_storage(
+    settings: &Settings,
+) -> Result<souk_media::storage::MediaStorage, ConfigError> {
     match settings
         .media_url
         .as_deref()

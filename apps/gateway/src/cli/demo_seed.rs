@@ -60,6 +60,12 @@ pub(super) async fn demo_seed(settings: &Settings) -> anyhow::Result<()> {
         catalog,
         tenancy,
         inventory,
+        media: Some(souk_media::PgMedia::new(
+            pool.clone(),
+            platform.clone(),
+            crate::app::wiring::media_storage(settings)?,
+            settings.media_max_bytes,
+        )),
     };
     let seeded = seeder.seed(&password).await;
     drop(seeder);
