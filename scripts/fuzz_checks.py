@@ -9,6 +9,14 @@ reached a place that did not expect it).
 import json
 
 import schemathesis
+from hypothesis import strategies as st
+from schemathesis.graphql import nodes
+
+# An `Upload` is a file part of a multipart request; a JSON request can only
+# name one with a string or null, which the API must refuse with a typed error.
+schemathesis.graphql.scalar(
+    "Upload", st.sampled_from(["0", "", "file", "\u0000"]).map(nodes.String)
+)
 
 ALLOWED_KEYS = {"data", "errors", "extensions"}
 
