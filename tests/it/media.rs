@@ -247,6 +247,12 @@ async fn files_that_are_not_images_or_too_big_are_refused_and_change_nothing() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // Two uploads in one request: each is most of a request's budget.
+    let twice = "mutation($p: ID!, $f: Upload!) { a: uploadProductImage(productId: $p, file: $f) { id } b: uploadProductImage(productId: $p, file: $f) { id } }";
+    let body = upload_with(&app, &vendor, twice, json!({ "p": tee }), &png(8, 8, 1))
+        .await
+        .1;
+    assert_eq!(code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
     // A header claiming 60000 × 60000 pixels.
     let mut huge = png(2, 2, 3);
     huge[16..20].copy_from_slice(&60_000_u32.to_be_bytes());
@@ -426,6 +432,58 @@ async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files
         code(&body),
         Some("INVALID_ARGUMENT"),
         "all of them or none: {body}"
+    );
+
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "mutation($id: ID!) { updateProductImage(id: $id, alt: \"  Front, folded  \") { id alt } }",
+            json!({ "id": reversed[0] }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProductImage"]["alt"], "Front, folded",
+        "{body}"
+    );
+
+    // An image of one variant shows under that variant only.
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "title": "Socks", "price": { "amount": 900, "currency": "EUR" },
+                           "variants": [{ "sku": "SOCK-S", "initialStock": 1 }, { "sku": "SOCK-L", "initialStock": 1 }] } }),
+        )
+        .await;
+    let socks = body["data"]["createProduct"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let body = upload_with(
+        &app,
+        &vendor,
+        UPLOAD,
+        json!({ "p": socks, "sku": "SOCK-L", "alt": "Large" }),
+        &png(60, 40, 77),
+    )
+    .await
+    .1;
+    assert_eq!(
+        body["data"]["uploadProductImage"]["variantSku"], "SOCK-L",
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "query($id: ID!) { vendorProduct(id: $id) { images { alt } variants { sku images { alt } } } }",
+            json!({ "id": socks }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["vendorProduct"],
+        json!({ "images": [{ "alt": "Large" }], "variants": [
+            { "sku": "SOCK-S", "images": [] }, { "sku": "SOCK-L", "images": [{ "alt": "Large" }] }] }),
+        "{body}"
     );
 
     // The same picture twice is one set of files: they go with the last image.

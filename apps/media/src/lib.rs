@@ -25,8 +25,8 @@ pub enum MediaError {
     UnsupportedMedia,
     #[error("the file is larger than {max} bytes")]
     TooLarge { max: usize },
-    #[error("the image is {width} × {height} pixels; at most {max} on a side")]
-    TooManyPixels { width: u32, height: u32, max: u32 },
+    #[error("the image is larger than {max} pixels on a side or 25 megapixels")]
+    TooManyPixels { max: u32 },
     #[error("the image cannot be read: {0}")]
     Unreadable(String),
     #[error("a product has at most {max} images")]
@@ -35,6 +35,9 @@ pub enum MediaError {
     NotFound,
     #[error("{1}")]
     Invalid(&'static str, String),
+    /// The object store did not answer (or failed): try again.
+    #[error("the image store is unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] souk_tenants::InternalError),
 }
@@ -47,7 +50,7 @@ impl From<sqlx::Error> for MediaError {
 
 impl From<object_store::Error> for MediaError {
     fn from(err: object_store::Error) -> Self {
-        MediaError::Internal(souk_tenants::InternalError::new(err))
+        MediaError::Unavailable(err.to_string())
     }
 }
 
@@ -62,6 +65,7 @@ impl From<MediaError> for souk_edge::ApiError {
             MediaError::TooMany { .. } => ApiError::new("TOO_MANY_IMAGES", err.to_string()),
             MediaError::NotFound => ApiError::new("NOT_FOUND", err.to_string()),
             MediaError::Invalid(field, message) => ApiError::invalid_argument(field, message),
+            MediaError::Unavailable(cause) => ApiError::unavailable(cause),
             MediaError::Internal(inner) => ApiError::failure(inner),
         }
     }

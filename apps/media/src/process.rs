@@ -15,8 +15,10 @@ use crate::MediaError;
 pub const WIDTHS: [u32; 3] = [160, 480, 1200];
 /// The largest width or height accepted, in pixels.
 pub const MAX_SIDE: u32 = 8_000;
-/// The most memory one decode may take.
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// The most pixels accepted (25 megapixels: a 6000 × 4000 photo).
+pub const MAX_PIXELS: u64 = 25_000_000;
+/// The most memory one decode may take (metadata chunks included).
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The formats accepted, recognised by their content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,21 +96,25 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
         Format::Png => ImageFormat::Png,
         Format::WebP => ImageFormat::WebP,
     };
-    let mut decoder = ImageReader::with_format(Cursor::new(bytes), image_format)
-        .into_decoder()
-        .map_err(decode_error)?;
-    let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
-        return Err(MediaError::TooManyPixels {
-            width,
-            height,
-            max: MAX_SIDE,
-        });
-    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
+    reader.limits(limits.clone());
+    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    let (width, height) = decoder.dimensions();
+    if width == 0
+        || height == 0
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || u64::from(width) * u64::from(height) > MAX_PIXELS
+    {
+        return Err(MediaError::TooManyPixels { max: MAX_SIDE });
+    }
+    if decoder.total_bytes() > MAX_DECODE_BYTES {
+        return Err(MediaError::TooManyPixels { max: MAX_SIDE });
+    }
     decoder.set_limits(limits).map_err(decode_error)?;
     let orientation = decoder.orientation().map_err(decode_error)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
@@ -163,11 +169,14 @@ fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, MediaError> {
 
 fn decode_error(err: image::ImageError) -> MediaError {
     match err {
-        image::ImageError::Limits(_) => MediaError::TooManyPixels {
-            width: 0,
-            height: 0,
-            max: MAX_SIDE,
-        },
+        image::ImageError::Limits(limit)
+            if matches!(limit.kind(), image::error::LimitErrorKind::DimensionError) =>
+        {
+            MediaError::TooManyPixels { max: MAX_SIDE }
+        }
+        image::ImageError::Limits(_) => {
+            MediaError::Unreadable("it would take more memory to decode than an image may".into())
+        }
         image::ImageError::Unsupported(_) => MediaError::UnsupportedMedia,
         other => MediaError::Unreadable(other.to_string()),
     }
@@ -278,13 +287,23 @@ mod tests {
     #[test]
     fn an_image_too_large_is_refused_before_it_is_decoded() {
         // A PNG header claiming 100000 × 100000 pixels.
-        let mut bytes = png(1, 1);
-        bytes[16..20].copy_from_slice(&100_000_u32.to_be_bytes());
-        bytes[20..24].copy_from_slice(&100_000_u32.to_be_bytes());
-        assert!(matches!(
-            prepare(&bytes),
-            Err(MediaError::TooManyPixels { .. }) | Err(MediaError::Unreadable(_))
-        ));
+        let claim = |width: u32, height: u32| {
+            let mut bytes = png(1, 1);
+            bytes[16..20].copy_from_slice(&width.to_be_bytes());
+            bytes[20..24].copy_from_slice(&height.to_be_bytes());
+            let sum = crc32(&bytes[12..29]);
+            bytes[29..33].copy_from_slice(&sum.to_be_bytes());
+            bytes
+        };
+        for (width, height) in [(100_000, 100_000), (8_000, 8_000), (7_000, 4_000)] {
+            assert!(
+                matches!(
+                    prepare(&claim(width, height)),
+                    Err(MediaError::TooManyPixels { .. })
+                ),
+                "{width} × {height}"
+            );
+        }
         assert_eq!(widths_for(100), [100]);
         assert_eq!(widths_for(2000), [160, 480, 1200]);
     }

@@ -135,6 +135,9 @@ pub struct PgMedia {
     platform: PlatformPool,
     storage: MediaStorage,
     max_bytes: usize,
+    /// Bounds the decodes that run at once (one per core): uploads wait for a
+    /// permit rather than taking every core and the memory of many decodes.
+    decoding: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl PgMedia {
@@ -144,11 +147,45 @@ impl PgMedia {
         storage: MediaStorage,
         max_bytes: usize,
     ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             pool,
             platform,
             storage,
             max_bytes,
+            decoding: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
+    }
+
+    async fn held(&self, tenant: TenantId, product: &str) -> Result<i64, MediaError> {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let held = store::count(&mut tx, product).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// Checks and prepares `bytes` on the blocking pool, one decode per core at
+    /// a time. The permit moves into the work, so a client that hangs up does
+    /// not free it before the decode ends.
+    async fn prepare(&self, bytes: Vec<u8>) -> Result<process::Prepared, MediaError> {
+        let permit = self
+            .decoding
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| MediaError::Internal(souk_tenants::InternalError::new(e)))?;
+        match tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            process::prepare(&bytes)
+        })
+        .await
+        {
+            Ok(prepared) => prepared,
+            // A decoder that panics on a file has met a file it cannot read.
+            Err(err) if err.is_panic() => Err(MediaError::Unreadable(
+                "the decoder gave up on this file".into(),
+            )),
+            Err(err) => Err(MediaError::Internal(souk_tenants::InternalError::new(err))),
         }
     }
 }
@@ -182,10 +219,13 @@ impl Media for PgMedia {
         }
         let alt = alt_text(upload.alt)?;
         process::sniff(&upload.bytes)?;
-        let bytes = upload.bytes;
-        let prepared = tokio::task::spawn_blocking(move || process::prepare(&bytes))
-            .await
-            .map_err(|e| MediaError::Internal(souk_tenants::InternalError::new(e)))??;
+        // A product already full costs no decode (checked again under its lock).
+        if self.held(tenant, upload.product).await? >= MAX_PER_PRODUCT as i64 {
+            return Err(MediaError::TooMany {
+                max: MAX_PER_PRODUCT,
+            });
+        }
+        let prepared = self.prepare(upload.bytes).await?;
         let renditions: Vec<i32> = prepared
             .renditions
             .iter()

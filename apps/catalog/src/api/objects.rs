@@ -66,11 +66,18 @@ async fn images_of(
     let loader = ctx
         .data::<DataLoader<ImagesLoader>>()
         .map_err(|err| ApiError::internal(&err.message))?;
-    let found = loader
+    // Pictures are not worth a page: when they cannot be read, the products are
+    // shown without them.
+    match loader
         .load_one((product.tenant, product.id.to_string()))
         .await
-        .map_err(|err| ApiError::failure(err.as_ref()))?;
-    Ok(found.unwrap_or_default())
+    {
+        Ok(found) => Ok(found.unwrap_or_default()),
+        Err(err) => {
+            tracing::warn!(error = %err, "product images could not be read; shown without");
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// One sellable form of a product.

@@ -5,6 +5,8 @@ export type CartLine = {
   title: string;
   vendorId: string;
   vendorName?: string;
+  /** A small picture of the product (its first image's 160 px rendition). */
+  image?: string;
   unitPrice: number;
   currency: string;
   quantity: number;

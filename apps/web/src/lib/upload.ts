@@ -13,7 +13,13 @@ export async function uploadFile(query: string, variables: Record<string, unknow
   body.append("map", JSON.stringify({ 0: ["variables.file"] }));
   body.append("0", file, name);
   const token = tokenFor("vendor");
-  const response = await fetch("/graphql", { method: "POST", body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let response: Response;
+  try {
+    response = await fetch("/graphql", { method: "POST", body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch {
+    // A server that refuses a body too large may close the connection early.
+    return { errors: [{ message: "refused", extensions: { code: "MEDIA_TOO_LARGE" } }] };
+  }
   try {
     return (await response.json()) as UploadAnswer;
   } catch {

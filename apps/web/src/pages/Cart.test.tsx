@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe("the cart page", () => {
   it("shows one order per vendor with subtotals, and asks a visitor to sign in", () => {
-    save([{ ...line("vendor-aaaaaaaa", "TEA", 500, 2), vendorName: "Tea House" }, line("vendor-bbbbbbbb", "OIL", 1200, 1)]);
+    save([{ ...line("vendor-aaaaaaaa", "TEA", 500, 2), vendorName: "Tea House", image: "/media/t/h/w160.webp" }, line("vendor-bbbbbbbb", "OIL", 1200, 1)]);
     // Signed out: the cart renders from the browser's storage, with no request.
     render(
       <MemoryRouter initialEntries={["/cart"]}>
@@ -27,6 +27,8 @@ describe("the cart page", () => {
     expect(screen.getByText("Order 1 — Tea House")).toBeTruthy();
     expect(screen.getByText("Order 2 — store bbbbbbbb")).toBeTruthy();
     expect(screen.getByText("Total €22.00")).toBeTruthy();
+    const pictures = document.querySelectorAll("img.cart-thumb");
+    expect([...pictures].map((i) => i.getAttribute("src"))).toEqual(["/media/t/h/w160.webp"]);
     expect(screen.getAllByRole("link", { name: "Sign in" })).toHaveLength(2);
     expect(screen.getByRole("link", { name: /Cart \(3\)/ })).toBeTruthy();
   });

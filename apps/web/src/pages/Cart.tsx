@@ -68,6 +68,7 @@ export function CartView() {
               return (
                 <tr key={line.sku}>
                   <td>
+                    {line.image && <img className="cart-thumb" src={line.image} alt="" width={48} height={48} />}
                     {line.title} ({line.sku})
                     {missing && <span className="error" role="alert"> Only {missing.available} left of {line.sku}.</span>}
                   </td>

@@ -24,7 +24,7 @@ const ProductDetail = graphql(`
   query ProductDetail($id: ID!) {
     product(id: $id) {
       id vendorId vendorName title description price { amount currency }
-      images { url(width: 1200) srcset alt }
+      images { url(width: 1200) small: url(width: 160) srcset alt }
       variants { sku availability price { amount currency } options { name value } }
     }
   }
@@ -194,7 +194,7 @@ export function ProductView() {
                   type="button"
                   disabled={v.availability <= 0}
                   onClick={() => {
-                    addLine({ productId: product.id, sku: v.sku, title: product.title, vendorId: product.vendorId, vendorName: product.vendorName, unitPrice: v.price.amount, currency: v.price.currency, quantity: 1 });
+                    addLine({ productId: product.id, sku: v.sku, title: product.title, vendorId: product.vendorId, vendorName: product.vendorName, image: product.images[0]?.small, unitPrice: v.price.amount, currency: v.price.currency, quantity: 1 });
                     setAdded(v.sku);
                   }}
                 >

@@ -60,7 +60,9 @@ impl MediaMutation {
     /// `UNSUPPORTED_MEDIA`), at most `SOUK_MEDIA_MAX_BYTES` (`MEDIA_TOO_LARGE`)
     /// and 8000 pixels a side (`IMAGE_TOO_LARGE`), at most 20 per product
     /// (`TOO_MANY_IMAGES`). Metadata (EXIF, GPS) is stripped; WebP renditions
-    /// 160, 480 and 1200 pixels wide are made. It goes last.
+    /// 160, 480 and 1200 pixels wide are made. It goes last. One upload per
+    /// request (its complexity is most of a request's budget).
+    #[graphql(complexity = 600)]
     async fn upload_product_image(
         &self,
         ctx: &Context<'_>,
