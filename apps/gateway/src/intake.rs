@@ -87,11 +87,14 @@ pub async fn limit_body(
     request: Request,
     next: Next,
 ) -> Response {
+    // Uploads come from signed-in vendors: an anonymous multipart body gets
+    // the JSON limit, so nobody can have large bodies read before signing in.
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("multipart/"));
+        .is_some_and(|value| value.starts_with("multipart/"))
+        && request.headers().contains_key(header::AUTHORIZATION);
     let limit = BodyLimit(if multipart {
         limits.multipart
     } else {

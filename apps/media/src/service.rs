@@ -231,6 +231,9 @@ impl Media for PgMedia {
             .iter()
             .map(|(w, _)| to_i32(*w))
             .collect();
+        // The files first, holding no connection: content-addressed, so files of
+        // an upload whose row never commits are this image's files.
+        self.storage.put(tenant, &prepared).await?;
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         store::lock_product(&mut tx, upload.product).await?;
         if store::count(&mut tx, upload.product).await? >= MAX_PER_PRODUCT as i64 {
@@ -238,10 +241,12 @@ impl Media for PgMedia {
                 max: MAX_PER_PRODUCT,
             });
         }
-        // While the hash is locked no deletion of the same files runs; files of
-        // an upload whose row never commits are this image's, content-addressed.
+        // Under the hash's lock no deletion of these files runs; one that ran
+        // between the put and the lock took them, so they go in again.
         store::lock_hash(&mut tx, &prepared.hash).await?;
-        self.storage.put(tenant, &prepared).await?;
+        if !self.storage.has_original(tenant, &prepared).await? {
+            self.storage.put(tenant, &prepared).await?;
+        }
         let row = store::insert(
             &mut tx,
             NewImage {

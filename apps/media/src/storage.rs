@@ -148,6 +148,24 @@ impl MediaStorage {
         Ok(())
     }
 
+    /// Whether an image's original is stored.
+    pub async fn has_original(
+        &self,
+        tenant: TenantId,
+        image: &Prepared,
+    ) -> Result<bool, MediaError> {
+        let key = Key {
+            tenant,
+            hash: image.hash.clone(),
+            file: File::Original(image.format),
+        };
+        match self.store.head(&key.path()).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// A stored file's bytes; `None` when there is none.
     pub async fn get(&self, key: &Key) -> Result<Option<Bytes>, MediaError> {
         match self.store.get(&key.path()).await {
