@@ -486,6 +486,32 @@ async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files
         "{body}"
     );
 
+    // A deleted product's images go with it.
+    let (_, listed) = app
+        .gql(
+            Some(&vendor),
+            "query($id: ID!) { vendorProduct(id: $id) { images { url } } }",
+            json!({ "id": socks }),
+        )
+        .await;
+    let sock_url = listed["data"]["vendorProduct"]["images"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    assert_eq!(get(&app, &sock_url, None).await.status(), StatusCode::OK);
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "mutation($id: ID!) { deleteProduct(id: $id) }",
+            json!({ "id": socks }),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteProduct"], true, "{body}");
+    assert_eq!(
+        get(&app, &sock_url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
     // The same picture twice is one set of files: they go with the last image.
     let twin = png(50, 50, 200);
     let other = product(&app, &vendor, "Mug", "MUG-1").await;

@@ -116,6 +116,8 @@ pub trait Media: Send + Sync + 'static {
         ids: &[Uuid],
     ) -> Result<Vec<Image>, MediaError>;
     async fn delete(&self, tenant: TenantId, id: Uuid) -> Result<Image, MediaError>;
+    /// Deletes every image of a product (a deleted product's); how many.
+    async fn delete_all(&self, tenant: TenantId, product: &str) -> Result<usize, MediaError>;
     /// A stored file, for serving.
     async fn stored(&self, key: &Key) -> Result<Option<Bytes>, MediaError>;
     /// The most bytes one upload may have.
@@ -341,6 +343,22 @@ impl Media for PgMedia {
         }
         tx.commit().await?;
         Ok(image)
+    }
+
+    async fn delete_all(&self, tenant: TenantId, product: &str) -> Result<usize, MediaError> {
+        let ids: Vec<Uuid> = {
+            let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+            let rows = store::of_product(&mut tx, product).await?;
+            tx.commit().await?;
+            rows.into_iter().map(|r| r.id).collect()
+        };
+        for id in &ids {
+            match self.delete(tenant, *id).await {
+                Ok(_) | Err(MediaError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(ids.len())
     }
 
     async fn stored(&self, key: &Key) -> Result<Option<Bytes>, MediaError> {

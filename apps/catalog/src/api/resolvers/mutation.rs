@@ -128,6 +128,11 @@ impl CatalogMutation {
             .delete(actor.tenant, id)
             .await
             .map_err(ApiError::from)?;
+        // Its images go with it; the product is gone whatever happens to them.
+        let media = souk_edge::service::<dyn souk_media::Media>(ctx)?;
+        if let Err(err) = media.delete_all(actor.tenant, &id.to_string()).await {
+            tracing::warn!(error = %err, product = %id, "a deleted product's images stay");
+        }
         souk_edge::audit::after(
             ctx,
             Some(actor.tenant),
