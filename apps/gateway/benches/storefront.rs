@@ -1,5 +1,6 @@
 //! The storefront's product list through the gateway: 20 products with each
-//! variant's availability (one batched inventory call), at 16 and 64 concurrent
+//! variant's availability (one batched inventory call), without and with each
+//! product's first image (one batched media read), at 16 and 64 concurrent
 //! connections: requests/s, p50 and p99.
 //!
 //! `scripts/bench` runs it (`BENCH_SECONDS` per run, default 5).
@@ -8,7 +9,7 @@ mod support;
 
 use serde_json::json;
 
-use support::{figures, load, product, run_length, serve, vendor};
+use support::{figures, image, load, product, run_length, serve, vendor};
 
 const VENDORS: usize = 3;
 const PRODUCTS_PER_VENDOR: usize = 30;
@@ -22,18 +23,20 @@ async fn main() -> anyhow::Result<()> {
         let token = vendor(&served, &format!("Vendor {v}"), &format!("vendor-{v}")).await?;
         for p in 0..PRODUCTS_PER_VENDOR {
             let variants = [(format!("P{p}-S"), 10), (format!("P{p}-M"), 5)];
-            product(
+            let title = format!("Product {v}-{p}");
+            let id = product(&client, &served, &token, &title, 1000 + p as i64, &variants).await?;
+            image(
                 &client,
                 &served,
                 &token,
-                &format!("Product {v}-{p}"),
-                1000 + p as i64,
-                &variants,
+                &id,
+                &souk_gateway::demo::picture(&title),
             )
             .await?;
         }
     }
-    let list = json!({ "query": "{ products(first: 20) { edges { node { id title price { amount currency } variants { sku availability } } } } }" });
+    let plain = "{ products(first: 20) { edges { node { id title price { amount currency } variants { sku availability } } } } }";
+    let pictured = "{ products(first: 20) { edges { node { id title price { amount currency } variants { sku availability } images(first: 1) { url(width: 480) srcset alt } } } } }";
     println!(
         "storefront list of 20 products with availability, {} vendors x {} products, {} s per run, {} cores\n",
         VENDORS,
@@ -41,15 +44,24 @@ async fn main() -> anyhow::Result<()> {
         length.as_secs(),
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    for connections in [16, 64] {
-        let f = figures(
-            load(&served.url, connections, length, list.clone(), "products").await?,
-            length,
-        );
-        println!(
-            "{connections:>2} connections: {:>8.1} requests/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
-            f.per_second, f.p50_ms, f.p99_ms
-        );
+    for (what, query) in [("without images", plain), ("with images", pictured)] {
+        for connections in [16, 64] {
+            let f = figures(
+                load(
+                    &served.url,
+                    connections,
+                    length,
+                    json!({ "query": query }),
+                    "products",
+                )
+                .await?,
+                length,
+            );
+            println!(
+                "{what:<15} {connections:>2} connections: {:>8.1} requests/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+                f.per_second, f.p50_ms, f.p99_ms
+            );
+        }
     }
     Ok(())
 }

@@ -45,11 +45,13 @@ pub async fn serve(extra: &str) -> anyhow::Result<Served> {
     let mongo = TestMongo::create();
     let (private, _) = generate_keypair()?;
     let issuer = TokenIssuer::from_private_pem(&private, "souk", "souk")?;
+    let media = std::env::temp_dir().join(format!("souk-bench-media-{}", uuid::Uuid::new_v4()));
     let toml = format!(
         "database_url = '{}'\nmongodb_url = '{}'\nlisten_addr = '127.0.0.1:0'\nlog_format = 'pretty'\n\
-         jwt_private_key = '''\n{}'''\n{extra}\n",
+         media_dir = '{}'\njwt_private_key = '''\n{}'''\n{extra}\n",
         db.app_url,
         mongo.url,
+        media.display(),
         private.expose_secret()
     );
     let settings = Settings::extract(Figment::from(Toml::string(&toml)))?;
@@ -269,4 +271,52 @@ pub async fn product(
     )
     .await?;
     Ok(id)
+}
+
+/// Uploads `png` as an image of `product` (a GraphQL multipart request).
+pub async fn image(
+    client: &reqwest::Client,
+    served: &Served,
+    token: &str,
+    product: &str,
+    png: &[u8],
+) -> anyhow::Result<()> {
+    let boundary = format!("souk-bench-{}", uuid::Uuid::new_v4().simple());
+    let operations = serde_json::json!({
+        "query": "mutation($p: ID!, $f: Upload!) { uploadProductImage(productId: $p, file: $f) { id } }",
+        "variables": { "p": product, "f": null },
+    });
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.to_string()),
+        ("map", r#"{"0": ["variables.f"]}"#.to_string()),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let answer: serde_json::Value = client
+        .post(&served.url)
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if answer["data"]["uploadProductImage"]["id"].is_string() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("upload refused: {answer}"))
+    }
 }
