@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use souk_tenants::Role;
 
-use crate::support::TestApp;
+use crate::support::{published_product, TestApp};
 
 const LIST: &str = "query($after: String, $first: Int) {
     products(inStock: true, first: $first, after: $after) {
@@ -14,29 +14,12 @@ const ADJUST: &str = "mutation($sku: String!, $d: Int!) {
     adjustStock(sku: $sku, delta: $d, reason: \"count\") { available } }";
 
 async fn product(app: &TestApp, token: &str, title: &str, stock: i64) {
-    let (_, body) = app
-        .gql(
-            Some(token),
-            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
-            json!({ "i": {
-                "title": title,
-                "price": { "amount": 1000, "currency": "EUR" },
-                "variants": [{ "sku": title, "initialStock": stock }],
-            } }),
-        )
-        .await;
-    let id = body["data"]["createProduct"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let (_, body) = app
-        .gql(
-            Some(token),
-            "mutation($id: ID!) { publishProduct(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(body["data"]["publishProduct"]["status"], "ACTIVE", "{body}");
+    let input = json!({
+        "title": title,
+        "price": { "amount": 1000, "currency": "EUR" },
+        "variants": [{ "sku": title, "initialStock": stock }],
+    });
+    published_product(app, token, input).await;
 }
 
 fn titles(body: &Value) -> Vec<String> {

@@ -8,7 +8,7 @@ use mongodb::bson::{doc, Document};
 use serde_json::{json, Value};
 use souk_tenants::Role;
 
-use crate::support::{code, post_gql, TestApp};
+use crate::support::{code, post_gql, published_product, TestApp};
 
 const SHELF: &str = "query($s: String, $category: ID, $min: Int, $max: Int, $inStock: Boolean,
         $sort: ProductSort, $first: Int, $after: String) {
@@ -35,32 +35,14 @@ struct Item<'a> {
 
 /// Creates and publishes a product; its id.
 async fn publish(app: &TestApp, token: &str, item: Item<'_>) -> String {
-    let (_, body) = app
-        .gql(
-            Some(token),
-            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
-            json!({ "i": {
-                "title": item.title,
-                "description": item.description,
-                "categoryId": item.category,
-                "price": { "amount": item.price, "currency": "EUR" },
-                "variants": [{ "sku": item.sku, "initialStock": item.stock }],
-            } }),
-        )
-        .await;
-    let id = body["data"]["createProduct"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let (_, body) = app
-        .gql(
-            Some(token),
-            "mutation($id: ID!) { publishProduct(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(body["data"]["publishProduct"]["status"], "ACTIVE", "{body}");
-    id
+    let input = json!({
+        "title": item.title,
+        "description": item.description,
+        "categoryId": item.category,
+        "price": { "amount": item.price, "currency": "EUR" },
+        "variants": [{ "sku": item.sku, "initialStock": item.stock }],
+    });
+    published_product(app, token, input).await
 }
 
 fn item<'a>(title: &'a str, sku: &'a str, price: i64) -> Item<'a> {
