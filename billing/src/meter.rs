@@ -150,15 +150,13 @@ impl Meter {
         stop: CancellationToken,
         after_flush: impl Fn(Vec<(TenantId, i64)>) + Send,
     ) {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = ticks.tick() => match self.flush().await {
-                    Ok(totals) => after_flush(totals),
-                    Err(err) => tracing::warn!(error = %err, "usage flush failed; kept for the next one"),
-                },
+        let mut ticks = souk_tenants::ticks::Ticks::new(interval, stop);
+        while ticks.next().await {
+            match self.flush().await {
+                Ok(totals) => after_flush(totals),
+                Err(err) => {
+                    tracing::warn!(error = %err, "usage flush failed; kept for the next one")
+                }
             }
         }
         let mut failures = 0;

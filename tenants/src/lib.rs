@@ -5,8 +5,8 @@
 //! transaction in a tenant's scope, so that row-level security sees the tenant.
 //! It also holds what every service needs below its API: the one [`InternalError`],
 //! database fault classification ([`fault`]), the MongoDB tenant scope ([`mongo`]),
-//! token signing ([`token`]), short-lived authority answers ([`recent`]) and audit
-//! recording ([`audit`]). It has no GraphQL: the shared edge is `souk-edge`.
+//! token signing ([`token`]), short-lived authority answers ([`recent`]), audit
+//! recording ([`audit`]) and background jobs' clocks ([`ticks`]). It has no GraphQL: the shared edge is `souk-edge`.
 
 pub mod audit;
 mod error;
@@ -16,6 +16,7 @@ pub mod mongo;
 mod principal;
 pub mod recent;
 mod scope;
+pub mod ticks;
 pub mod token;
 
 pub use error::{IntErr, InternalError};

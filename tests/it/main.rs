@@ -18,6 +18,7 @@ mod inventory;
 mod locations;
 mod marketplace;
 mod media;
+mod multipart;
 mod operations;
 mod order_emails;
 mod orders;

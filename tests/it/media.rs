@@ -50,38 +50,17 @@ async fn upload_with(
     variables: Value,
     file: &[u8],
 ) -> (StatusCode, Value) {
-    let boundary = format!("souk-test-{}", uuid::Uuid::new_v4().simple());
-    let mut variables = variables;
-    variables["f"] = Value::Null;
-    let operations = json!({ "query": query, "variables": variables }).to_string();
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("operations", operations.as_str()),
-        ("map", r#"{"0": ["variables.f"]}"#),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
-        )
-        .as_bytes(),
+    let (content_type, body) = crate::multipart::upload_request(
+        &json!({ "query": query, "variables": variables }),
+        file,
+        "photo.png",
+        "image/png",
     );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let response = app
         .client
         .post(app.url("/graphql"))
         .bearer_auth(token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", content_type)
         .body(body)
         .send()
         .await
@@ -161,7 +140,13 @@ async fn an_uploaded_image_is_served_resized_cached_for_good_and_shown_in_the_st
         "public, max-age=31536000, immutable"
     );
     let etag = headers["etag"].to_str().expect("etag").to_string();
+    let length: usize = headers["content-length"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("a content length");
     let bytes = served.bytes().await.expect("bytes");
+    assert_eq!(bytes.len(), length);
     let decoded = image::load_from_memory(&bytes).expect("a webp");
     assert_eq!((decoded.width(), decoded.height()), (480, 300));
     let again = get(&app, &small, Some(&etag)).await;
@@ -540,4 +525,87 @@ async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files
         )
         .await;
     assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+}
+
+/// Sets a file's last write back by two hours, as if written long ago.
+fn age(path: &std::path::Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(then))
+        .expect("set the file's time");
+}
+
+#[tokio::test]
+async fn files_an_interrupted_upload_left_are_swept_and_images_in_use_stay() {
+    let dir = std::env::temp_dir().join(format!("souk-media-{}", uuid::Uuid::new_v4()));
+    let app = TestApp::spawn_with(&format!(
+        "media_dir = '{}'\nmedia_sweep_interval_secs = 1\n",
+        dir.display()
+    ))
+    .await;
+    let vendor = app.new_vendor().await;
+    let tee = product(&app, &vendor, "Linen tee", "TEE-1").await;
+    let body = upload(&app, &vendor, &tee, &png(200, 100, 3)).await;
+    let url = body["data"]["uploadProductImage"]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    // `/media/{tenant}/{hash}/original.png`
+    let key = url.trim_start_matches("/media/").to_string();
+    let tenant = key.split('/').next().expect("tenant").to_string();
+    let kept = dir.join(key.rsplit_once('/').expect("folder").0);
+    for file in std::fs::read_dir(&kept).expect("the image's files") {
+        age(&file.expect("file").path());
+    }
+
+    // What an upload leaves when it stops between storing its files and
+    // committing its row (a crash, a lost connection): files no row names.
+    let orphan = |hash: char| {
+        let folder = dir.join(&tenant).join(hash.to_string().repeat(64));
+        std::fs::create_dir_all(&folder).expect("folder");
+        for name in ["original.png", "w160.webp"] {
+            std::fs::write(folder.join(name), b"left behind").expect("write");
+        }
+        folder
+    };
+    let old = orphan('a');
+    for name in ["original.png", "w160.webp"] {
+        age(&old.join(name));
+    }
+    let fresh = orphan('b');
+    let old_url = format!("/media/{tenant}/{}/original.png", "a".repeat(64));
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while old.join("original.png").exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        !old.join("original.png").exists() && !old.join("w160.webp").exists(),
+        "an old orphan is swept"
+    );
+    assert_eq!(
+        get(&app, &old_url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        fresh.join("original.png").exists(),
+        "files written within the hour may be an upload in flight"
+    );
+    let served = get(&app, &url, None).await;
+    assert_eq!(served.status(), StatusCode::OK, "an image in use stays");
+    let bytes = served.bytes().await.expect("bytes");
+    assert_eq!(image::load_from_memory(&bytes).expect("a png").width(), 200);
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "query($id: ID!) { vendorProduct(id: $id) { images { url } } }",
+            json!({ "id": tee }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["vendorProduct"]["images"][0]["url"],
+        url.as_str()
+    );
 }

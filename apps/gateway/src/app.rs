@@ -48,6 +48,7 @@ pub struct Application {
     billing: Arc<Billing>,
     payments: Arc<Payments>,
     projector: Projector,
+    media: Arc<dyn souk_media::Media>,
     settings: Settings,
 }
 
@@ -134,6 +135,7 @@ impl Application {
             billing: wiring.billing,
             payments: wiring.payments,
             projector: wiring.projector,
+            media: wiring.media,
             settings,
         })
     }
@@ -203,7 +205,7 @@ impl Application {
 
     /// The background tasks that stop with `stop`: the reservation expiry, the
     /// rate limiters' and the gate's cleanup, the storefront projector, the order
-    /// repair and the usage reporter.
+    /// repair, the image file sweep and the usage reporter.
     fn spawn_background(&self, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
         let mut tasks = vec![
             tokio::spawn(souk_inventory::expiry::run(
@@ -230,6 +232,12 @@ impl Application {
             stalled,
             // A payment nobody completed is cancelled once its holds ran out.
             Duration::from_secs(self.settings.reservation_ttl_secs.unsigned_abs()) + stalled,
+            stop.clone(),
+        )));
+        tasks.push(tokio::spawn(souk_media::sweep::run_sweeper(
+            self.media.clone(),
+            Duration::from_secs(self.settings.media_sweep_interval_secs),
+            souk_media::service::ORPHAN_AFTER,
             stop.clone(),
         )));
         tasks.push(tokio::spawn((*self.billing).clone().run_reporter(

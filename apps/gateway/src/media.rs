@@ -1,7 +1,8 @@
 //! `GET /media/{tenant}/{hash}/{file}`: stored product images. A URL names its
 //! content, so answers are cached for good (`immutable`), with the content's
-//! name as ETag.
+//! name as ETag, streamed from the store.
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -40,11 +41,14 @@ pub async fn serve(
                 .into_response();
         }
     };
-    let Some(bytes) = found else {
+    let Some(stored) = found else {
         return (StatusCode::NOT_FOUND, "no such image").into_response();
     };
-    let mut response = bytes.into_response();
+    // Streamed as the store gives it: a large original costs a chunk of
+    // memory, not its size, and a client that hangs up stops the read.
+    let mut response = Body::from_stream(stored.body).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stored.size));
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(key.file.content_type()),

@@ -14,13 +14,8 @@ const BATCH: i32 = 500;
 /// Expires overdue reservations every `every` until `stop` is cancelled. Safe to
 /// run in every replica: each reservation expires exactly once.
 pub async fn run(inventory: Arc<dyn Inventory>, every: Duration, stop: CancellationToken) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
+    let mut ticks = souk_tenants::ticks::Ticks::new(every, stop);
+    while ticks.next().await {
         loop {
             match inventory.expire_due(BATCH).await {
                 Ok(n) if usize::try_from(BATCH).is_ok_and(|batch| n >= batch) => continue,

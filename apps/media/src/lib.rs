@@ -8,13 +8,15 @@
 //! production) under content-addressed keys inside the tenant's own prefix;
 //! their rows live in PostgreSQL under row-level security ([`store`]), so one
 //! tenant can neither see, reorder nor delete another's images. [`service`] is
-//! the boundary; [`api`] the GraphQL image object and its batched loader.
+//! the boundary; [`api`] the GraphQL image object and its batched loader;
+//! [`sweep`] deletes the files an interrupted upload left.
 
 pub mod api;
 pub mod process;
 pub mod service;
 pub mod storage;
 pub(crate) mod store;
+pub mod sweep;
 
 pub use service::{Media, PgMedia};
 

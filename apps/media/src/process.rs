@@ -1,5 +1,6 @@
 //! Checking, cleaning and resizing an uploaded image: CPU work, run on the
-//! blocking pool by the service.
+//! blocking pool by the service. Renditions are lossy WebP (libwebp, through
+//! the `webp` crate); originals keep their format.
 
 use std::io::Cursor;
 
@@ -124,7 +125,7 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     let mut renditions = Vec::new();
     for width in widths_for(image.width()) {
         let resized = image.resize(width, u32::MAX, FilterType::CatmullRom);
-        renditions.push((width, encode(&resized, Format::WebP)?));
+        renditions.push((width, rendition(&resized)));
     }
     Ok(Prepared {
         format,
@@ -165,6 +166,22 @@ fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, MediaError> {
         )))
     })?;
     Ok(out.into_inner())
+}
+
+/// The quality of the lossy WebP renditions (libwebp's scale, 0–100): a
+/// photo's rendition is a tenth of what a lossless one would be.
+pub const RENDITION_QUALITY: f32 = 80.0;
+
+/// A lossy WebP of `image`, with its alpha channel when it has one.
+fn rendition(image: &DynamicImage) -> Vec<u8> {
+    let encoded = if image.color().has_alpha() {
+        let rgba = image.to_rgba8();
+        webp::Encoder::from_rgba(&rgba, rgba.width(), rgba.height()).encode(RENDITION_QUALITY)
+    } else {
+        let rgb = image.to_rgb8();
+        webp::Encoder::from_rgb(&rgb, rgb.width(), rgb.height()).encode(RENDITION_QUALITY)
+    };
+    encoded.to_vec()
 }
 
 fn decode_error(err: image::ImageError) -> MediaError {
@@ -214,6 +231,37 @@ mod tests {
         }
         assert_eq!(prepared.hash.len(), 64);
         assert_eq!(prepare(&png(640, 400)).expect("again").hash, prepared.hash);
+    }
+
+    #[test]
+    fn renditions_are_lossy_and_a_fraction_of_a_lossless_one() {
+        // Something like a photo: gradients with grain.
+        let mut state = 0x9E37_79B9_u32;
+        let photo = DynamicImage::ImageRgb8(image::RgbImage::from_fn(1600, 1000, |x, y| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let grain = (state % 24) as u8;
+            image::Rgb([
+                ((x / 7) as u8).wrapping_add(grain),
+                ((y / 4) as u8).wrapping_add(grain),
+                (((x + y) / 11) as u8).wrapping_add(grain),
+            ])
+        }));
+        let prepared = prepare(&encode(&photo, Format::Png).expect("png")).expect("a photo");
+        let (width, lossy) = prepared.renditions.last().expect("renditions");
+        assert_eq!(*width, 1200);
+        let lossless = encode(
+            &photo.resize(1200, u32::MAX, FilterType::CatmullRom),
+            Format::WebP,
+        )
+        .expect("lossless");
+        assert!(
+            lossy.len() * 3 < lossless.len(),
+            "lossy {} bytes, lossless {}",
+            lossy.len(),
+            lossless.len()
+        );
     }
 
     /// PNG's CRC-32 of a chunk's type and data.

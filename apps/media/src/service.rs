@@ -1,14 +1,13 @@
 //! The media boundary and its implementation over PostgreSQL and object storage.
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use souk_tenants::{PlatformPool, PlatformTx, TenantId, TenantTx};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::process::{self, Format};
-use crate::storage::{File, Key, MediaStorage};
+use crate::storage::{File, Key, MediaStorage, Stored};
 use crate::store::{self, ImageRow, NewImage};
 use crate::MediaError;
 
@@ -16,6 +15,9 @@ use crate::MediaError;
 pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// The most images one product keeps.
 pub const MAX_PER_PRODUCT: usize = 20;
+/// How old files no image uses must be before the sweep deletes them: far
+/// longer than any upload takes between storing its files and its row.
+pub const ORPHAN_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 /// The longest alt text, in characters.
 pub const MAX_ALT_CHARS: usize = 300;
 
@@ -119,7 +121,11 @@ pub trait Media: Send + Sync + 'static {
     /// Deletes every image of a product (a deleted product's); how many.
     async fn delete_all(&self, tenant: TenantId, product: &str) -> Result<usize, MediaError>;
     /// A stored file, for serving.
-    async fn stored(&self, key: &Key) -> Result<Option<Bytes>, MediaError>;
+    async fn stored(&self, key: &Key) -> Result<Option<Stored>, MediaError>;
+    /// Deletes the files no image uses that were last written longer than
+    /// `older_than` ago (an upload that stored its files and then never
+    /// committed its row left them); how many files went.
+    async fn sweep(&self, older_than: std::time::Duration) -> Result<usize, MediaError>;
     /// The most bytes one upload may have.
     fn max_bytes(&self) -> usize;
 }
@@ -361,8 +367,12 @@ impl Media for PgMedia {
         Ok(ids.len())
     }
 
-    async fn stored(&self, key: &Key) -> Result<Option<Bytes>, MediaError> {
+    async fn stored(&self, key: &Key) -> Result<Option<Stored>, MediaError> {
         self.storage.get(key).await
+    }
+
+    async fn sweep(&self, older_than: std::time::Duration) -> Result<usize, MediaError> {
+        crate::sweep::orphans(&self.pool, &self.storage, older_than).await
     }
 
     fn max_bytes(&self) -> usize {

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
@@ -25,6 +27,18 @@ pub struct MediaStorage {
 impl std::fmt::Debug for MediaStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "MediaStorage({})", self.store)
+    }
+}
+
+/// A stored file on its way out: its size and its bytes as they come.
+pub struct Stored {
+    pub size: u64,
+    pub body: BoxStream<'static, object_store::Result<Bytes>>,
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stored({} bytes)", self.size)
     }
 }
 
@@ -166,13 +180,52 @@ impl MediaStorage {
         }
     }
 
-    /// A stored file's bytes; `None` when there is none.
-    pub async fn get(&self, key: &Key) -> Result<Option<Bytes>, MediaError> {
+    /// A stored file as it streams from the store, with its size; `None` when
+    /// there is none. Nothing is held in memory but the chunk in flight.
+    pub async fn get(&self, key: &Key) -> Result<Option<Stored>, MediaError> {
         match self.store.get(&key.path()).await {
-            Ok(found) => Ok(Some(found.bytes().await?)),
+            Ok(found) => Ok(Some(Stored {
+                size: found.meta.size,
+                body: found.into_stream().boxed(),
+            })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// The tenants that have files.
+    pub async fn tenants(&self) -> Result<Vec<TenantId>, MediaError> {
+        let listed = self.store.list_with_delimiter(None).await?;
+        Ok(listed
+            .common_prefixes
+            .iter()
+            .filter_map(|prefix| TenantId::parse(prefix.as_ref()).ok())
+            .collect())
+    }
+
+    /// Every file of one tenant's, by its key, with when it was last written
+    /// (names outside the media layout are left out).
+    pub async fn files_of(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<(Key, DateTime<Utc>)>, MediaError> {
+        let prefix = Path::from(tenant.as_uuid().to_string());
+        let listed: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|meta| Some((Key::parse(meta.location.as_ref())?, meta.last_modified)))
+            .collect())
+    }
+
+    /// Deletes the files named (those missing are fine).
+    pub async fn delete_keys(&self, keys: &[Key]) -> Result<(), MediaError> {
+        for key in keys {
+            match self.store.delete(&key.path()).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Deletes an image's files (those missing are fine).
@@ -183,20 +236,15 @@ impl MediaStorage {
         format: Format,
         renditions: &[u32],
     ) -> Result<(), MediaError> {
-        let files = std::iter::once(File::Original(format))
-            .chain(renditions.iter().map(|w| File::Rendition(*w)));
-        for file in files {
-            let key = Key {
+        let keys: Vec<Key> = std::iter::once(File::Original(format))
+            .chain(renditions.iter().map(|w| File::Rendition(*w)))
+            .map(|file| Key {
                 tenant,
                 hash: hash.to_string(),
                 file,
-            };
-            match self.store.delete(&key.path()).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Ok(())
+            })
+            .collect();
+        self.delete_keys(&keys).await
     }
 }
 

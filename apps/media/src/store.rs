@@ -162,3 +162,11 @@ pub async fn in_use(tx: &mut TenantTx, hash: &str) -> Result<bool, sqlx::Error> 
         .fetch_one(&mut **tx)
         .await
 }
+
+/// Which of `hashes` some image of the tenant uses.
+pub async fn used_of(tx: &mut TenantTx, hashes: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT hash FROM media.images WHERE hash = ANY($1)")
+        .bind(hashes)
+        .fetch_all(&mut **tx)
+        .await
+}

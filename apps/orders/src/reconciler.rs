@@ -177,13 +177,8 @@ pub async fn run(
     stalled_after: Duration,
     stop: CancellationToken,
 ) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
+    let mut ticks = souk_tenants::ticks::Ticks::new(every, stop);
+    while ticks.next().await {
         match repair(&orders, stalled_after).await {
             Ok(repairs) if repairs != Repairs::default() => {
                 tracing::info!(?repairs, "repaired orders")

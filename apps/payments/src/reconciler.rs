@@ -18,15 +18,10 @@ pub async fn run(
     abandoned_after: Duration,
     stop: CancellationToken,
 ) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = souk_tenants::ticks::Ticks::new(every, stop);
     let mut cursor: Cursor = None;
     let ago = |d: Duration| Utc::now() - chrono::Duration::from_std(d).unwrap_or_default();
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
+    while ticks.next().await {
         match payments
             .repair(ago(stalled_after), ago(abandoned_after), &mut cursor)
             .await

@@ -12,6 +12,9 @@ use souk_gateway::{Application, Settings};
 use souk_migrations::testing::{TestDatabase, TestMongo};
 use souk_tenants::token::{generate_keypair, TokenIssuer};
 
+#[path = "../../../../tests/it/multipart.rs"]
+mod multipart;
+
 /// A platform served on a free port, with the databases it owns.
 pub struct Served {
     pub url: String,
@@ -281,34 +284,15 @@ pub async fn image(
     product: &str,
     png: &[u8],
 ) -> anyhow::Result<()> {
-    let boundary = format!("souk-bench-{}", uuid::Uuid::new_v4().simple());
     let operations = serde_json::json!({
         "query": "mutation($p: ID!, $f: Upload!) { uploadProductImage(productId: $p, file: $f) { id } }",
-        "variables": { "p": product, "f": null },
+        "variables": { "p": product },
     });
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("operations", operations.to_string()),
-        ("map", r#"{"0": ["variables.f"]}"#.to_string()),
-    ] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(png);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = multipart::upload_request(&operations, png, "p.png", "image/png");
     let answer: serde_json::Value = client
         .post(&served.url)
         .bearer_auth(token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", content_type)
         .body(body)
         .send()
         .await?

@@ -35,13 +35,17 @@ impl Settings {
     }
 
     /// The settings that must be greater than 0, by name.
-    fn positive(&self) -> [(&'static str, usize); 19] {
+    fn positive(&self) -> [(&'static str, usize); 20] {
         [
             ("db_max_connections", self.db_max_connections as usize),
             ("graphql_max_depth", self.graphql_max_depth),
             ("graphql_max_complexity", self.graphql_max_complexity),
             ("max_body_bytes", self.max_body_bytes),
             ("media_max_bytes", self.media_max_bytes),
+            (
+                "media_sweep_interval_secs",
+                usize::try_from(self.media_sweep_interval_secs).unwrap_or(usize::MAX),
+            ),
             (
                 "reservation_expiry_interval_ms",
                 usize::try_from(self.reservation_expiry_interval_ms).unwrap_or(usize::MAX),

@@ -107,6 +107,9 @@ pub fn media_dir() -> std::path::PathBuf {
 pub fn media_max_bytes() -> usize {
     souk_media::service::DEFAULT_MAX_BYTES
 }
+pub fn media_sweep_interval_secs() -> u64 {
+    3600
+}
 
 pub fn public_url() -> String {
     "http://127.0.0.1:8080".into()

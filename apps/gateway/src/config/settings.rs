@@ -174,6 +174,10 @@ pub struct Settings {
     /// The most bytes one image upload may have.
     #[serde(default = "defaults::media_max_bytes")]
     pub media_max_bytes: usize,
+    /// How often image files no image uses (an upload interrupted between
+    /// storing its files and committing its row) are looked for and deleted.
+    #[serde(default = "defaults::media_sweep_interval_secs")]
+    pub media_sweep_interval_secs: u64,
     /// How often closed usage windows are reported to Stripe.
     #[serde(default = "defaults::usage_report_interval_secs")]
     pub usage_report_interval_secs: u64,
