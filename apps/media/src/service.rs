@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use souk_tenants::{PlatformPool, PlatformTx, TenantId, TenantTx};
+use souk_tenants::{PlatformPool, TenantId, TenantTx};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -281,9 +281,9 @@ impl Media for PgMedia {
         }
         let tenants: Vec<Uuid> = of.iter().map(|(t, _)| t.as_uuid()).collect();
         let products: Vec<String> = of.iter().map(|(_, p)| p.clone()).collect();
-        let mut tx = PlatformTx::begin(&self.platform).await?;
-        let rows = store::of_products(&mut tx, &tenants, &products).await?;
-        tx.commit().await?;
+        // One statement, so no transaction around it: one round trip.
+        let mut conn = self.platform.pool().acquire().await?;
+        let rows = store::of_products(&mut conn, &tenants, &products).await?;
         rows.into_iter().map(Image::try_from).collect()
     }
 
