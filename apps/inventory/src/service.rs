@@ -273,13 +273,19 @@ impl Inventory for PgInventory {
         .await
     }
 
-    #[instrument(skip_all, fields(tenant_id = %tenant, skus = skus.len()))]
-    async fn items_by_sku(
+    #[instrument(skip_all, fields(items = of.len()))]
+    async fn sellable(
         &self,
-        tenant: TenantId,
-        skus: &[Sku],
-    ) -> Result<Vec<StockItem>, InternalError> {
-        retry_once(|| self.read(tenant, async |tx| stock::get_many(tx, skus).await)).await
+        of: &[(TenantId, Sku)],
+    ) -> Result<Vec<(TenantId, Sku, i64)>, InternalError> {
+        if of.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tenants: Vec<uuid::Uuid> = of.iter().map(|(t, _)| t.as_uuid()).collect();
+        let skus: Vec<&str> = of.iter().map(|(_, s)| s.as_str()).collect();
+        retry_once(|| stock::sellable_across(&self.platform, &tenants, &skus))
+            .await
+            .int_err()
     }
 
     #[instrument(skip_all, fields(tenant_id = %tenant))]

@@ -1,5 +1,5 @@
 //! Availability, batched: every (tenant, SKU) a request asks for is loaded in one
-//! inventory call per tenant, each inside that tenant's row-level security scope.
+//! inventory call, one statement whichever vendors they belong to.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,29 +30,18 @@ impl Loader<(TenantId, Sku)> for AvailabilityLoader {
         &self,
         keys: &[(TenantId, Sku)],
     ) -> Result<HashMap<(TenantId, Sku), i64>, Self::Error> {
-        let mut by_tenant: HashMap<TenantId, Vec<Sku>> = HashMap::new();
-        for (tenant, sku) in keys {
-            by_tenant.entry(*tenant).or_default().push(sku.clone());
-        }
         metrics::counter!("souk_availability_batches_total").increment(1);
-        let lookups = by_tenant.into_iter().map(|(tenant, skus)| {
-            let inventory = self.inventory.clone();
-            async move {
-                let items = inventory.items_by_sku(tenant, &skus).await?;
-                Ok::<_, souk_inventory::domain::InternalError>((tenant, items))
-            }
-        });
-        let mut found = HashMap::new();
-        for result in futures::future::join_all(lookups).await {
-            let (tenant, items) = result.map_err(|err| {
+        let found: HashMap<(TenantId, Sku), i64> = self
+            .inventory
+            .sellable(keys)
+            .await
+            .map_err(|err| {
                 tracing::error!(error = %err, "availability lookup failed");
                 Failure::of(&err)
-            })?;
-            for item in items {
-                let available = item.sellable();
-                found.insert((tenant, item.sku), available);
-            }
-        }
+            })?
+            .into_iter()
+            .map(|(tenant, sku, sellable)| ((tenant, sku), sellable))
+            .collect();
         Ok(keys
             .iter()
             .map(|key| (key.clone(), found.get(key).copied().unwrap_or(0)))

@@ -72,12 +72,14 @@ pub trait Inventory: Send + Sync + 'static {
         query: ItemsQuery,
     ) -> Result<Vec<StockItem>, InternalError>;
 
-    /// The items among `skus` that exist, in SKU order.
-    async fn items_by_sku(
+    /// What customers can buy now ([`StockItem::sellable`]) of each of `of`
+    /// that exists, whichever vendors they belong to: the storefront's
+    /// availability, in one statement as the platform role, which may read
+    /// these stock columns only.
+    async fn sellable(
         &self,
-        tenant: TenantId,
-        skus: &[Sku],
-    ) -> Result<Vec<StockItem>, InternalError>;
+        of: &[(TenantId, Sku)],
+    ) -> Result<Vec<(TenantId, Sku, i64)>, InternalError>;
 
     /// A SKU's ledger, newest first, entries with ids below `before`.
     async fn history(

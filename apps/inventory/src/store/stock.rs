@@ -1,7 +1,7 @@
 //! Stock rows. Every change to a row writes its ledger row in the same statement.
 
 use chrono::{DateTime, Utc};
-use souk_tenants::TenantTx;
+use souk_tenants::{PlatformPool, TenantId, TenantTx};
 
 use crate::domain::{LedgerKind, LocationId, Sku, StockItem, MAX_QUANTITY};
 
@@ -105,21 +105,34 @@ pub async fn list(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// Items of the given SKUs (those that exist).
-pub async fn get_many(tx: &mut TenantTx, skus: &[Sku]) -> Result<Vec<StockItem>, sqlx::Error> {
-    let skus: Vec<&str> = skus.iter().map(Sku::as_str).collect();
-    let rows = sqlx::query_as!(
-        StockRow,
-        "SELECT sku, on_hand, reserved, reorder_threshold, unsellable, created_at, updated_at
-         FROM inventory.stock_items
-         WHERE tenant_id = $1 AND sku = ANY($2)
-         ORDER BY sku",
-        tx.tenant().as_uuid(),
-        &skus as &[&str],
+/// What customers can buy of each `(tenants[i], skus[i])` that exists, across
+/// tenants: the platform role's read of the stock columns it may see (one
+/// index look-up per pair).
+pub async fn sellable_across(
+    pool: &PlatformPool,
+    tenants: &[uuid::Uuid],
+    skus: &[&str],
+) -> Result<Vec<(TenantId, Sku, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.tenant_id AS "tenant_id!", s.sku AS "sku!",
+                  s.on_hand - s.reserved - s.unsellable AS "sellable!"
+           FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, sku)
+           JOIN inventory.stock_items s ON s.tenant_id = k.tenant_id AND s.sku = k.sku"#,
+        tenants,
+        skus as &[&str],
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(pool.pool())
     .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                TenantId::from_uuid(row.tenant_id),
+                Sku::from_stored(row.sku),
+                row.sellable,
+            )
+        })
+        .collect())
 }
 
 /// Sets the reorder threshold, with a `threshold_changed` ledger row.
