@@ -285,3 +285,105 @@ async fn malformed_bodies_get_the_json_error_shape_with_a_code_and_status() {
         "a sane request still works"
     );
 }
+
+/// Writes `sent` (a request's head, perhaps with the start of its body), then
+/// waits up to `wait` for the server: the answer's status line, `Some("")` when
+/// it closed the connection without one, `None` when it did neither.
+async fn answer_to_partial(
+    app: &TestApp,
+    sent: &[u8],
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream.write_all(sent).await.expect("write");
+    let mut answer = Vec::new();
+    let mut buf = [0_u8; 1024];
+    let read = tokio::time::timeout(wait, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if answer.windows(2).any(|w| w == b"\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    read.ok()?;
+    let answer = String::from_utf8_lossy(&answer);
+    Some(answer.lines().next().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn credentials_are_checked_before_a_body_is_read_and_slow_clients_are_cut_off() {
+    let app =
+        TestApp::spawn_with("header_read_timeout_secs = 1\nbody_read_timeout_secs = 2\n").await;
+    let wait = std::time::Duration::from_secs(6);
+    let multipart = |authorization: &str, length: usize, sent: usize| {
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: souk\r\n{authorization}\
+             Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {length}\r\n\r\n{}",
+            "x".repeat(sent)
+        )
+    };
+    // A bad token announcing a 9 MB upload, 1 KB of it sent: refused at once,
+    // nothing more read.
+    let line = answer_to_partial(
+        &app,
+        multipart("Authorization: Bearer garbage\r\n", 9_000_000, 1024).as_bytes(),
+        wait,
+    )
+    .await;
+    assert!(
+        line.as_deref()
+            .is_some_and(|l| l.starts_with("HTTP/1.1 401")),
+        "{line:?}"
+    );
+
+    // A signed-in customer may not upload: its multipart body gets the JSON limit.
+    let junk_upload = |token: String| {
+        app.client
+            .post(app.url("/graphql"))
+            .bearer_auth(token)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(vec![b'x'; 3_000_000])
+            .send()
+    };
+    let customer = app.token(Role::Customer, None);
+    let response = junk_upload(customer).await.expect("send");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A vendor's is read whole (and then found not to be a request).
+    let vendor = app.new_vendor().await;
+    let response = junk_upload(vendor.clone()).await.expect("send");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // A body that trickles is answered 408 once its time is up.
+    let auth = format!("Authorization: Bearer {vendor}\r\n");
+    let line = answer_to_partial(&app, multipart(&auth, 100_000, 10).as_bytes(), wait).await;
+    assert!(
+        line.as_deref()
+            .is_some_and(|l| l.starts_with("HTTP/1.1 408")),
+        "{line:?}"
+    );
+    // A head that trickles: the connection is closed.
+    let line = answer_to_partial(&app, b"POST /graphql HTTP/1.1\r\nHost: souk\r\n", wait).await;
+    assert!(
+        line.as_deref()
+            .is_some_and(|l| l.is_empty() || l.starts_with("HTTP/1.1 408")),
+        "{line:?}"
+    );
+
+    let (status, answer) = post_raw(
+        &app,
+        "application/json",
+        r#"{"query": "{ __typename }"}"#.into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+}

@@ -149,8 +149,28 @@ async fn an_uploaded_image_is_served_resized_cached_for_good_and_shown_in_the_st
     assert_eq!(bytes.len(), length);
     let decoded = image::load_from_memory(&bytes).expect("a webp");
     assert_eq!((decoded.width(), decoded.height()), (480, 300));
-    let again = get(&app, &small, Some(&etag)).await;
-    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".into(),
+    ] {
+        let again = get(&app, &small, Some(&tag)).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{tag}");
+        assert_eq!(
+            again.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
+    // Not modified only when there is a file: a made-up name is not found,
+    // whatever tag comes with it.
+    let hash = small.split('/').nth(3).expect("hash").to_string();
+    let made_up = small.replace(&hash, &"0".repeat(64));
+    let made_up_etag = etag.replace(&hash, &"0".repeat(64));
+    assert_eq!(
+        get(&app, &made_up, Some(&made_up_etag)).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let original = get(&app, image["url"].as_str().expect("url"), None).await;
     assert_eq!(original.headers()["content-type"], "image/png");
     for bad in [
@@ -431,6 +451,34 @@ async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files
         "{body}"
     );
 
+    // Deleting the first leaves the rest in order, numbered from 0 again.
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "mutation($id: ID!) { deleteProductImage(id: $id) }",
+            json!({ "id": reversed[0] }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["deleteProductImage"],
+        reversed[0].as_str(),
+        "{body}"
+    );
+    let (_, body) = app.gql(Some(&vendor), images, json!({ "id": tee })).await;
+    let left: Vec<(String, i64)> = body["data"]["vendorProduct"]["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().expect("id").to_string(),
+                i["position"].as_i64().expect("position"),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64)> = reversed[1..].iter().cloned().zip(0..).collect();
+    assert_eq!(left, expected);
+
     // An image of one variant shows under that variant only.
     let (_, body) = app
         .gql(
@@ -608,4 +656,42 @@ async fn files_an_interrupted_upload_left_are_swept_and_images_in_use_stay() {
         body["data"]["vendorProduct"]["images"][0]["url"],
         url.as_str()
     );
+}
+
+#[tokio::test]
+async fn one_file_per_request_mapped_to_one_variable() {
+    let app = TestApp::spawn().await;
+    let vendor = app.new_vendor().await;
+    let tee = product(&app, &vendor, "Linen tee", "TEE-1").await;
+    // The file mapped to the upload and to the alt text as well.
+    let (content_type, body) = crate::multipart::upload_request(
+        &json!({ "query": UPLOAD, "variables": { "p": tee, "alt": null } }),
+        &png(20, 20, 1),
+        "photo.png",
+        "image/png",
+    );
+    let body = String::from_utf8_lossy(&body).replace(
+        r#"{"0": ["variables.f"]}"#,
+        r#"{"0": ["variables.f", "variables.alt"]}"#,
+    );
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&vendor)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let answer: Value = response.json().await.expect("json");
+    assert_eq!(code(&answer), Some("BAD_REQUEST"), "{answer}");
+    let (_, listed) = app
+        .gql(
+            Some(&vendor),
+            "query($id: ID!) { vendorProduct(id: $id) { images { id } } }",
+            json!({ "id": tee }),
+        )
+        .await;
+    assert_eq!(listed["data"]["vendorProduct"]["images"], json!([]));
 }

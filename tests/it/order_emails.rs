@@ -284,15 +284,22 @@ async fn publish(kind: &str, body: Value) {
         .expect("confirm");
 }
 
-#[tokio::test]
-async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_only_updates() {
+/// A shop of two vendors whose managers asked for new-order emails, an SMTP
+/// server, a worker sending to it, and a signed-in customer `email`.
+async fn scene(email: &str) -> (Shop, SmtpServer, Mailer, Worker, [&'static str; 2], String) {
     let shop = shop(10).await;
-    let app = &shop.app;
     let smtp = smtp_server().await;
     let mailer = mailer(&smtp);
-    let worker = Worker::start(app).await;
+    let worker = Worker::start(&shop.app).await;
     let managers = opted_in_managers(&shop).await;
-    let buyer = new_customer(app, "amira@example.com").await;
+    let buyer = new_customer(&shop.app, email).await;
+    (shop, smtp, mailer, worker, managers, buyer)
+}
+
+#[tokio::test]
+async fn a_checkout_gets_one_email_each_change_its_own_and_opting_out_spares_only_updates() {
+    let (shop, smtp, mailer, worker, managers, buyer) = scene("amira@example.com").await;
+    let app = &shop.app;
 
     let body = buy(&shop, &buyer, &[2, 1], "two-shops").await;
     assert!(code(&body).is_none(), "{body}");
@@ -588,6 +595,61 @@ async fn a_checkout_refused_for_stock_sends_nothing_and_the_app_role_cannot_read
             false => assert!(read.is_ok(), "identity reads preferences"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_declined_payment_sends_the_cancellations_and_no_placed_or_new_order_email() {
+    let (shop, smtp, mailer, worker, managers, buyer) = scene("declined@example.com").await;
+    let app = &shop.app;
+    let body = buy(&shop, &buyer, &[1, 1], "declined").await;
+    assert!(code(&body).is_none(), "{body}");
+    // Declined before the "placed" email is due: both orders are cancelled.
+    let checkout = body["data"]["checkout"]["checkoutId"]
+        .as_str()
+        .expect("checkout");
+    let (_, declined) = app
+        .gql(
+            Some(&buyer),
+            "mutation($c: ID!) { payTestCheckout(checkoutId: $c, succeed: false) { status } }",
+            json!({ "c": checkout }),
+        )
+        .await;
+    assert_eq!(
+        declined["data"]["payTestCheckout"]["status"], "FAILED",
+        "{declined}"
+    );
+    let mails = worker.await_emails(&mailer, &smtp, 2).await;
+    worker.settle(&mailer).await;
+    let mails_after = inbox(&smtp);
+    assert_eq!(
+        mails_after.len(),
+        2,
+        "{mails_after:#?} {:?}",
+        outcomes(&shop).await
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|m| subject(m).ends_with(" is cancelled") && to(m) == "declined@example.com"),
+        "{mails:#?}"
+    );
+    assert!(
+        !mails_after
+            .iter()
+            .any(|m| managers.contains(&to(m).as_str())),
+        "no new-order email for orders already cancelled: {mails_after:#?}"
+    );
+    let skipped: Vec<(String, String)> = outcomes(&shop)
+        .await
+        .into_iter()
+        .filter(|(_, outcome)| outcome.starts_with("skipped"))
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|(kind, why)| kind == "placed" && why.contains("ended since")),
+        "{skipped:?}"
+    );
 }
 
 #[tokio::test]

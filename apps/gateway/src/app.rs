@@ -174,10 +174,8 @@ impl Application {
         let metering = self.spawn_metering(&meter_stop);
         let draining = CancellationToken::new();
         let signal = draining.clone();
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+        let header_timeout = Duration::from_secs(self.settings.header_read_timeout_secs);
+        let server = crate::serve::serve(self.listener, self.router, header_timeout, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             signal.cancel();
@@ -185,7 +183,7 @@ impl Application {
         let grace = Duration::from_secs(self.settings.shutdown_timeout_secs);
         tracing::info!(addr = %self.settings.listen_addr, "serving");
         tokio::select! {
-            served = server => served?,
+            () = server => {}
             () = async { draining.cancelled().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!("in-flight requests did not finish in time; stopping anyway");
             }
@@ -336,6 +334,7 @@ fn surface(settings: &Settings, wiring: &Wiring) -> Router {
         json: settings.max_body_bytes,
         // An upload's file, with room for the request around it.
         multipart: settings.media_max_bytes.saturating_add(64 * 1024),
+        timeout: Duration::from_secs(settings.body_read_timeout_secs),
     };
     router(state, limits, &settings.web_dir)
 }

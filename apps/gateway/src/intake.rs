@@ -27,12 +27,17 @@ pub enum Malformed {
     Multipart(String),
     #[error("batched requests are not supported; send one operation per request")]
     Batch,
+    #[error("the request body took longer than {0} seconds to arrive")]
+    TimedOut(u64),
+    #[error("a request carries at most one file, mapped to one `Upload` variable")]
+    Files,
 }
 
 impl Malformed {
     fn status(&self) -> StatusCode {
         match self {
             Malformed::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Malformed::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -40,6 +45,7 @@ impl Malformed {
     fn code(&self) -> &'static str {
         match self {
             Malformed::TooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Malformed::TimedOut(_) => "REQUEST_TIMEOUT",
             _ => "BAD_REQUEST",
         }
     }
@@ -69,15 +75,44 @@ pub fn error_response(
     (status, Json(body)).into_response()
 }
 
-/// The most a request body may hold.
+/// The most a request body may hold: `upload` is what the body is bounded to
+/// while it is read, `json` what it may hold unless its caller may upload;
+/// and how long it may take to arrive, whole (a client that trickles it is
+/// answered 408 and its connection freed).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit {
+    pub upload: usize,
+    pub json: usize,
+    pub timeout: std::time::Duration,
+}
 
-/// The most a body may hold: a JSON request, or a multipart one (an upload).
+impl BodyLimit {
+    pub fn unbounded() -> Self {
+        Self {
+            upload: usize::MAX,
+            json: usize::MAX,
+            timeout: std::time::Duration::MAX,
+        }
+    }
+
+    /// The limit for a caller: the upload limit for one who may upload (a
+    /// vendor's credentials, checked), the JSON limit for everyone else.
+    pub fn for_caller(self, uploader: bool) -> usize {
+        if uploader {
+            self.upload
+        } else {
+            self.json.min(self.upload)
+        }
+    }
+}
+
+/// The most a body may hold: a JSON request, or a multipart one (an upload);
+/// and how long it may take to arrive.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
     pub json: usize,
     pub multipart: usize,
+    pub timeout: std::time::Duration,
 }
 
 /// Refuses a body whose `Content-Length` is over its kind's limit, and bounds
@@ -87,33 +122,39 @@ pub async fn limit_body(
     request: Request,
     next: Next,
 ) -> Response {
-    // Uploads come from signed-in vendors: an anonymous multipart body gets
-    // the JSON limit, so nobody can have large bodies read before signing in.
+    // Uploads come from signed-in vendors: a multipart body without
+    // credentials gets the JSON limit. Credentials are checked before the body
+    // is read, and one that may not upload has it read to the JSON limit only.
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/"))
         && request.headers().contains_key(header::AUTHORIZATION);
-    let limit = BodyLimit(if multipart {
-        limits.multipart
-    } else {
-        limits.json
-    });
+    let limit = BodyLimit {
+        upload: if multipart {
+            limits.multipart
+        } else {
+            limits.json
+        },
+        json: limits.json,
+        timeout: limits.timeout,
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit.0 as u64) {
+    if declared.is_some_and(|length| length > limit.upload as u64) {
         let request_id = request
             .extensions()
             .get::<RequestId>()
             .cloned()
             .unwrap_or_else(|| RequestId(String::new()));
-        return Malformed::TooLarge(limit.0).respond(&request_id);
+        return Malformed::TooLarge(limit.upload).respond(&request_id);
     }
-    let mut request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit.0)));
+    let mut request =
+        request.map(|body| Body::new(http_body_util::Limited::new(body, limit.upload)));
     request.extensions_mut().insert(limit);
     next.run(request).await
 }
@@ -123,31 +164,59 @@ pub async fn read(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
+    timeout: std::time::Duration,
 ) -> Result<async_graphql::Request, Malformed> {
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
-        if is_over_limit(&err) {
-            Malformed::TooLarge(limit)
-        } else {
-            Malformed::Unreadable
-        }
-    })?;
+    let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| Malformed::TimedOut(timeout.as_secs()))?
+        .map_err(|err| {
+            if is_over_limit(&err) {
+                Malformed::TooLarge(limit)
+            } else {
+                Malformed::Unreadable
+            }
+        })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    if !content_type.is_some_and(|value| value.starts_with("multipart/")) {
+    let multipart = content_type.is_some_and(|value| value.starts_with("multipart/"));
+    if !multipart {
         json_object(&bytes)?;
     }
     let batch = async_graphql::http::receive_batch_body(
         content_type,
         bytes.as_ref(),
-        MultipartOptions::default().max_num_files(4),
+        MultipartOptions::default().max_num_files(1),
     )
     .await
     .map_err(|err| parse_error(err, limit))?;
     match batch {
+        BatchRequest::Single(request) if multipart => one_file_at_most(request),
         BatchRequest::Single(request) => Ok(request),
         BatchRequest::Batch(_) => Err(Malformed::Batch),
     }
+}
+
+/// What async-graphql puts in a variable that a multipart map names, in place
+/// of its file.
+const FILE_PLACEHOLDER: &str = "#__graphql_file__:";
+
+/// `request` unless it carries more than one file, or maps one file to more
+/// than one variable (the second would read the placeholder as its value).
+fn one_file_at_most(request: async_graphql::Request) -> Result<async_graphql::Request, Malformed> {
+    fn placeholders(value: &async_graphql::Value) -> usize {
+        match value {
+            async_graphql::Value::String(text) => usize::from(text.starts_with(FILE_PLACEHOLDER)),
+            async_graphql::Value::List(items) => items.iter().map(placeholders).sum(),
+            async_graphql::Value::Object(fields) => fields.values().map(placeholders).sum(),
+            _ => 0,
+        }
+    }
+    let mapped: usize = request.variables.values().map(placeholders).sum();
+    if request.uploads.len() > 1 || mapped > 1 {
+        return Err(Malformed::Files);
+    }
+    Ok(request)
 }
 
 /// A JSON body must be one object: `[` opens a batch, anything else is no request.

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod marketplace;
 pub mod media;
 pub mod routes;
+pub mod serve;
 pub mod telemetry;
 pub mod throttle;
 pub mod webhooks;

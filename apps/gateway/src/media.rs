@@ -10,6 +10,8 @@ use souk_media::storage::Key;
 
 use crate::routes::AppState;
 
+const FOREVER: &str = "public, max-age=31536000, immutable";
+
 pub async fn serve(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -18,18 +20,6 @@ pub async fn serve(
     let Some(key) = Key::parse(&raw) else {
         return (StatusCode::NOT_FOUND, "no such image").into_response();
     };
-    let etag = format!("\"{}-{}\"", key.hash, key.file.name());
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
-    if cached {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            response.headers_mut().insert(header::ETAG, value);
-        }
-        return response;
-    }
     let found = match state.media.stored(&key).await {
         Ok(found) => found,
         Err(err) => {
@@ -44,25 +34,42 @@ pub async fn serve(
     let Some(stored) = found else {
         return (StatusCode::NOT_FOUND, "no such image").into_response();
     };
-    // Streamed as the store gives it: a large original costs a chunk of
-    // memory, not its size, and a client that hangs up stops the read.
-    let mut response = Body::from_stream(stored.body).into_response();
+    let etag = format!("\"{}-{}\"", key.hash, key.file.name());
+    // Only a file that exists is "not modified"; then its bytes are not sent.
+    let mut response = if matches_tag(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        // Streamed as the store gives it: a large original costs a chunk of
+        // memory, not its size, and a client that hangs up stops the read.
+        let mut response = Body::from_stream(stored.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stored.size));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(key.file.content_type()),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        response
+    };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stored.size));
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(key.file.content_type()),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(FOREVER));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
     response
+}
+
+/// Whether `If-None-Match` names `etag` (compared weakly, as RFC 9110 asks
+/// for this header) or is `*`.
+fn matches_tag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }

@@ -221,11 +221,8 @@ async fn graphql(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let limit = limit.map_or(usize::MAX, |Extension(limit)| limit.0);
-    let mut request = match intake::read(&headers, body, limit).await {
-        Ok(request) => request,
-        Err(malformed) => return malformed.respond(&request_id),
-    };
+    // Who is calling, and whether they may, from the headers alone: a refused
+    // caller's body is never read.
     let authority = Authority {
         verifier: &state.verifier,
         tenancy: state.tenancy.as_ref(),
@@ -245,6 +242,15 @@ async fn graphql(
             admission::Verdict::Proceed(throttle) => throttle,
             admission::Verdict::Refuse(response) => return response,
         };
+    let limit = limit.map_or(intake::BodyLimit::unbounded(), |Extension(limit)| limit);
+    let uploader = principal
+        .as_ref()
+        .is_some_and(|p| p.tenant.is_some() && p.role.is_vendor());
+    let read = intake::read(&headers, body, limit.for_caller(uploader), limit.timeout);
+    let mut request = match read.await {
+        Ok(request) => request,
+        Err(malformed) => return malformed.respond(&request_id),
+    };
     let operation = state.operations.label(operation_name(
         request.operation_name.as_deref(),
         &request.query,

@@ -12,6 +12,7 @@
 //! [`sweep`] deletes the files an interrupted upload left.
 
 pub mod api;
+mod headers;
 pub mod process;
 pub mod service;
 pub mod storage;

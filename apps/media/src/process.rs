@@ -10,6 +10,7 @@ use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
+use crate::headers;
 use crate::MediaError;
 
 /// The widths of the WebP renditions made beside each original.
@@ -97,6 +98,13 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
         Format::Png => ImageFormat::Png,
         Format::WebP => ImageFormat::WebP,
     };
+    if format == Format::WebP {
+        if let Some((width, height)) = headers::webp_canvas(bytes) {
+            if width > MAX_SIDE || height > MAX_SIDE {
+                return Err(MediaError::TooManyPixels { max: MAX_SIDE });
+            }
+        }
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -115,6 +123,9 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, MediaError> {
     }
     if decoder.total_bytes() > MAX_DECODE_BYTES {
         return Err(MediaError::TooManyPixels { max: MAX_SIDE });
+    }
+    if format == Format::Jpeg {
+        headers::jpeg_whole(bytes, width, height)?;
     }
     decoder.set_limits(limits).map_err(decode_error)?;
     let orientation = decoder.orientation().map_err(decode_error)?;

@@ -335,10 +335,14 @@ impl Media for PgMedia {
         let Some(found) = store::get(&mut tx, id).await? else {
             return Err(MediaError::NotFound);
         };
+        // The product's lock, then the file's: as an upload takes them.
+        store::lock_product(&mut tx, &found.product_id).await?;
         store::lock_hash(&mut tx, &found.hash).await?;
         let row = store::delete(&mut tx, id)
             .await?
             .ok_or(MediaError::NotFound)?;
+        // The images after it move up: positions stay 0, 1, 2, …
+        store::close_gap(&mut tx, &row.product_id, row.position).await?;
         let image = Image::try_from(row)?;
         if !store::in_use(&mut tx, &image.hash).await? {
             // Under the hash's lock, so no upload of the same image is between

@@ -103,7 +103,12 @@ impl Key {
     pub fn parse(raw: &str) -> Option<Self> {
         let mut parts = raw.split('/');
         let (tenant, hash, file) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || !is_hash(hash) || tenant.len() != 36 {
+        // One spelling per file: the tenant's id as `Key::path` writes it.
+        if parts.next().is_some()
+            || !is_hash(hash)
+            || tenant.len() != 36
+            || tenant.bytes().any(|b| b.is_ascii_uppercase())
+        {
             return None;
         }
         Some(Self {
@@ -271,6 +276,7 @@ mod tests {
             format!("{tenant}/{hash}"),
             format!("../{hash}/w480.webp"),
             format!("{tenant}/{hash}/w480.webp/x"),
+            format!("{}/{hash}/w480.webp", tenant.to_uppercase()),
             String::new(),
         ] {
             assert_eq!(Key::parse(&bad), None, "{bad}");

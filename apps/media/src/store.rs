@@ -155,6 +155,18 @@ pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<Option<ImageRow>, sql
     .await
 }
 
+/// Moves the product's images after `position` one place up.
+pub async fn close_gap(tx: &mut TenantTx, product: &str, position: i32) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE media.images SET position = position - 1 WHERE product_id = $1 AND position > $2",
+    )
+    .bind(product)
+    .bind(position)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Whether any image of the tenant still uses the files of `hash`.
 pub async fn in_use(tx: &mut TenantTx, hash: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM media.images WHERE hash = $1)")

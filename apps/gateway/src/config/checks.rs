@@ -35,13 +35,21 @@ impl Settings {
     }
 
     /// The settings that must be greater than 0, by name.
-    fn positive(&self) -> [(&'static str, usize); 20] {
+    fn positive(&self) -> [(&'static str, usize); 22] {
         [
             ("db_max_connections", self.db_max_connections as usize),
             ("graphql_max_depth", self.graphql_max_depth),
             ("graphql_max_complexity", self.graphql_max_complexity),
             ("max_body_bytes", self.max_body_bytes),
             ("media_max_bytes", self.media_max_bytes),
+            (
+                "header_read_timeout_secs",
+                usize::try_from(self.header_read_timeout_secs).unwrap_or(usize::MAX),
+            ),
+            (
+                "body_read_timeout_secs",
+                usize::try_from(self.body_read_timeout_secs).unwrap_or(usize::MAX),
+            ),
             (
                 "media_sweep_interval_secs",
                 usize::try_from(self.media_sweep_interval_secs).unwrap_or(usize::MAX),

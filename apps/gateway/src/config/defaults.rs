@@ -110,6 +110,12 @@ pub fn media_max_bytes() -> usize {
 pub fn media_sweep_interval_secs() -> u64 {
     3600
 }
+pub fn header_read_timeout_secs() -> u64 {
+    20
+}
+pub fn body_read_timeout_secs() -> u64 {
+    60
+}
 
 pub fn public_url() -> String {
     "http://127.0.0.1:8080".into()

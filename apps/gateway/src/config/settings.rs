@@ -174,6 +174,13 @@ pub struct Settings {
     /// The most bytes one image upload may have.
     #[serde(default = "defaults::media_max_bytes")]
     pub media_max_bytes: usize,
+    /// How long a client may take to send a request's head (request line and
+    /// headers), and an idle kept-alive connection may wait for the next one.
+    #[serde(default = "defaults::header_read_timeout_secs")]
+    pub header_read_timeout_secs: u64,
+    /// How long a request's body may take to arrive, whole (`408` after).
+    #[serde(default = "defaults::body_read_timeout_secs")]
+    pub body_read_timeout_secs: u64,
     /// How often image files no image uses (an upload interrupted between
     /// storing its files and committing its row) are looked for and deleted.
     #[serde(default = "defaults::media_sweep_interval_secs")]

@@ -34,6 +34,7 @@ export const MESSAGES: Record<string, string> = {
   QUERY_TOO_COMPLEX: "The request was too large.",
   BAD_REQUEST: "The request was not understood.",
   PAYLOAD_TOO_LARGE: "That is too large to send.",
+  REQUEST_TIMEOUT: "Sending that took too long; try again on a better connection.",
   INVALID_SLUG: "Store addresses use lowercase letters, digits and dashes.",
   SLUG_TAKEN: "That store address is taken.",
   ALREADY_MEMBER: "That person is already on the team.",

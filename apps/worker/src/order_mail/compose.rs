@@ -109,6 +109,11 @@ fn placed_orders(checkout: &Checkout) -> Vec<&Order> {
     }
 }
 
+/// Whether the order ended without going ahead (cancelled, expired).
+fn ended(order: &Order) -> bool {
+    matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired)
+}
+
 /// The email `owed` stands for, read from the services now.
 pub async fn compose(directory: &dyn Directory, owed: &Owed) -> Result<Compose, String> {
     match owed.kind {
@@ -138,9 +143,17 @@ async fn placed(directory: &dyn Directory, owed: &Owed) -> Result<Compose, Strin
             "the checkout is still placing its orders".into(),
         ));
     }
-    let placed = placed_orders(&checkout);
+    // An order cancelled or expired before this email goes (a declined
+    // payment, say) has had its own email; "placed" names only those that
+    // stand.
+    let placed: Vec<&Order> = placed_orders(&checkout)
+        .into_iter()
+        .filter(|o| !ended(o))
+        .collect();
     let Some(first) = placed.first() else {
-        return Ok(Compose::Skip("the checkout did not go through".into()));
+        return Ok(Compose::Skip(
+            "the checkout did not go through, or its orders ended since".into(),
+        ));
     };
     let Some(person) = person(directory, &customer).await? else {
         return Ok(Compose::Skip("the customer has no account".into()));
@@ -258,6 +271,11 @@ async fn new_order(directory: &dyn Directory, owed: &Owed) -> Result<Compose, St
     }
     if !placed_orders(&checkout).iter().any(|o| o.id == order.id) {
         return Ok(Compose::Skip("the order was never placed".into()));
+    }
+    if ended(&order) {
+        return Ok(Compose::Skip(
+            "the order was cancelled or expired since".into(),
+        ));
     }
     let to = directory.new_order_recipients(owed.tenant).await?;
     if to.is_empty() {
