@@ -653,6 +653,29 @@ async fn a_declined_payment_sends_the_cancellations_and_no_placed_or_new_order_e
 }
 
 #[tokio::test]
+async fn a_checkout_paid_at_once_is_told_placed_before_paid() {
+    let (shop, smtp, mailer, worker, _, buyer) = scene("at-once@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 1], "at-once").await;
+    assert!(code(&body).is_none(), "{body}");
+    let paid = pay(&shop.app, &buyer, &body).await;
+    assert!(code(&paid).is_none(), "{paid}");
+    // placed, two new-order emails, two paid.
+    let mails = worker.await_emails(&mailer, &smtp, 5).await;
+    assert_eq!(mails.len(), 5, "{mails:#?}");
+    let sent: Vec<(String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT kind, done_at FROM souk.order_emails
+         WHERE tenant_id = ANY($1) AND outcome = 'sent' AND kind IN ('placed', 'status')
+         ORDER BY done_at",
+    )
+    .bind(tenants(&shop))
+    .fetch_all(&shop.app.db.owner)
+    .await
+    .expect("rows");
+    let kinds: Vec<&str> = sent.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["placed", "status", "status"], "{sent:?}");
+}
+
+#[tokio::test]
 async fn preferences_are_the_signed_in_person_s_own_and_need_a_sign_in() {
     let app = TestApp::spawn().await;
     register(&app, "prefs@example.com").await;

@@ -46,6 +46,10 @@ pub async fn serve(
                 }
             },
         };
+        // Answers go out as written, not held back for more (Nagle).
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "TCP_NODELAY could not be set");
+        }
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request

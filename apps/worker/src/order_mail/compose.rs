@@ -7,7 +7,7 @@ use souk_orders::domain::{Order, OrderStatus};
 use souk_orders::mail::Checkout;
 use uuid::Uuid;
 
-use super::queue::Kind;
+use super::queue::{Kind, PLACED_DELAY_SECS};
 use super::Directory;
 use crate::mail::{money, Email};
 
@@ -222,6 +222,14 @@ async fn status(directory: &dyn Directory, owed: &Owed) -> Result<Compose, Strin
     let checkout = directory.checkout(&order.customer, &order.checkout).await?;
     if !placed_orders(&checkout).iter().any(|o| o.id == order.id) {
         return Ok(Compose::Skip("the order was never placed".into()));
+    }
+    // The checkout's "placed" email goes PLACED_DELAY_SECS after its first
+    // order: news of an order younger than that (paid at once) waits for it.
+    let placed_goes = chrono::TimeDelta::seconds(i64::from(PLACED_DELAY_SECS) + 1);
+    if Utc::now() - order.created_at < placed_goes {
+        return Ok(Compose::Later(
+            "the checkout's placed email goes first".into(),
+        ));
     }
     let Some(person) = person(directory, &order.customer).await? else {
         return Ok(Compose::Skip("the customer has no account".into()));
