@@ -518,6 +518,20 @@ async fn concurrent_uploads_stop_at_twenty_and_reorder_and_delete_keep_the_files
             { "sku": "SOCK-S", "images": [] }, { "sku": "SOCK-L", "images": [{ "alt": "Large" }] }] }),
         "{body}"
     );
+    // Its variant removed, the image shows the product as a whole.
+    let (_, body) = app
+        .gql(
+            Some(&vendor),
+            "mutation($id: ID!, $i: ProductInput!) { updateProduct(id: $id, version: 1, input: $i) { images { alt variantSku } } }",
+            json!({ "id": socks, "i": { "title": "Socks", "price": { "amount": 900, "currency": "EUR" },
+                                        "variants": [{ "sku": "SOCK-S" }] } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProduct"]["images"],
+        json!([{ "alt": "Large", "variantSku": null }]),
+        "{body}"
+    );
 
     // A deleted product's images go with it.
     let (_, listed) = app

@@ -192,7 +192,22 @@ impl ProductView {
     ) -> Result<Vec<ImageView>> {
         let images = images_of(ctx, &self.0).await?;
         let first = first.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(0));
-        Ok(images.into_iter().take(first).map(ImageView).collect())
+        Ok(images
+            .into_iter()
+            .take(first)
+            .map(|mut image| {
+                // An image of a variant the product no longer has shows the
+                // product as a whole.
+                let gone = image
+                    .variant_sku
+                    .as_deref()
+                    .is_some_and(|sku| !self.0.variants.iter().any(|v| v.sku.as_str() == sku));
+                if gone {
+                    image.variant_sku = None;
+                }
+                ImageView(image)
+            })
+            .collect())
     }
     async fn attributes(&self) -> Vec<NameValue> {
         self.0
