@@ -371,13 +371,25 @@ async fn credentials_are_checked_before_a_body_is_read_and_slow_clients_are_cut_
             .is_some_and(|l| l.starts_with("HTTP/1.1 408")),
         "{line:?}"
     );
-    // A head that trickles: the connection is closed.
-    let line = answer_to_partial(&app, b"POST /graphql HTTP/1.1\r\nHost: souk\r\n", wait).await;
-    assert!(
-        line.as_deref()
-            .is_some_and(|l| l.is_empty() || l.starts_with("HTTP/1.1 408")),
-        "{line:?}"
-    );
+    // A body that trickles to another route (a webhook): cut off as well.
+    let webhook =
+        "POST /webhooks/stripe HTTP/1.1\r\nHost: souk\r\nContent-Type: application/json\r\n\
+                   Content-Length: 100000\r\n\r\n{\"id\":";
+    let line = answer_to_partial(&app, webhook.as_bytes(), wait).await;
+    assert!(line.is_some(), "a webhook body that never ends is cut off");
+    // A head that trickles, or never starts: the connection is closed.
+    for sent in [
+        b"POST /graphql HTTP/1.1\r\nHost: souk\r\n".as_slice(),
+        b"",
+        b"P",
+    ] {
+        let line = answer_to_partial(&app, sent, wait).await;
+        assert!(
+            line.as_deref()
+                .is_some_and(|l| l.is_empty() || l.starts_with("HTTP/1.1 408")),
+            "{sent:?}: {line:?}"
+        );
+    }
 
     let (status, answer) = post_raw(
         &app,

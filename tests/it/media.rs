@@ -708,4 +708,38 @@ async fn one_file_per_request_mapped_to_one_variable() {
         )
         .await;
     assert_eq!(listed["data"]["vendorProduct"]["images"], json!([]));
+
+    // A placeholder no file stands behind: in a JSON body (anyone may send
+    // one), or in a multipart request that carries no file.
+    let forged = json!({ "query": UPLOAD, "variables": { "p": tee, "f": "#__graphql_file__:x" } });
+    for token in [None, Some(vendor.as_str())] {
+        let mut request = app.client.post(app.url("/graphql")).json(&forged);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(code(&answer), Some("BAD_REQUEST"), "{answer}");
+    }
+    let boundary = "nofile";
+    let operations =
+        json!({ "query": UPLOAD, "variables": { "p": tee, "f": "#__graphql_file__:0" } });
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{}}\r\n--{boundary}--\r\n"
+    );
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&vendor)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }

@@ -153,8 +153,10 @@ pub async fn limit_body(
             .unwrap_or_else(|| RequestId(String::new()));
         return Malformed::TooLarge(limit.upload).respond(&request_id);
     }
-    let mut request =
-        request.map(|body| Body::new(http_body_util::Limited::new(body, limit.upload)));
+    let mut request = request.map(|body| {
+        let timed = with_deadline(body, limits.timeout);
+        Body::new(http_body_util::Limited::new(timed, limit.upload))
+    });
     request.extensions_mut().insert(limit);
     next.run(request).await
 }
@@ -166,21 +168,19 @@ pub async fn read(
     limit: usize,
     timeout: std::time::Duration,
 ) -> Result<async_graphql::Request, Malformed> {
-    let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
-        .await
-        .map_err(|_| Malformed::TimedOut(timeout.as_secs()))?
-        .map_err(|err| {
-            if is_over_limit(&err) {
-                Malformed::TooLarge(limit)
-            } else {
-                Malformed::Unreadable
-            }
-        })?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
+        if is_over_limit(&err) {
+            Malformed::TooLarge(limit)
+        } else if caused_by::<TimedOut>(&err) {
+            Malformed::TimedOut(timeout.as_secs())
+        } else {
+            Malformed::Unreadable
+        }
+    })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    let multipart = content_type.is_some_and(|value| value.starts_with("multipart/"));
-    if !multipart {
+    if !content_type.is_some_and(|value| value.starts_with("multipart/")) {
         json_object(&bytes)?;
     }
     let batch = async_graphql::http::receive_batch_body(
@@ -191,8 +191,7 @@ pub async fn read(
     .await
     .map_err(|err| parse_error(err, limit))?;
     match batch {
-        BatchRequest::Single(request) if multipart => one_file_at_most(request),
-        BatchRequest::Single(request) => Ok(request),
+        BatchRequest::Single(request) => one_file_at_most(request),
         BatchRequest::Batch(_) => Err(Malformed::Batch),
     }
 }
@@ -201,19 +200,33 @@ pub async fn read(
 /// of its file.
 const FILE_PLACEHOLDER: &str = "#__graphql_file__:";
 
-/// `request` unless it carries more than one file, or maps one file to more
-/// than one variable (the second would read the placeholder as its value).
+/// `request` unless it carries more than one file, maps one file to more than
+/// one variable (the second would read the placeholder as its value), or has a
+/// placeholder no file of its own stands behind (a JSON body that names one,
+/// or a multipart map naming a file it does not carry).
 fn one_file_at_most(request: async_graphql::Request) -> Result<async_graphql::Request, Malformed> {
-    fn placeholders(value: &async_graphql::Value) -> usize {
+    fn placeholders<'a>(value: &'a async_graphql::Value, found: &mut Vec<&'a str>) {
         match value {
-            async_graphql::Value::String(text) => usize::from(text.starts_with(FILE_PLACEHOLDER)),
-            async_graphql::Value::List(items) => items.iter().map(placeholders).sum(),
-            async_graphql::Value::Object(fields) => fields.values().map(placeholders).sum(),
-            _ => 0,
+            async_graphql::Value::String(text) if text.starts_with(FILE_PLACEHOLDER) => {
+                found.push(text);
+            }
+            async_graphql::Value::List(items) => {
+                items.iter().for_each(|item| placeholders(item, found));
+            }
+            async_graphql::Value::Object(fields) => {
+                fields.values().for_each(|field| placeholders(field, found));
+            }
+            _ => {}
         }
     }
-    let mapped: usize = request.variables.values().map(placeholders).sum();
-    if request.uploads.len() > 1 || mapped > 1 {
+    let mut found = Vec::new();
+    for value in request.variables.values() {
+        placeholders(value, &mut found);
+    }
+    let the_one = format!("{FILE_PLACEHOLDER}0");
+    let carried = request.uploads.len();
+    let sound = carried <= 1 && found.len() == carried && found.iter().all(|p| *p == the_one);
+    if !sound {
         return Err(Malformed::Files);
     }
     Ok(request)
@@ -231,14 +244,43 @@ fn json_object(bytes: &[u8]) -> Result<(), Malformed> {
 }
 
 fn is_over_limit(err: &axum::Error) -> bool {
+    caused_by::<LengthLimitError>(err)
+}
+
+fn caused_by<E: std::error::Error + 'static>(err: &axum::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
-        if current.is::<LengthLimitError>() {
+        if current.is::<E>() {
             return true;
         }
         cause = current.source();
     }
     false
+}
+
+/// A body's time ran out before all of it arrived.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body took too long to arrive")]
+struct TimedOut;
+
+/// `body`, failing with [`TimedOut`] once `timeout` has passed since it began,
+/// however its bytes trickle in.
+fn with_deadline(body: Body, timeout: std::time::Duration) -> Body {
+    use futures::StreamExt as _;
+    let deadline = tokio::time::Instant::now()
+        .checked_add(timeout)
+        .unwrap_or_else(|| {
+            tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
+        });
+    let chunks = futures::stream::unfold(Some(body.into_data_stream()), move |chunks| async move {
+        let mut chunks = chunks?;
+        match tokio::time::timeout_at(deadline, chunks.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(chunks))),
+            Ok(None) => None,
+            Err(_) => Some((Err(axum::Error::new(TimedOut)), None)),
+        }
+    });
+    Body::from_stream(chunks)
 }
 
 fn parse_error(err: ParseRequestError, limit: usize) -> Malformed {

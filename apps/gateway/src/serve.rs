@@ -1,7 +1,8 @@
-//! The HTTP server: HTTP/1.1 and HTTP/2 on one listener, each connection's
-//! request head bounded in time (a client that trickles its headers is cut
-//! off), each request body bounded in time by [`crate::intake`], and on
-//! shutdown no new connections while those in flight finish.
+//! The HTTP server: HTTP/1.1 (what browsers, load balancers and API clients
+//! speak to it), each connection's request head bounded in time from its first
+//! byte on (a client that trickles its headers, or sends nothing, is cut off),
+//! each request body bounded in time by [`crate::intake`], and on shutdown no
+//! new connections while those in flight finish.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,8 +11,8 @@ use std::time::Duration;
 use axum::extract::connect_info::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
@@ -25,12 +26,10 @@ pub async fn serve(
     header_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -57,9 +56,7 @@ pub async fn serve(
                 .insert(ConnectInfo::<SocketAddr>(peer));
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {

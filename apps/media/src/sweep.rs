@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use souk_tenants::TenantTx;
 use sqlx::PgPool;
 
-use crate::storage::{Key, MediaStorage};
+use crate::storage::{File, Key, MediaStorage};
 use crate::{store, Media, MediaError};
 
 /// Deletes the files no image of their tenant uses that were last written
@@ -25,42 +25,65 @@ pub(crate) async fn orphans(
         Utc::now() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
     let mut swept = 0;
     for tenant in storage.tenants().await? {
-        let mut by_hash: BTreeMap<String, (Vec<Key>, DateTime<Utc>)> = BTreeMap::new();
-        for (key, written) in storage.files_of(tenant).await? {
-            let entry = by_hash
-                .entry(key.hash.clone())
-                .or_insert_with(|| (Vec::new(), written));
-            entry.1 = entry.1.max(written);
-            entry.0.push(key);
-        }
-        // A hash with any file written since the cutoff may be an upload in
-        // flight: it waits for a later sweep.
-        by_hash.retain(|_, (_, written)| *written < cutoff);
-        if by_hash.is_empty() {
-            continue;
-        }
-        let hashes: Vec<String> = by_hash.keys().cloned().collect();
-        let used = {
-            let mut tx = TenantTx::begin(pool, tenant).await?;
-            let used = store::used_of(&mut tx, &hashes).await?;
-            tx.commit().await?;
-            used
-        };
-        for hash in used {
-            by_hash.remove(&hash);
-        }
-        for (hash, (keys, _)) in by_hash {
-            // Under the hash's lock, as a deletion: an upload of the same
-            // content that stored its files meanwhile finds them gone and
-            // stores them again before its row commits.
-            let mut tx = TenantTx::begin(pool, tenant).await?;
-            store::lock_hash(&mut tx, &hash).await?;
-            if !store::in_use(&mut tx, &hash).await? {
-                storage.delete_keys(&keys).await?;
-                swept += keys.len();
+        // One tenant's failure (a file the store refuses to delete, say) does
+        // not keep the others from being swept.
+        match tenant_orphans(pool, storage, tenant, cutoff).await {
+            Ok(files) => swept += files,
+            Err(err) => {
+                tracing::warn!(error = %err, tenant = %tenant, "sweeping a tenant's image files failed");
             }
-            tx.commit().await?;
         }
+    }
+    Ok(swept)
+}
+
+async fn tenant_orphans(
+    pool: &PgPool,
+    storage: &MediaStorage,
+    tenant: souk_tenants::TenantId,
+    cutoff: DateTime<Utc>,
+) -> Result<usize, MediaError> {
+    let mut swept = 0;
+    let mut by_hash: BTreeMap<String, (Vec<Key>, DateTime<Utc>)> = BTreeMap::new();
+    for (key, written) in storage.files_of(tenant).await? {
+        let entry = by_hash
+            .entry(key.hash.clone())
+            .or_insert_with(|| (Vec::new(), written));
+        entry.1 = entry.1.max(written);
+        entry.0.push(key);
+    }
+    // A hash with any file written since the cutoff may be an upload in
+    // flight: it waits for a later sweep.
+    by_hash.retain(|_, (_, written)| *written < cutoff);
+    if by_hash.is_empty() {
+        return Ok(0);
+    }
+    let hashes: Vec<String> = by_hash.keys().cloned().collect();
+    let used = {
+        let mut tx = TenantTx::begin(pool, tenant).await?;
+        let used = store::used_of(&mut tx, &hashes).await?;
+        tx.commit().await?;
+        used
+    };
+    for hash in used {
+        by_hash.remove(&hash);
+    }
+    for (hash, (keys, _)) in by_hash {
+        // Under the hash's lock, as a deletion: an upload of the same
+        // content that stored its files meanwhile finds them gone and
+        // stores them again before its row commits.
+        let mut tx = TenantTx::begin(pool, tenant).await?;
+        store::lock_hash(&mut tx, &hash).await?;
+        if !store::in_use(&mut tx, &hash).await? {
+            // The original first, as a deletion does: a sweep stopped
+            // half-way leaves no original, so an upload of the same image
+            // stores all its files again rather than trusting the rest.
+            let mut keys = keys;
+            keys.sort_by_key(|key| !matches!(key.file, File::Original(_)));
+            storage.delete_keys(&keys).await?;
+            swept += keys.len();
+        }
+        tx.commit().await?;
     }
     Ok(swept)
 }
