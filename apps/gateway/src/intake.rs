@@ -76,14 +76,11 @@ pub fn error_response(
 }
 
 /// The most a request body may hold: `upload` is what the body is bounded to
-/// while it is read, `json` what it may hold unless its caller may upload;
-/// and how long it may take to arrive, whole (a client that trickles it is
-/// answered 408 and its connection freed).
+/// while it is read, `json` what it may hold unless its caller may upload.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit {
     pub upload: usize,
     pub json: usize,
-    pub timeout: std::time::Duration,
 }
 
 impl BodyLimit {
@@ -91,7 +88,6 @@ impl BodyLimit {
         Self {
             upload: usize::MAX,
             json: usize::MAX,
-            timeout: std::time::Duration::MAX,
         }
     }
 
@@ -107,7 +103,8 @@ impl BodyLimit {
 }
 
 /// The most a body may hold: a JSON request, or a multipart one (an upload);
-/// and how long it may take to arrive.
+/// and how long it may take to arrive, whole (a client that trickles it is
+/// answered 408 and its connection freed).
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
     pub json: usize,
@@ -138,7 +135,6 @@ pub async fn limit_body(
             limits.json
         },
         json: limits.json,
-        timeout: limits.timeout,
     };
     let declared = request
         .headers()
@@ -166,13 +162,12 @@ pub async fn read(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-    timeout: std::time::Duration,
 ) -> Result<async_graphql::Request, Malformed> {
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
-        if is_over_limit(&err) {
+        if let Some(TimedOut(seconds)) = cause::<TimedOut>(&err) {
+            Malformed::TimedOut(*seconds)
+        } else if cause::<LengthLimitError>(&err).is_some() {
             Malformed::TooLarge(limit)
-        } else if caused_by::<TimedOut>(&err) {
-            Malformed::TimedOut(timeout.as_secs())
         } else {
             Malformed::Unreadable
         }
@@ -243,25 +238,22 @@ fn json_object(bytes: &[u8]) -> Result<(), Malformed> {
     }
 }
 
-fn is_over_limit(err: &axum::Error) -> bool {
-    caused_by::<LengthLimitError>(err)
-}
-
-fn caused_by<E: std::error::Error + 'static>(err: &axum::Error) -> bool {
+/// The first error of type `E` in `err`'s chain of causes.
+fn cause<E: std::error::Error + 'static>(err: &axum::Error) -> Option<&E> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
-        if current.is::<E>() {
-            return true;
+        if let Some(found) = current.downcast_ref::<E>() {
+            return Some(found);
         }
         cause = current.source();
     }
-    false
+    None
 }
 
-/// A body's time ran out before all of it arrived.
+/// A body's time (its seconds) ran out before all of it arrived.
 #[derive(Debug, thiserror::Error)]
-#[error("the request body took too long to arrive")]
-struct TimedOut;
+#[error("the request body took longer than {0} seconds to arrive")]
+struct TimedOut(u64);
 
 /// `body`, failing with [`TimedOut`] once `timeout` has passed since it began,
 /// however its bytes trickle in.
@@ -277,7 +269,7 @@ fn with_deadline(body: Body, timeout: std::time::Duration) -> Body {
         match tokio::time::timeout_at(deadline, chunks.next()).await {
             Ok(Some(chunk)) => Some((chunk, Some(chunks))),
             Ok(None) => None,
-            Err(_) => Some((Err(axum::Error::new(TimedOut)), None)),
+            Err(_) => Some((Err(axum::Error::new(TimedOut(timeout.as_secs()))), None)),
         }
     });
     Body::from_stream(chunks)

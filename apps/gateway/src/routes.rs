@@ -246,8 +246,7 @@ async fn graphql(
     let uploader = principal
         .as_ref()
         .is_some_and(|p| p.tenant.is_some() && p.role.is_vendor());
-    let read = intake::read(&headers, body, limit.for_caller(uploader), limit.timeout);
-    let mut request = match read.await {
+    let mut request = match intake::read(&headers, body, limit.for_caller(uploader)).await {
         Ok(request) => request,
         Err(malformed) => return malformed.respond(&request_id),
     };

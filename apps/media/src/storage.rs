@@ -222,9 +222,13 @@ impl MediaStorage {
             .collect())
     }
 
-    /// Deletes the files named (those missing are fine).
+    /// Deletes the files named (those missing are fine), originals first: a
+    /// deletion stopped half-way leaves no original, so an upload of the same
+    /// image (which checks for its original) stores all its files again.
     pub async fn delete_keys(&self, keys: &[Key]) -> Result<(), MediaError> {
-        for key in keys {
+        let originals = keys.iter().filter(|k| matches!(k.file, File::Original(_)));
+        let renditions = keys.iter().filter(|k| !matches!(k.file, File::Original(_)));
+        for key in originals.chain(renditions) {
             match self.store.delete(&key.path()).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(err) => return Err(err.into()),

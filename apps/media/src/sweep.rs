@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use souk_tenants::TenantTx;
 use sqlx::PgPool;
 
-use crate::storage::{File, Key, MediaStorage};
+use crate::storage::{Key, MediaStorage};
 use crate::{store, Media, MediaError};
 
 /// Deletes the files no image of their tenant uses that were last written
@@ -75,11 +75,6 @@ async fn tenant_orphans(
         let mut tx = TenantTx::begin(pool, tenant).await?;
         store::lock_hash(&mut tx, &hash).await?;
         if !store::in_use(&mut tx, &hash).await? {
-            // The original first, as a deletion does: a sweep stopped
-            // half-way leaves no original, so an upload of the same image
-            // stores all its files again rather than trusting the rest.
-            let mut keys = keys;
-            keys.sort_by_key(|key| !matches!(key.file, File::Original(_)));
             storage.delete_keys(&keys).await?;
             swept += keys.len();
         }
