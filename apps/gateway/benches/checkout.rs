@@ -59,12 +59,19 @@ async fn main() -> anyhow::Result<()> {
             reserved == 2 * total,
             "{reserved} units reserved for {total} two-vendor checkouts"
         );
-        let charges = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "charges!" FROM payments.ledger WHERE kind = 'charge'"#
+        let paid = sqlx::query!(
+            r#"SELECT count(*) AS "charges!", count(DISTINCT order_id) AS "orders!"
+               FROM payments.ledger WHERE kind = 'charge'"#
         )
         .fetch_one(&served.db.owner)
         .await?;
-        let n = latencies.len();
+        let (charges, n) = (paid.charges, latencies.len());
+        let expected = if pay { 2 * n as i64 } else { 0 };
+        anyhow::ensure!(
+            charges == expected && paid.orders == charges,
+            "{charges} charges for {} vendor orders after {n} checkouts; {expected} expected, one each",
+            paid.orders
+        );
         let f = figures(latencies, length);
         println!(
             "{:<22}{:>8.1} /s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({n} checkouts; {reserved} units held, {charges} vendor orders paid)",

@@ -125,7 +125,11 @@ pub async fn stripe_connect(
         &headers,
         &body,
     ) {
-        Ok(event) => payments(&state, &event).await,
+        // A connected account's own events other than its account's state
+        // (payments made on it, say) are not the platform's: acknowledged so
+        // Stripe stops sending them, and applied to nothing.
+        Ok(event) if event.kind == "account.updated" => payments(&state, &event).await,
+        Ok(event) => outcome(&event, Ok("ignored")),
         Err(refused) => *refused,
     }
 }

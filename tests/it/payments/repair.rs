@@ -185,3 +185,43 @@ async fn a_payment_nobody_completed_is_cancelled_after_its_holds_ran_out() {
     let order = order_of(&shop, &body, 0);
     assert_eq!(order_payment(app, &buyer, &order).await["status"], "VOIDED");
 }
+
+#[tokio::test]
+async fn a_failure_whose_view_is_stale_never_cancels_an_order_that_was_paid() {
+    let shop = shop_with(10, FAST_REPAIR).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "stale-failure@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "stale-failure").await;
+    let order = order_of(&shop, &body, 0);
+    let checkout = body["data"]["checkout"]["checkoutId"]
+        .as_str()
+        .expect("checkout");
+    pay(app, &buyer, &body).await;
+    // What a decline being applied while a second card paid sees: the checkout
+    // failed, the order's share still awaiting (its success not recorded yet),
+    // while the order itself was paid a moment ago.
+    sqlx::query("UPDATE payments.checkouts SET status = 'failed', failure = 'card declined' WHERE checkout_id = $1")
+        .bind(checkout)
+        .execute(&app.db.owner)
+        .await
+        .expect("failed");
+    sqlx::query("UPDATE payments.order_payments SET status = 'awaiting' WHERE order_id = $1")
+        .bind(&order)
+        .execute(&app.db.owner)
+        .await
+        .expect("awaiting");
+    // Several sweeps of the reconciler (every second) apply the failure.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(
+        status_of(app, &vendor, &order).await,
+        "PAID",
+        "the paid order stands"
+    );
+    let reserved: i64 =
+        sqlx::query_scalar("SELECT sum(reserved)::bigint FROM inventory.stock_items")
+            .fetch_one(&app.db.owner)
+            .await
+            .expect("reserved");
+    assert_eq!(reserved, 1, "its stock still held for it");
+}

@@ -15,8 +15,25 @@ const SECRET: &str = "whsec_payments";
 const CONNECT_SECRET: &str = "whsec_connect";
 
 async fn double() -> MockServer {
+    double_failing_transfers(0).await
+}
+
+/// The double, whose first `transfers` transfer calls fail as if their answer
+/// was lost.
+async fn double_failing_transfers(transfers: u64) -> MockServer {
     let stripe = MockServer::start().await;
     let ok = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    if transfers > 0 {
+        Mock::given(method("POST"))
+            .and(path("/v1/transfers"))
+            .respond_with(
+                ResponseTemplate::new(500)
+                    .set_body_json(json!({ "error": { "type": "api_error", "message": "lost" } })),
+            )
+            .up_to_n_times(transfers)
+            .mount(&stripe)
+            .await;
+    }
     // The first attempt at the payment intent fails; the retry succeeds.
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents"))
@@ -385,4 +402,188 @@ async fn a_success_that_arrives_before_the_intent_was_kept_is_applied_by_its_met
         again["data"]["checkout"]["payment"]["clientSecret"],
         "pi_1_secret_2"
     );
+}
+
+#[tokio::test]
+async fn a_transfer_whose_answer_was_lost_is_asked_again_for_the_same_amount_before_a_refund() {
+    // Every attempt of the shipping's transfer fails (Stripe may have made it).
+    let stripe = double_failing_transfers(4).await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "stripe-lost@example.com").await;
+    let body = buy(&shop, &buyer, &[2, 0], "stripe-lost").await;
+    let order = order_of(&shop, &body, 0);
+    let succeeded = event(
+        "evt_lost_1",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "latest_charge": "ch_1" }),
+    );
+    let sig = signed(&succeeded, SECRET);
+    assert_eq!(
+        post(app, "/webhooks/stripe", &succeeded, sig).await,
+        StatusCode::OK
+    );
+    connect(app, &vendor).await;
+    let updated = event(
+        "evt_lost_2",
+        "account.updated",
+        json!({ "id": "acct_1", "object": "account", "payouts_enabled": true, "charges_enabled": true }),
+    );
+    let sig = signed(&updated, CONNECT_SECRET);
+    assert_eq!(
+        post(app, "/webhooks/stripe/connect", &updated, sig).await,
+        StatusCode::OK
+    );
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    let transfers = |all: Vec<(String, String, String)>| -> Vec<(String, String)> {
+        all.into_iter()
+            .filter(|c| c.0 == "/v1/transfers")
+            .map(|c| (c.1, c.2))
+            .collect()
+    };
+    assert_eq!(
+        transfers(calls(&stripe).await).len(),
+        4,
+        "the shipping's attempts"
+    );
+
+    // The refund first finishes that transfer, asked again for the same amount
+    // under the same key, and then reverses its part of it.
+    let (_, refunded) = app
+        .gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": 1001, "why": "one broke" }),
+        )
+        .await;
+    assert_eq!(
+        refunded["data"]["refundOrder"]["refunded"]["amount"], 1001,
+        "{refunded}"
+    );
+    let all = calls(&stripe).await;
+    let asked = transfers(all.clone());
+    assert_eq!(asked.len(), 5, "{asked:?}");
+    assert!(
+        asked.iter().all(|t| t == &asked[0]),
+        "every attempt is the same request: {asked:?}"
+    );
+    let share = 3000 - super::free_plan_fee(3000);
+    assert!(
+        asked[0].1.contains(&format!("amount={share}")),
+        "{}",
+        asked[0].1
+    );
+    let reversal = all
+        .iter()
+        .find(|c| c.0 == "/v1/transfers/tr_1/reversals")
+        .expect("the refund reverses part of the transfer");
+    assert!(reversal.2.contains("amount="), "{}", reversal.2);
+    let books = payouts(app, &vendor).await;
+    assert_eq!(books["balances"][0]["transferable"], 0, "{books}");
+}
+
+/// Answers each checkout's payment intent with an id of its own (the same one
+/// for a retry under the same key).
+#[derive(Default)]
+struct Intents(std::sync::Mutex<Vec<String>>);
+
+impl wiremock::Respond for Intents {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let key = request
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let mut keys = self.0.lock().expect("intent keys");
+        let n = match keys.iter().position(|k| *k == key) {
+            Some(n) => n,
+            None => {
+                keys.push(key);
+                keys.len() - 1
+            }
+        };
+        ResponseTemplate::new(200).set_body_json(json!({
+            "id": format!("pi_race_{n}"), "object": "payment_intent",
+            "client_secret": format!("pi_race_{n}_secret_x"),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_decline_racing_a_success_never_cancels_an_order_the_customer_paid_for() {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(Intents::default())
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/refunds"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "id": "re_1", "object": "refund" })),
+        )
+        .mount(&stripe)
+        .await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let buyer = new_customer(app, "stripe-race@example.com").await;
+    for round in 0..8 {
+        let body = buy(&shop, &buyer, &[1, 1], &format!("race-{round}")).await;
+        let secret = body["data"]["checkout"]["payment"]["clientSecret"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"));
+        let intent = secret
+            .split("_secret")
+            .next()
+            .expect("intent id")
+            .to_string();
+        // The first card is declined and a second one pays at once: both events
+        // arrive together (and again, until each is applied).
+        let failed = event(
+            &format!("evt_race_f{round}"),
+            "payment_intent.payment_failed",
+            json!({ "id": intent, "object": "payment_intent", "last_payment_error": { "message": "card declined" } }),
+        );
+        let succeeded = event(
+            &format!("evt_race_s{round}"),
+            "payment_intent.succeeded",
+            json!({ "id": intent, "object": "payment_intent", "latest_charge": format!("ch_race_{round}") }),
+        );
+        let mut pending = vec![failed, succeeded];
+        for _ in 0..10 {
+            let answers = futures::future::join_all(
+                pending
+                    .iter()
+                    .map(|e| post(app, "/webhooks/stripe", e, signed(e, SECRET))),
+            )
+            .await;
+            pending = pending
+                .into_iter()
+                .zip(answers)
+                .filter(|(_, status)| *status != StatusCode::OK)
+                .map(|(e, _)| e)
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+        }
+        assert!(pending.is_empty(), "events never applied: {pending:?}");
+        for v in 0..2 {
+            let order = order_of(&shop, &body, v);
+            let status = status_of(app, &shop.vendors[v].0, &order).await;
+            let money = super::order_payment(app, &buyer, &order).await;
+            let kept = match status.as_str() {
+                "PAID" => money["status"] == "PAID",
+                // Cancelled by the decline: its money, if it came, went back.
+                "CANCELLED" => money["status"] == "VOIDED" || money["status"] == "REFUNDED",
+                _ => false,
+            };
+            assert!(
+                kept,
+                "round {round}, vendor {v}: order {status}, money {money}"
+            );
+        }
+    }
 }

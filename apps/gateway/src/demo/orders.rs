@@ -130,6 +130,7 @@ impl Seeder {
                 to: *to,
                 note: Some("demo data".into()),
                 goods_returned: false,
+                from: None,
             };
             let changed = self.orders.change(&actor, order.id, change).await?;
             if let Some(payments) = &self.payments {

@@ -359,6 +359,7 @@ impl OrdersMutation {
                     to,
                     note,
                     goods_returned: goods_returned.unwrap_or(false),
+                    from: None,
                 },
             )
             .await

@@ -36,7 +36,8 @@ impl MongoOrders {
                 return Err(OrderError::PaymentManaged(rule));
             }
         }
-        if !order.status.can_become(change.to) {
+        let expected = change.from.is_none_or(|from| from == order.status);
+        if !expected || !order.status.can_become(change.to) {
             return Err(OrderError::InvalidTransition {
                 from: order.status.as_str(),
                 to: change.to.as_str(),

@@ -75,6 +75,10 @@ pub struct Change {
     pub note: Option<String>,
     /// For refunds of shipped orders: the goods came back, so restock them.
     pub goods_returned: bool,
+    /// Only from this state: an order that has moved on meanwhile (paid by a
+    /// payment racing its failure, say) answers `InvalidTransition` and is left
+    /// as it is.
+    pub from: Option<OrderStatus>,
 }
 
 #[async_trait]

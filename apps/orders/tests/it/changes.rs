@@ -9,6 +9,7 @@ fn to(status: OrderStatus) -> Change {
         to: status,
         note: None,
         goods_returned: false,
+        from: None,
     }
 }
 

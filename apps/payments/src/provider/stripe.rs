@@ -75,11 +75,11 @@ impl PaymentProvider for StripeConnect {
     }
 
     async fn create_intent(&self, request: &IntentRequest) -> Result<Intent, ProviderError> {
-        let metadata = HashMap::from([
+        let mut metadata = HashMap::from([
             ("checkout_id".to_string(), request.checkout_id.clone()),
             ("customer_id".to_string(), request.customer.clone()),
-            ("order_ids".to_string(), request.orders.join(",")),
         ]);
+        metadata.extend(order_metadata(&request.orders));
         let call = CreatePaymentIntent::new(request.amount, currency(&request.currency))
             .automatic_payment_methods(CreatePaymentIntentAutomaticPaymentMethods::new(true))
             .transfer_group(request.checkout_id.clone())
@@ -172,5 +172,57 @@ impl PaymentProvider for StripeConnect {
         let key = format!("souk-account-link-{account_id}-{}", uuid::Uuid::now_v7());
         let created = self.api.send(&call, &key).await?;
         text(&created, "url").ok_or_else(|| ProviderError("Stripe answered without a link".into()))
+    }
+}
+
+/// The longest metadata value Stripe keeps.
+const METADATA_VALUE_MAX: usize = 500;
+
+/// The checkout's order ids as metadata: comma-separated under `order_ids`, and
+/// when they do not fit one value (a cart from many vendors), continued under
+/// `order_ids_2`, `order_ids_3`, … (a checkout has at most 100 orders, well
+/// within Stripe's 50 keys).
+fn order_metadata(orders: &[String]) -> Vec<(String, String)> {
+    let mut values: Vec<String> = Vec::new();
+    for order in orders {
+        match values.last_mut() {
+            Some(value) if value.len() + 1 + order.len() <= METADATA_VALUE_MAX => {
+                value.push(',');
+                value.push_str(order);
+            }
+            _ => values.push(order.clone()),
+        }
+    }
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| match index {
+            0 => ("order_ids".to_string(), value),
+            n => (format!("order_ids_{}", n + 1), value),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_are_split_over_keys_each_within_stripes_limit() {
+        let orders: Vec<String> = (0..100).map(|n| format!("{n:024x}")).collect();
+        let metadata = order_metadata(&orders);
+        assert!(metadata.len() > 1 && metadata.len() <= 48);
+        assert!(metadata.iter().all(|(_, v)| v.len() <= METADATA_VALUE_MAX));
+        assert_eq!(metadata[0].0, "order_ids");
+        assert_eq!(metadata[1].0, "order_ids_2");
+        let joined: Vec<&str> = metadata.iter().flat_map(|(_, v)| v.split(',')).collect();
+        assert_eq!(
+            joined,
+            orders.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            order_metadata(&orders[..2]),
+            vec![("order_ids".to_string(), orders[..2].join(","))]
+        );
     }
 }

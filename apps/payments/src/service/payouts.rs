@@ -54,56 +54,96 @@ impl Payments {
 
     /// Transfers a shipped, paid order's money to its vendor, once, when the
     /// vendor's payouts are enabled and no refund of it is under way; whether
-    /// it did. The share stays locked for the call, so a refund waits for it.
+    /// it did. The amount is written down before the provider is asked: a call
+    /// whose answer was lost may have moved the money, so every later attempt
+    /// asks for that same transfer under the same key (the provider answers with
+    /// the one it made), whatever changed since, and a refund waits for it.
     pub(crate) async fn transfer(
         &self,
         tenant: TenantId,
         order_id: &str,
     ) -> Result<bool, PaymentError> {
+        let Some((share, request)) = self.transfer_request(tenant, order_id).await? else {
+            return Ok(false);
+        };
+        let transfer_id = self.provider.transfer(&request).await?;
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        let Some(share) = shares::get(&mut tx, order_id, true).await? else {
-            return Ok(false);
-        };
-        let account = accounts::get(&mut tx).await?;
-        let ready = share.status == ShareStatus::Paid
-            && share.shipped
-            && share.transfer_id.is_none()
-            && refunds::requested_total(&mut tx, order_id).await?.0 == 0;
-        let (Some(account), true) = (account.filter(|a| a.payouts_enabled), ready) else {
-            return Ok(false);
-        };
-        let amount = share.to_transfer();
-        if amount <= 0 {
-            return Ok(false);
-        }
-        let charge = checkouts::get(&mut tx, &share.checkout_id)
-            .await?
-            .and_then(|p| p.charge_id);
-        let transfer_id = self
-            .provider
-            .transfer(&TransferRequest {
-                amount,
-                currency: share.currency.clone(),
-                destination: account.account_id.clone(),
-                source_charge: charge,
-                group: share.checkout_id.clone(),
-                order_id: order_id.to_string(),
-                key: format!("souk-transfer-{order_id}"),
-            })
-            .await?;
-        let recorded = shares::record_transfer(&mut tx, order_id, &transfer_id, amount).await?;
+        let recorded =
+            shares::record_transfer(&mut tx, order_id, &transfer_id, request.amount).await?;
         if recorded {
             append(
                 &mut tx,
                 &share,
                 EntryKind::Transfer,
-                amount,
+                request.amount,
                 Some(&transfer_id),
             )
             .await?;
         }
         tx.commit().await?;
         Ok(recorded)
+    }
+
+    /// The transfer due for the order, written down (under the share's lock)
+    /// before anyone asks the provider for it; `None` when none is due.
+    async fn transfer_request(
+        &self,
+        tenant: TenantId,
+        order_id: &str,
+    ) -> Result<Option<(crate::domain::Share, TransferRequest)>, PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let Some(share) = shares::get(&mut tx, order_id, true).await? else {
+            return Ok(None);
+        };
+        let (Some(account), None) = (accounts::get(&mut tx).await?, &share.transfer_id) else {
+            return Ok(None);
+        };
+        let amount = match shares::transfer_in_flight(&mut tx, order_id).await? {
+            Some(asked) => asked,
+            None => {
+                let ready = account.payouts_enabled
+                    && share.status == ShareStatus::Paid
+                    && share.shipped
+                    && refunds::requested_total(&mut tx, order_id).await?.0 == 0;
+                let due = share.to_transfer();
+                if !ready || due <= 0 {
+                    return Ok(None);
+                }
+                shares::request_transfer(&mut tx, order_id, due)
+                    .await?
+                    .unwrap_or(due)
+            }
+        };
+        let charge = checkouts::get(&mut tx, &share.checkout_id)
+            .await?
+            .and_then(|p| p.charge_id);
+        tx.commit().await?;
+        let request = TransferRequest {
+            amount,
+            currency: share.currency.clone(),
+            destination: account.account_id,
+            source_charge: charge,
+            group: share.checkout_id.clone(),
+            order_id: order_id.to_string(),
+            key: format!("souk-transfer-{order_id}"),
+        };
+        Ok(Some((share, request)))
+    }
+
+    /// Finishes a transfer of the order asked for and not recorded yet (a lost
+    /// answer, a crash during the call), so that a refund reverses its part.
+    pub(super) async fn finish_transfer(
+        &self,
+        tenant: TenantId,
+        order_id: &str,
+    ) -> Result<(), PaymentError> {
+        let mut tx = TenantTx::begin(&self.pool, tenant).await?;
+        let in_flight = shares::transfer_in_flight(&mut tx, order_id).await?;
+        tx.commit().await?;
+        if in_flight.is_some() {
+            self.transfer(tenant, order_id).await?;
+        }
+        Ok(())
     }
 
     /// Owners: the vendor's connected account (created once) and a fresh

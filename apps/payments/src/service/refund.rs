@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{order_key, PaymentError, Payments, SYSTEM};
 use crate::domain::{refund_reason, EntryKind, Share, ShareStatus};
-use crate::provider::RefundRequest;
+use crate::provider::{ProviderError, RefundRequest};
 use crate::store::ledger::{self, NewEntry};
 use crate::store::{checkouts, refunds, shares, Refund};
 
@@ -70,6 +70,7 @@ impl Payments {
     ) -> Result<(Share, Vec<Refund>), PaymentError> {
         let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
         let order = self.order_for(actor, &input.order_id).await?;
+        self.finish_transfer(order.tenant, &input.order_id).await?;
         let (refund, full) = self
             .request_refund(order.tenant, actor, &input, reason)
             .await?;
@@ -99,6 +100,14 @@ impl Payments {
                 ShareStatus::Refunded => "refunded already",
                 _ => "not paid",
             }));
+        }
+        if shares::transfer_in_flight(&mut tx, &share.order_id)
+            .await?
+            .is_some()
+        {
+            // Asked of the provider just now and not recorded yet: the refund
+            // must know what it reverses.
+            return Err(ProviderError("a transfer to the vendor is under way".into()).into());
         }
         let (requested, reversing) = refunds::requested_total(&mut tx, &share.order_id).await?;
         let refundable = share.refundable(requested);
@@ -146,6 +155,7 @@ impl Payments {
                 to: OrderStatus::Refunded,
                 note: Some(format!("refunded: {}", refund.reason)),
                 goods_returned: refund.goods_returned,
+                from: None,
             };
             match self.orders.change(&SYSTEM, key, change).await {
                 Ok(_) | Err(OrderError::InvalidTransition { .. }) => return Ok(()),

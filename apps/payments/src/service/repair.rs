@@ -17,7 +17,7 @@ use souk_orders::domain::OrderStatus;
 use souk_tenants::{PlatformTx, TenantTx};
 
 use super::{PaymentError, Payments, SYSTEM};
-use crate::domain::CheckoutStatus;
+use crate::domain::{CheckoutStatus, Share};
 use crate::store::{checkouts, refunds, shares};
 
 const BATCH: i64 = 200;
@@ -84,20 +84,34 @@ impl Payments {
         };
         let mut settled = 0;
         for share in awaiting {
-            let mut conn = self.pool.acquire().await?;
-            let payment = checkouts::get(&mut conn, &share.checkout_id).await?;
-            drop(conn);
-            match payment.map(|p| (p.status, p.failure)) {
-                Some((CheckoutStatus::Succeeded, _)) => self.settle_paid(&share).await?,
-                Some((_, failure)) => {
-                    let reason = failure.unwrap_or_else(|| "the payment failed".into());
-                    self.settle_unpaid(&share, &reason).await?
-                }
-                None => continue,
+            match self.repair_share(&share).await {
+                Ok(true) => settled += 1,
+                Ok(false) => {}
+                // One share that cannot be settled now (its order keeps changing,
+                // a store is away) holds up nobody else's.
+                Err(err) => tracing::warn!(
+                    order_id = %share.order_id, error = %err,
+                    "a settled payment's order is still out of step; retried next sweep"
+                ),
             }
-            settled += 1;
         }
         Ok(settled)
+    }
+
+    /// Settles one share of a settled payment; whether there was one to settle.
+    async fn repair_share(&self, share: &Share) -> Result<bool, PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let payment = checkouts::get(&mut conn, &share.checkout_id).await?;
+        drop(conn);
+        match payment.map(|p| (p.status, p.failure)) {
+            Some((CheckoutStatus::Succeeded, _)) => self.settle_paid(share).await?,
+            Some((_, failure)) => {
+                let reason = failure.unwrap_or_else(|| "the payment failed".into());
+                self.settle_unpaid(share, &reason).await?
+            }
+            None => return Ok(false),
+        }
+        Ok(true)
     }
 
     async fn close_if_full(&self, refund: &crate::store::Refund) -> Result<(), PaymentError> {
@@ -127,24 +141,36 @@ impl Payments {
         };
         let mut moved = 0;
         for share in page {
-            if !share.shipped {
-                let shipped = match self.order_for(&SYSTEM, &share.order_id).await {
-                    Ok(o) => matches!(o.status, OrderStatus::Shipped | OrderStatus::Delivered),
-                    Err(PaymentError::NotFound) => false,
-                    Err(err) => return Err(err),
-                };
-                if !shipped {
-                    continue;
-                }
-                let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
-                shares::mark_shipped(&mut tx, &share.order_id).await?;
-                tx.commit().await?;
-            }
-            if self.transfer(share.tenant, &share.order_id).await? {
-                moved += 1;
+            match self.repair_transfer(&share).await {
+                Ok(true) => moved += 1,
+                Ok(false) => {}
+                // A transfer the provider refuses (a restricted account, say) is
+                // retried next sweep; the others, and the sweep's later steps, go on.
+                Err(err) => tracing::warn!(
+                    order_id = %share.order_id, error = %err,
+                    "a shipped order's transfer is still not made; retried next sweep"
+                ),
             }
         }
         Ok(moved)
+    }
+
+    /// Transfers one paid order's share if the order shipped; whether money moved.
+    async fn repair_transfer(&self, share: &Share) -> Result<bool, PaymentError> {
+        if !share.shipped {
+            let shipped = match self.order_for(&SYSTEM, &share.order_id).await {
+                Ok(o) => matches!(o.status, OrderStatus::Shipped | OrderStatus::Delivered),
+                Err(PaymentError::NotFound) => false,
+                Err(err) => return Err(err),
+            };
+            if !shipped {
+                return Ok(false);
+            }
+            let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+            shares::mark_shipped(&mut tx, &share.order_id).await?;
+            tx.commit().await?;
+        }
+        self.transfer(share.tenant, &share.order_id).await
     }
 
     /// Open payments older than `before`, which is past the holds' time to

@@ -143,6 +143,7 @@ impl Payments {
                 to: OrderStatus::Paid,
                 note: Some("the checkout's payment succeeded".into()),
                 goods_returned: false,
+                from: Some(OrderStatus::Pending),
             };
             let refused = match self.orders.change(&SYSTEM, key, change).await {
                 Ok(paid) => return Ok(paid.status),
@@ -159,6 +160,7 @@ impl Payments {
                         to: OrderStatus::Cancelled,
                         note: Some("its stock was no longer held when the payment came".into()),
                         goods_returned: false,
+                        from: Some(OrderStatus::Pending),
                     };
                     match self.orders.change(&SYSTEM, key, cancel).await {
                         Ok(order) => return Ok(order.status),
@@ -206,27 +208,53 @@ impl Payments {
         self.finish_refund(&refund).await
     }
 
-    /// A share whose payment failed: the order is cancelled (releasing its
-    /// hold) unless it moved on, and the share is voided.
+    /// A share whose payment failed: its order is cancelled (releasing its hold)
+    /// while it is still pending, and the share is voided. An order that moved
+    /// on meanwhile keeps its share: a success racing this failure paid it, and
+    /// that payment records the share (cancelling a paid order here would keep
+    /// the customer's money for an order they never get).
     pub(crate) async fn settle_unpaid(
         &self,
         share: &Share,
         reason: &str,
     ) -> Result<(), PaymentError> {
-        let key = order_key(&share.order_id)?;
-        let change = Change {
-            to: OrderStatus::Cancelled,
-            note: Some(format!("payment failed: {reason}")),
-            goods_returned: false,
-        };
-        match self.orders.change(&SYSTEM, key, change).await {
-            Ok(_) | Err(OrderError::InvalidTransition { .. } | OrderError::NotFound) => {}
-            Err(other) => return Err(other.into()),
+        if !self.cancel_pending(share, reason).await? {
+            return Ok(());
         }
         let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
         shares::mark_voided(&mut tx, &share.order_id, reason).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Cancels the share's order if it is pending; whether the order is now
+    /// closed unpaid (cancelled, expired or gone). A conflicting change is
+    /// retried; one that keeps conflicting is left to the next repair.
+    async fn cancel_pending(&self, share: &Share, reason: &str) -> Result<bool, PaymentError> {
+        let key = order_key(&share.order_id)?;
+        for _ in 0..3 {
+            let change = Change {
+                to: OrderStatus::Cancelled,
+                note: Some(format!("payment failed: {reason}")),
+                goods_returned: false,
+                from: Some(OrderStatus::Pending),
+            };
+            match self.orders.change(&SYSTEM, key, change).await {
+                Ok(_) | Err(OrderError::NotFound) => return Ok(true),
+                Err(OrderError::Conflict) => continue,
+                Err(OrderError::InvalidTransition { .. }) => {
+                    let now = self.orders.order(&SYSTEM, key).await?.map(|o| o.status);
+                    return Ok(matches!(
+                        now,
+                        None | Some(OrderStatus::Cancelled | OrderStatus::Expired)
+                    ));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(PaymentError::Closed(
+            "the order keeps changing; retried later",
+        ))
     }
 }
 

@@ -258,6 +258,41 @@ pub async fn record_transfer(
     Ok(done.rows_affected() == 1)
 }
 
+/// The amount of the order's transfer as first asked for, written now when
+/// this is the first time (`amount`); `None` once the transfer is recorded.
+pub async fn request_transfer(
+    conn: &mut PgConnection,
+    order_id: &str,
+    amount: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "UPDATE payments.order_payments
+         SET transfer_requested = coalesce(transfer_requested, $2), updated_at = now()
+         WHERE order_id = $1 AND transfer_id IS NULL
+         RETURNING transfer_requested",
+        order_id,
+        amount,
+    )
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
+}
+
+/// The amount of a transfer asked of the provider and not recorded yet.
+pub async fn transfer_in_flight(
+    conn: &mut PgConnection,
+    order_id: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "SELECT transfer_requested FROM payments.order_payments
+         WHERE order_id = $1 AND transfer_id IS NULL",
+        order_id,
+    )
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
+}
+
 /// Adds a finished refund to its share; all of it refunded makes it `refunded`.
 pub async fn add_refund(
     conn: &mut PgConnection,
