@@ -93,6 +93,9 @@ pub struct StripeEvent {
     pub id: String,
     pub kind: String,
     pub object: serde_json::Value,
+    /// When Stripe created the event (seconds since the epoch): Stripe does not
+    /// deliver events in order, so a state they carry is kept only if newer.
+    pub created: Option<i64>,
 }
 
 impl StripeEvent {
@@ -105,6 +108,7 @@ impl StripeEvent {
                 id,
                 kind,
                 object: object.clone(),
+                created: value.get("created").and_then(serde_json::Value::as_i64),
             }),
             _ => Err(WebhookError::MalformedEvent),
         }

@@ -8,7 +8,7 @@ use super::{
     buy, connect, entries, free_plan_fee, move_to, new_customer, order_of, order_payment, payouts,
     status_of,
 };
-use crate::orders::{pay, shop_with, stock, REFUND};
+use crate::orders::{pay, shop_with, stock, CHANGE, REFUND};
 use crate::support::code;
 
 #[tokio::test]
@@ -358,5 +358,49 @@ async fn the_payments_ledger_is_append_only_isolated_and_reconciles_with_every_o
             .await
             .expect("count");
         assert_eq!(seen, 0, "{table} shows another vendor's rows");
+    }
+}
+
+#[tokio::test]
+async fn a_full_refund_racing_the_shipment_leaves_the_order_refunded() {
+    let shop = shop_with(20, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "refund-ship@example.com").await;
+    for round in 0..4 {
+        let body = buy(&shop, &buyer, &[1, 0], &format!("refund-ship-{round}")).await;
+        let order = order_of(&shop, &body, 0);
+        pay(app, &buyer, &body).await;
+        move_to(app, &vendor, &order, &["PROCESSING"]).await;
+        let ship = app.gql(
+            Some(&vendor),
+            CHANGE,
+            json!({ "id": order, "s": "SHIPPED" }),
+        );
+        let refund = app.gql(
+            Some(&vendor),
+            REFUND,
+            json!({ "o": order, "a": null, "why": "race", "r": round % 2 == 0 }),
+        );
+        let ((_, shipped), (_, refunded)) = tokio::join!(ship, refund);
+        for answer in [&shipped, &refunded] {
+            assert!(
+                answer["errors"].is_null() || code(answer).is_some_and(|c| c != "INTERNAL"),
+                "round {round}: {answer}"
+            );
+        }
+        if refunded["errors"].is_null() {
+            assert_eq!(
+                status_of(app, &vendor, &order).await,
+                "REFUNDED",
+                "round {round}: all the money went back, so the order is refunded; shipped: {shipped}"
+            );
+        } else {
+            assert_eq!(
+                code(&refunded),
+                Some("CONFLICT"),
+                "round {round}: {refunded}"
+            );
+        }
     }
 }

@@ -587,3 +587,53 @@ async fn a_decline_racing_a_success_never_cancels_an_order_the_customer_paid_for
         }
     }
 }
+
+#[tokio::test]
+async fn account_events_delivered_out_of_order_keep_the_newest_state() {
+    let stripe = double().await;
+    let shop = on_stripe(&stripe).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let account = |id: &str, created: i64, enabled: bool| {
+        json!({ "id": id, "object": "event", "type": "account.updated", "created": created,
+                "data": { "object": { "id": "acct_1", "object": "account",
+                                      "payouts_enabled": enabled, "charges_enabled": enabled } } })
+        .to_string()
+    };
+    let now = chrono::Utc::now().timestamp();
+    // Told of before Souk wrote the account down: delivered again later.
+    let early = account("evt_acct_0", now - 120, false);
+    let sig = signed(&early, CONNECT_SECRET);
+    assert_eq!(
+        post(app, "/webhooks/stripe/connect", &early, sig).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    connect(app, &vendor).await;
+    let newer = account("evt_acct_1", now, true);
+    let sig = signed(&newer, CONNECT_SECRET);
+    assert_eq!(
+        post(app, "/webhooks/stripe/connect", &newer, sig).await,
+        StatusCode::OK
+    );
+    // An older state delivered late (and the early one again) changes nothing.
+    for late in [account("evt_acct_2", now - 60, false), early] {
+        let sig = signed(&late, CONNECT_SECRET);
+        assert_eq!(
+            post(app, "/webhooks/stripe/connect", &late, sig).await,
+            StatusCode::OK
+        );
+    }
+    let books = payouts(app, &vendor).await;
+    assert_eq!(books["account"]["payoutsEnabled"], true, "{books}");
+    // A connected account's payment events are not the platform's.
+    let foreign = event(
+        "evt_acct_pi",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent" }),
+    );
+    let sig = signed(&foreign, CONNECT_SECRET);
+    assert_eq!(
+        post(app, "/webhooks/stripe/connect", &foreign, sig).await,
+        StatusCode::OK
+    );
+}

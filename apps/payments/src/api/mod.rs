@@ -39,6 +39,7 @@ pub fn payment_error(err: PaymentError) -> ApiError {
         PaymentError::TestProviderDisabled => ApiError::new("TEST_PROVIDER_DISABLED", message),
         PaymentError::Closed(_) => ApiError::new("PAYMENT_CLOSED", message),
         PaymentError::NotRefundable(_) => ApiError::new("NOT_REFUNDABLE", message),
+        PaymentError::Conflict => ApiError::new("CONFLICT", message),
         PaymentError::TooMuch { refundable } => {
             ApiError::new("REFUND_TOO_LARGE", message).with("refundable", refundable)
         }

@@ -57,6 +57,9 @@ pub enum PaymentError {
     /// The order's money is not where a refund could take it from.
     #[error("this order is {0}; only paid orders are refunded")]
     NotRefundable(&'static str),
+    /// The order kept changing while this ran; the step is finished later.
+    #[error("the order changed meanwhile; try again")]
+    Conflict,
     #[error("at most {refundable} can be refunded")]
     TooMuch { refundable: i64 },
     /// The provider did not answer; the step is retried under its key.
@@ -77,6 +80,7 @@ impl From<OrderError> for PaymentError {
         match err {
             OrderError::Internal(inner) => PaymentError::Internal(inner),
             OrderError::NotFound => PaymentError::NotFound,
+            OrderError::Conflict => PaymentError::Conflict,
             other => PaymentError::Internal(InternalError::new(other)),
         }
     }

@@ -185,7 +185,11 @@ impl Payments {
 
     /// Applies what Stripe says a connected account may do now; payouts just
     /// enabled release the vendor's shipped, untransferred orders.
-    pub async fn account_updated(&self, account: &Account) -> Result<bool, PaymentError> {
+    pub async fn account_updated(
+        &self,
+        account: &Account,
+        at: Option<i64>,
+    ) -> Result<bool, PaymentError> {
         let tenant = {
             let mut tx = PlatformTx::begin(&self.platform).await?;
             let tenant = accounts::tenant_of(&mut tx, &account.account_id).await?;
@@ -196,7 +200,7 @@ impl Payments {
             return Ok(false);
         };
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
-        accounts::update(&mut tx, account).await?;
+        accounts::update(&mut tx, account, at).await?;
         tx.commit().await?;
         if account.payouts_enabled {
             self.release_held(tenant).await?;

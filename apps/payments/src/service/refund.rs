@@ -150,7 +150,12 @@ impl Payments {
     /// the reconciler, which closes the order when it finishes the refund.
     pub(crate) async fn close_order(&self, refund: &Refund) -> Result<(), PaymentError> {
         let key = order_key(&refund.order_id)?;
-        for _ in 0..3 {
+        for attempt in 0..10u64 {
+            if attempt > 0 {
+                // A shipment racing the refund moves the order through several
+                // steps; give it the moment it needs.
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
             let change = Change {
                 to: OrderStatus::Refunded,
                 note: Some(format!("refunded: {}", refund.reason)),
@@ -163,7 +168,9 @@ impl Payments {
                 Err(other) => return Err(other.into()),
             }
         }
-        Ok(())
+        // Still changing: the refund stays requested, and the reconciler closes
+        // the order before it moves the money.
+        Err(PaymentError::Conflict)
     }
 
     /// Moves a requested refund's money and records it, once.

@@ -185,7 +185,7 @@ impl Payments {
         };
         let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
         if shares::mark_paid(&mut tx, &share.order_id, commission).await? {
-            append(&mut tx, share, EntryKind::Charge, share.amount, None).await?;
+            append_charge(&mut tx, share).await?;
             if commission > 0 {
                 append(&mut tx, share, EntryKind::Commission, -commission, None).await?;
             }
@@ -199,7 +199,7 @@ impl Payments {
     async fn refund_unpayable(&self, share: &Share, reason: &str) -> Result<(), PaymentError> {
         let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
         if shares::mark_received(&mut tx, &share.order_id).await? {
-            append(&mut tx, share, EntryKind::Charge, share.amount, None).await?;
+            append_charge(&mut tx, share).await?;
         }
         let refund = late_refund(share, reason);
         refunds::insert(&mut tx, &refund).await?;
@@ -252,10 +252,23 @@ impl Payments {
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(PaymentError::Closed(
-            "the order keeps changing; retried later",
-        ))
+        Err(PaymentError::Conflict)
     }
+}
+
+/// Appends the share's charge, with the provider's charge it came with.
+async fn append_charge(tx: &mut TenantTx, share: &Share) -> Result<(), PaymentError> {
+    let charge = checkouts::get(tx, &share.checkout_id)
+        .await?
+        .and_then(|p| p.charge_id);
+    append(
+        tx,
+        share,
+        EntryKind::Charge,
+        share.amount,
+        charge.as_deref(),
+    )
+    .await
 }
 
 /// Appends `kind` for `share`, once (its key names the order and the kind).

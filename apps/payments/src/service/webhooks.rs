@@ -121,13 +121,17 @@ impl Payments {
                 .await
             }
             "account.updated" => match account_of(event) {
-                Some(account) => self.account_updated(&account).await.and_then(|known| {
-                    if known {
-                        Ok(())
-                    } else {
-                        Err(PaymentError::NotFound)
+                // An account Souk has not written down yet (Stripe told of it
+                // while its creation's answer was on its way) is not ignored:
+                // refused, so that Stripe delivers the event again.
+                Some(account) => match self.account_updated(&account, event.created).await? {
+                    true => Ok(()),
+                    false => {
+                        return Err(PaymentError::Closed(
+                            "for an account not recorded yet; delivered again later",
+                        ))
                     }
-                }),
+                },
                 None => Err(PaymentError::NotFound),
             },
             _ => return Ok(Applied::Ignored),

@@ -56,15 +56,25 @@ pub async fn tenant_of(
 }
 
 /// What Stripe now says the account may do (in its tenant's scope).
-pub async fn update(conn: &mut PgConnection, account: &Account) -> sqlx::Result<()> {
+///
+/// `at` is when Stripe created the event that tells it: a state older than
+/// the one kept (an event delivered late) changes nothing.
+pub async fn update(
+    conn: &mut PgConnection,
+    account: &Account,
+    at: Option<i64>,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE payments.accounts
-         SET payouts_enabled = $2, charges_enabled = $3, requirements = $4, updated_at = now()
-         WHERE account_id = $1",
+         SET payouts_enabled = $2, charges_enabled = $3, requirements = $4, updated_at = now(),
+             stripe_event_at = coalesce($5, stripe_event_at)
+         WHERE account_id = $1
+           AND ($5::bigint IS NULL OR stripe_event_at IS NULL OR stripe_event_at <= $5)",
         &account.account_id,
         account.payouts_enabled,
         account.charges_enabled,
         &account.requirements,
+        at,
     )
     .execute(conn)
     .await?;
