@@ -125,10 +125,10 @@ pub async fn stripe_connect(
         &headers,
         &body,
     ) {
-        // A connected account's own events other than its account's state
-        // (payments made on it, say) are not the platform's: acknowledged so
-        // Stripe stops sending them, and applied to nothing.
-        Ok(event) if event.kind == "account.updated" => payments(&state, &event).await,
+        Ok(event) if souk_payments::service::connect_webhooks_read(&event.kind) => {
+            payments(&state, &event).await
+        }
+        // Acknowledged so Stripe stops sending it, and applied to nothing.
         Ok(event) => outcome(&event, Ok("ignored")),
         Err(refused) => *refused,
     }

@@ -31,7 +31,9 @@ fn payments<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<Payments>, ApiError> {
 pub fn payment_error(err: PaymentError) -> ApiError {
     let message = err.to_string();
     match err {
-        PaymentError::NotFound | PaymentError::UnknownVendor => ApiError::new("NOT_FOUND", message),
+        PaymentError::NotFound | PaymentError::UnknownVendor | PaymentError::NotRecordedYet(_) => {
+            ApiError::new("NOT_FOUND", message)
+        }
         PaymentError::Forbidden => ApiError::new("FORBIDDEN", message),
         PaymentError::Invalid { code, field, .. } => {
             ApiError::new(code, message).with("argument", field)

@@ -29,7 +29,7 @@ pub use payouts::{Onboarding, Payouts, Revenue};
 pub use refund::RefundInput;
 pub use repair::{Cursor, Repairs};
 pub use start::CheckoutPayment;
-pub use webhooks::{reads as webhooks_read, Applied};
+pub use webhooks::{reads as webhooks_read, reads_from_accounts as connect_webhooks_read, Applied};
 
 /// The payments service acts on orders as this.
 pub(crate) const SYSTEM: Actor = Actor::System("payments");
@@ -57,6 +57,10 @@ pub enum PaymentError {
     /// The order's money is not where a refund could take it from.
     #[error("this order is {0}; only paid orders are refunded")]
     NotRefundable(&'static str),
+    /// What an event is about is not written down here yet (its creation's
+    /// answer is on its way): the event is refused, to be delivered again.
+    #[error("{0} is not recorded yet; deliver it again later")]
+    NotRecordedYet(&'static str),
     /// The order kept changing while this ran; the step is finished later.
     #[error("the order changed meanwhile; try again")]
     Conflict,

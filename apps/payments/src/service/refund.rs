@@ -12,7 +12,7 @@ use souk_orders::service::{Actor, Change};
 use souk_tenants::{TenantId, TenantTx};
 use uuid::Uuid;
 
-use super::{order_key, PaymentError, Payments, SYSTEM};
+use super::{order_key, PaymentError, Payments};
 use crate::domain::{refund_reason, EntryKind, Share, ShareStatus};
 use crate::provider::{ProviderError, RefundRequest};
 use crate::store::ledger::{self, NewEntry};
@@ -149,28 +149,21 @@ impl Payments {
     /// A change racing it is retried; one still racing after that is left to
     /// the reconciler, which closes the order when it finishes the refund.
     pub(crate) async fn close_order(&self, refund: &Refund) -> Result<(), PaymentError> {
-        let key = order_key(&refund.order_id)?;
-        for attempt in 0..10u64 {
-            if attempt > 0 {
-                // A shipment racing the refund moves the order through several
-                // steps; give it the moment it needs.
-                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
-            }
-            let change = Change {
-                to: OrderStatus::Refunded,
-                note: Some(format!("refunded: {}", refund.reason)),
-                goods_returned: refund.goods_returned,
-                from: None,
-            };
-            match self.orders.change(&SYSTEM, key, change).await {
-                Ok(_) | Err(OrderError::InvalidTransition { .. }) => return Ok(()),
-                Err(OrderError::Conflict) => continue,
-                Err(other) => return Err(other.into()),
-            }
+        let change = Change {
+            to: OrderStatus::Refunded,
+            note: Some(format!("refunded: {}", refund.reason)),
+            goods_returned: refund.goods_returned,
+            from: None,
+        };
+        // Still racing after the retries: `Conflict`; the refund stays
+        // requested, and the reconciler closes the order before it moves the money.
+        match self
+            .change_order(order_key(&refund.order_id)?, change)
+            .await
+        {
+            Ok(_) | Err(OrderError::InvalidTransition { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
         }
-        // Still changing: the refund stays requested, and the reconciler closes
-        // the order before it moves the money.
-        Err(PaymentError::Conflict)
     }
 
     /// Moves a requested refund's money and records it, once.

@@ -228,31 +228,47 @@ impl Payments {
     }
 
     /// Cancels the share's order if it is pending; whether the order is now
-    /// closed unpaid (cancelled, expired or gone). A conflicting change is
-    /// retried; one that keeps conflicting is left to the next repair.
+    /// closed unpaid (cancelled, expired or gone). A change that keeps
+    /// conflicting is `Conflict`, left to the next repair.
     async fn cancel_pending(&self, share: &Share, reason: &str) -> Result<bool, PaymentError> {
         let key = order_key(&share.order_id)?;
-        for _ in 0..3 {
-            let change = Change {
-                to: OrderStatus::Cancelled,
-                note: Some(format!("payment failed: {reason}")),
-                goods_returned: false,
-                from: Some(OrderStatus::Pending),
-            };
-            match self.orders.change(&SYSTEM, key, change).await {
-                Ok(_) | Err(OrderError::NotFound) => return Ok(true),
+        let change = Change {
+            to: OrderStatus::Cancelled,
+            note: Some(format!("payment failed: {reason}")),
+            goods_returned: false,
+            from: Some(OrderStatus::Pending),
+        };
+        match self.change_order(key, change).await {
+            Ok(_) | Err(OrderError::NotFound) => Ok(true),
+            Err(OrderError::InvalidTransition { .. }) => {
+                let now = self.orders.order(&SYSTEM, key).await?.map(|o| o.status);
+                Ok(matches!(
+                    now,
+                    None | Some(OrderStatus::Cancelled | OrderStatus::Expired)
+                ))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Changes an order as the payments service, retrying a change that raced
+    /// another with a growing pause (a shipment moves an order through several
+    /// steps); `Conflict` when it still races after that.
+    pub(super) async fn change_order(
+        &self,
+        key: ObjectKey,
+        change: Change,
+    ) -> Result<souk_orders::domain::Order, OrderError> {
+        for attempt in 0..10u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
+            match self.orders.change(&SYSTEM, key, change.clone()).await {
                 Err(OrderError::Conflict) => continue,
-                Err(OrderError::InvalidTransition { .. }) => {
-                    let now = self.orders.order(&SYSTEM, key).await?.map(|o| o.status);
-                    return Ok(matches!(
-                        now,
-                        None | Some(OrderStatus::Cancelled | OrderStatus::Expired)
-                    ));
-                }
-                Err(other) => return Err(other.into()),
+                done => return done,
             }
         }
-        Err(PaymentError::Conflict)
+        Err(OrderError::Conflict)
     }
 }
 

@@ -21,7 +21,14 @@ pub enum Applied {
 
 /// Whether payments (rather than billing) reads events of `kind`.
 pub fn reads(kind: &str) -> bool {
-    kind.starts_with("payment_intent.") || kind == "account.updated"
+    kind.starts_with("payment_intent.") || reads_from_accounts(kind)
+}
+
+/// Whether payments reads `kind` when a connected account sends it: only the
+/// account's own state (`account.updated`); a payment made on a vendor's
+/// account is not the platform's.
+pub fn reads_from_accounts(kind: &str) -> bool {
+    kind == "account.updated"
 }
 
 fn account_of(event: &StripeEvent) -> Option<Account> {
@@ -126,11 +133,7 @@ impl Payments {
                 // refused, so that Stripe delivers the event again.
                 Some(account) => match self.account_updated(&account, event.created).await? {
                     true => Ok(()),
-                    false => {
-                        return Err(PaymentError::Closed(
-                            "for an account not recorded yet; delivered again later",
-                        ))
-                    }
+                    false => return Err(PaymentError::NotRecordedYet("the connected account")),
                 },
                 None => Err(PaymentError::NotFound),
             },
