@@ -356,3 +356,38 @@ async fn only_the_customer_pays_their_checkout() {
         "{nul}"
     );
 }
+
+#[tokio::test]
+async fn a_customer_is_offered_only_what_they_may_do_with_a_card_order() {
+    let shop = shop(10).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "offered@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "offered-1").await;
+    let order = order_of(&shop, &body, 0);
+    const NEXT: &str = "query($id: ID!) { order(id: $id) { allowedTransitions } }";
+    let next = |token: String| {
+        let order = order.clone();
+        async move {
+            let (_, body) = app.gql(Some(&token), NEXT, json!({ "id": order })).await;
+            body["data"]["order"]["allowedTransitions"].clone()
+        }
+    };
+    assert_eq!(
+        next(buyer.clone()).await,
+        json!(["CANCELLED"]),
+        "pending: cancel"
+    );
+    pay(app, &buyer, &body).await;
+    // Paid by card: its money goes back only through the vendor's refund.
+    assert_eq!(next(buyer.clone()).await, json!([]));
+    let (_, tried) = app
+        .gql(
+            Some(&buyer),
+            CHANGE,
+            json!({ "id": order, "s": "PROCESSING" }),
+        )
+        .await;
+    assert_eq!(code(&tried), Some("FORBIDDEN"), "{tried}");
+    assert_eq!(next(vendor).await, json!(["PROCESSING"]));
+}

@@ -1,6 +1,7 @@
-use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use souk_edge::MoneyView;
+use souk_edge::{principal, MoneyView};
+use souk_tenants::Role;
 
 use souk_catalog::domain::Money;
 
@@ -122,10 +123,15 @@ impl OrderView {
     async fn payment_method(&self) -> PaymentMethodView {
         self.0.payment_method.into()
     }
-    /// The states this order may move to next by `changeOrderStatus` (a card
-    /// order's payment and refunds move it through the others).
-    async fn allowed_transitions(&self) -> Vec<StatusView> {
-        self.0.next_by_hand().into_iter().map(Into::into).collect()
+    /// The states the caller may move this order to next by
+    /// `changeOrderStatus` (a card order's payment and refunds move it through
+    /// the others; its customer may only cancel, before the vendor starts work).
+    async fn allowed_transitions(&self, ctx: &Context<'_>) -> Vec<StatusView> {
+        let next = match principal(ctx).map(|p| p.role) {
+            Some(Role::Customer) => self.0.next_by_customer(),
+            _ => self.0.next_by_hand(),
+        };
+        next.into_iter().map(Into::into).collect()
     }
     /// Whether inventory holds stock for this order.
     async fn stock_reserved(&self) -> bool {

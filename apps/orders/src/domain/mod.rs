@@ -160,6 +160,22 @@ impl Order {
         }
     }
 
+    /// Whether the order's customer may ask for `to`: only a cancellation,
+    /// and only before the vendor starts work.
+    pub fn customer_may_ask(&self, to: OrderStatus) -> bool {
+        to == OrderStatus::Cancelled
+            && matches!(self.status, OrderStatus::Pending | OrderStatus::Paid)
+    }
+
+    /// The states the order's customer may move it to next (a paid card
+    /// order's money goes back only through its vendor's refund).
+    pub fn next_by_customer(&self) -> Vec<OrderStatus> {
+        self.next_by_hand()
+            .into_iter()
+            .filter(|to| self.customer_may_ask(*to))
+            .collect()
+    }
+
     /// The states a person may move this order to next.
     pub fn next_by_hand(&self) -> Vec<OrderStatus> {
         self.status

@@ -23,7 +23,7 @@ impl MongoOrders {
             if change.to != OrderStatus::Cancelled {
                 return Err(OrderError::Forbidden);
             }
-            if !matches!(order.status, OrderStatus::Pending | OrderStatus::Paid) {
+            if !order.customer_may_ask(change.to) {
                 return Err(OrderError::InvalidTransition {
                     from: order.status.as_str(),
                     to: change.to.as_str(),
