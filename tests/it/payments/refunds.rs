@@ -2,7 +2,7 @@
 //! commission in proportion, to the cent; refused when they would take more
 //! than is left, or come from the wrong person.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{
     buy, connect, entries, free_plan_fee, move_to, new_customer, order_of, order_payment, payouts,
@@ -403,4 +403,75 @@ async fn a_full_refund_racing_the_shipment_leaves_the_order_refunded() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_refund_retried_under_its_key_refunds_once() {
+    let shop = shop_with(20, "").await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "refund-key@example.com").await;
+    let body = buy(&shop, &buyer, &[2, 0], "refund-key").await;
+    let order = order_of(&shop, &body, 0);
+    pay(app, &buyer, &body).await;
+    const KEYED: &str = "mutation($o: ID!, $a: Int, $why: String!, $k: String) {
+        refundOrder(orderId: $o, amount: $a, reason: $why, idempotencyKey: $k) {
+            refunded { amount } refunds { amount { amount } done } } }";
+    let ask = |amount: Value, key: &'static str| {
+        let order = order.clone();
+        let vendor = vendor.clone();
+        async move {
+            app.gql(
+                Some(&vendor),
+                KEYED,
+                json!({ "o": order, "a": amount, "why": "late", "k": key }),
+            )
+            .await
+            .1
+        }
+    };
+    // A client that timed out retries, several times at once.
+    let answers = futures::future::join_all((0..6).map(|_| ask(json!(700), "rf-1"))).await;
+    for answer in &answers {
+        assert_eq!(
+            answer["data"]["refundOrder"]["refunded"]["amount"], 700,
+            "{answer}"
+        );
+    }
+    let again = ask(json!(700), "rf-1").await;
+    assert_eq!(
+        again["data"]["refundOrder"]["refunds"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{again}"
+    );
+    // The key names that refund: another amount under it is refused.
+    let other = ask(json!(300), "rf-1").await;
+    assert_eq!(code(&other), Some("IDEMPOTENCY_CONFLICT"), "{other}");
+    let blank = ask(json!(300), " ").await;
+    assert_eq!(code(&blank), Some("INVALID_ARGUMENT"), "{blank}");
+    // Another key is another refund; the rest of the order under a third one.
+    let second = ask(json!(300), "rf-2").await;
+    assert_eq!(
+        second["data"]["refundOrder"]["refunded"]["amount"], 1000,
+        "{second}"
+    );
+    let rest = ask(Value::Null, "rf-3").await;
+    let again = ask(Value::Null, "rf-3").await;
+    assert_eq!(
+        rest["data"]["refundOrder"]["refunded"]["amount"], 3000,
+        "{rest}"
+    );
+    assert_eq!(
+        again["data"]["refundOrder"]["refunded"]["amount"], 3000,
+        "{again}"
+    );
+    assert_eq!(
+        again["data"]["refundOrder"]["refunds"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(status_of(app, &vendor, &order).await, "REFUNDED");
 }

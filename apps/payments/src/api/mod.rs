@@ -295,6 +295,10 @@ impl PaymentsMutation {
         amount: Option<i64>,
         reason: String,
         #[graphql(desc = "The goods came back (default false).")] goods_returned: Option<bool>,
+        #[graphql(
+            desc = "1 to 100 characters: a retry with the same key answers the refund it made, once; another refund under it is refused (IDEMPOTENCY_CONFLICT)."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<OrderPaymentView> {
         let actor = actor(ctx)?;
         if !matches!(actor, Actor::Admin(_)) {
@@ -308,6 +312,7 @@ impl PaymentsMutation {
                     amount,
                     reason,
                     goods_returned: goods_returned.unwrap_or(false),
+                    idempotency_key,
                 },
             )
             .await

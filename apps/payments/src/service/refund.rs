@@ -27,6 +27,8 @@ pub struct RefundInput {
     pub reason: String,
     /// The goods came back: a full refund of a shipped order restocks them.
     pub goods_returned: bool,
+    /// The same key on the same order answers the refund it made, once.
+    pub idempotency_key: Option<String>,
 }
 
 /// The automatic refund of a share whose order could not stand; its id is
@@ -53,6 +55,18 @@ pub(super) fn late_refund(share: &Share, reason: &str) -> Refund {
     }
 }
 
+/// The id of the refund asked for under `key`: the same for every retry.
+fn keyed_refund_id(order_id: &str, key: &str) -> Result<Uuid, PaymentError> {
+    let key = key.trim();
+    if key.is_empty() || key.chars().count() > 100 {
+        return Err(invalid("idempotencyKey", "1 to 100 characters"));
+    }
+    Ok(Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("refund:{order_id}:{key}").as_bytes(),
+    ))
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> PaymentError {
     PaymentError::Invalid {
         code: "INVALID_ARGUMENT",
@@ -74,26 +88,54 @@ impl Payments {
         let (refund, full) = self
             .request_refund(order.tenant, actor, &input, reason)
             .await?;
-        if full {
-            self.close_order(&refund).await?;
+        // A refund asked for before under the same key and still on its way
+        // (its first request is moving the money, or was cut off) is finished
+        // by the retry too: every step is once.
+        if !refund.done {
+            match full {
+                Some(true) => self.close_order(&refund).await?,
+                Some(false) => {}
+                None => self.close_if_full(&refund).await?,
+            }
+            self.finish_refund(&refund).await?;
         }
-        self.finish_refund(&refund).await?;
         self.refunds_of(order.tenant, &refund.order_id).await
     }
 
     /// Records the refund, split, under the share's lock; whether it (with the
-    /// refunds before it) takes back all that was paid.
+    /// refunds before it) takes back all that was paid; or the refund asked
+    /// for before under the input's key, and `None`.
     async fn request_refund(
         &self,
         tenant: TenantId,
         actor: &Actor,
         input: &RefundInput,
         reason: String,
-    ) -> Result<(Refund, bool), PaymentError> {
+    ) -> Result<(Refund, Option<bool>), PaymentError> {
+        let id = match &input.idempotency_key {
+            Some(key) => keyed_refund_id(&input.order_id, key)?,
+            None => Uuid::now_v7(),
+        };
         let mut tx = TenantTx::begin(&self.pool, tenant).await?;
         let share = shares::get(&mut tx, &input.order_id, true)
             .await?
             .ok_or(PaymentError::NotRefundable("not paid online"))?;
+        if input.idempotency_key.is_some() {
+            let earlier = refunds::of_order(&mut tx, &share.order_id).await?;
+            if let Some(earlier) = earlier.into_iter().find(|r| r.id == id) {
+                let same = input.amount.is_none_or(|a| a == earlier.amount)
+                    && earlier.reason == reason
+                    && earlier.goods_returned == input.goods_returned;
+                return match same {
+                    true => Ok((earlier, None)),
+                    false => Err(PaymentError::Invalid {
+                        code: "IDEMPOTENCY_CONFLICT",
+                        field: "idempotencyKey",
+                        message: "this key was used for another refund of this order".into(),
+                    }),
+                };
+            }
+        }
         if share.status != ShareStatus::Paid {
             return Err(PaymentError::NotRefundable(match share.status {
                 ShareStatus::Awaiting => "not paid yet",
@@ -124,7 +166,7 @@ impl Payments {
             .split(amount, requested, reversing)
             .ok_or(PaymentError::TooMuch { refundable })?;
         let refund = Refund {
-            id: Uuid::now_v7(),
+            id,
             tenant,
             order_id: share.order_id.clone(),
             amount,
@@ -142,7 +184,7 @@ impl Payments {
         let full = amount == refundable;
         refunds::insert(&mut tx, &refund).await?;
         tx.commit().await?;
-        Ok((refund, full))
+        Ok((refund, Some(full)))
     }
 
     /// A full refund closes the order: `refunded` (restocking returned goods).

@@ -114,7 +114,12 @@ impl Payments {
         Ok(true)
     }
 
-    async fn close_if_full(&self, refund: &crate::store::Refund) -> Result<(), PaymentError> {
+    /// Closes the refund's order when it, with the refunds before it, takes
+    /// back all that was paid.
+    pub(super) async fn close_if_full(
+        &self,
+        refund: &crate::store::Refund,
+    ) -> Result<(), PaymentError> {
         let mut tx = TenantTx::begin(&self.pool, refund.tenant).await?;
         let share = shares::get(&mut tx, &refund.order_id, false).await?;
         let (requested, _) = refunds::requested_total(&mut tx, &refund.order_id).await?;

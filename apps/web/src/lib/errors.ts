@@ -48,7 +48,7 @@ export const MESSAGES: Record<string, string> = {
   INVALID_STATE: "This cannot be done in the current state.",
   UNKNOWN_CATEGORY: "That category does not exist.",
   MIXED_CURRENCY: "A cart can only hold one currency.",
-  IDEMPOTENCY_CONFLICT: "This checkout was already placed with another cart.",
+  IDEMPOTENCY_CONFLICT: "This was already asked for with other details (another cart or another refund).",
   CHECKOUT_IN_PROGRESS: "Your checkout is still being placed; check your orders in a moment.",
   PLAN_NOT_FOUND: "That plan does not exist.",
   PLAN_RETIRED: "That plan is no longer offered.",

@@ -82,7 +82,7 @@ describe("a vendor's refund", () => {
     fireEvent.change(within(form).getByLabelText("Reason"), { target: { value: "damaged box" } });
     fireEvent.click(within(form).getByRole("button", { name: "Send refund" }));
     await waitFor(() => expect(done).toHaveBeenCalledWith("Refunded €1.00 of order abcdef: €1.00 of €59.00 went back to the customer."));
-    expect(calls.find((c) => c.operationName === "RefundOrder")?.variables).toEqual({ orderId: "order-abcdef", amount: 100, reason: "damaged box", goodsReturned: false });
+    expect(calls.find((c) => c.operationName === "RefundOrder")?.variables).toEqual({ orderId: "order-abcdef", amount: 100, reason: "damaged box", goodsReturned: false, idempotencyKey: expect.any(String) });
   });
 
   it("says how much is left when asked for too much", async () => {

@@ -15,8 +15,8 @@ const VendorOrderPayment = graphql(`
 `);
 
 const RefundOrder = graphql(`
-  mutation RefundOrder($orderId: ID!, $amount: Int, $reason: String!, $goodsReturned: Boolean!) {
-    refundOrder(orderId: $orderId, amount: $amount, reason: $reason, goodsReturned: $goodsReturned) {
+  mutation RefundOrder($orderId: ID!, $amount: Int, $reason: String!, $goodsReturned: Boolean!, $idempotencyKey: String) {
+    refundOrder(orderId: $orderId, amount: $amount, reason: $reason, goodsReturned: $goodsReturned, idempotencyKey: $idempotencyKey) {
       orderId status paid { amount currency } refunded { amount currency } commission { amount currency } transferred { amount currency }
       refunds { id amount { amount currency } reason automatic goodsReturned done createdAt }
     }
@@ -53,6 +53,8 @@ function RefundForm({ orderId, currency, onDone }: { orderId: string; currency: 
   const [result, refund] = useMutation(RefundOrder);
   const [form, setForm] = useState({ amount: "", reason: "", goods: false });
   const [invalid, setInvalid] = useState(false);
+  // One key per refund: sending it again after a lost answer refunds once.
+  const [key, setKey] = useState(() => crypto.randomUUID());
   const id6 = orderId.slice(-6);
   const payment = result.data?.refundOrder ?? data?.orderPayment;
   const submit = async (e: React.FormEvent) => {
@@ -61,9 +63,10 @@ function RefundForm({ orderId, currency, onDone }: { orderId: string; currency: 
     setInvalid(amount !== undefined && !(amount > 0));
     if (amount !== undefined && !(amount > 0)) return;
     const before = payment?.refunded.amount ?? 0;
-    const answer = await refund({ orderId, amount, reason: form.reason.trim(), goodsReturned: form.goods });
+    const answer = await refund({ orderId, amount, reason: form.reason.trim(), goodsReturned: form.goods, idempotencyKey: key });
     const after = answer.data?.refundOrder;
     if (!after) return;
+    setKey(crypto.randomUUID());
     setForm({ amount: "", reason: "", goods: false });
     const now = money(after.refunded.amount - before, after.refunded.currency);
     onDone(`Refunded ${now} of order ${id6}: ${shown(after.refunded)} of ${shown(after.paid)} went back to the customer.`);
