@@ -391,3 +391,39 @@ async fn a_customer_is_offered_only_what_they_may_do_with_a_card_order() {
     assert_eq!(code(&tried), Some("FORBIDDEN"), "{tried}");
     assert_eq!(next(vendor).await, json!(["PROCESSING"]));
 }
+
+#[tokio::test]
+async fn a_checkout_larger_than_one_payment_may_be_is_refused_and_holds_nothing() {
+    let shop = shop(10).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let input = json!({
+        "title": "Gold throne",
+        "price": { "amount": 50_000_000, "currency": "EUR" },
+        "variants": [{ "sku": "THRONE", "initialStock": 5 }],
+    });
+    let product = crate::support::published_product(app, &vendor, input).await;
+    let buyer = new_customer(app, "throne@example.com").await;
+    let order = |quantity: i64, key: &str| {
+        json!({ "i": {
+            "lines": [{ "productId": product, "sku": "THRONE", "quantity": quantity }],
+            "shippingAddress": { "recipient": "Amira Haddad", "line1": "1 Souk St", "city": "Tunis", "postalCode": "1000", "country": "TN" },
+            "idempotencyKey": key,
+        } })
+    };
+    const CHECKOUT: &str = "mutation($i: CheckoutInput!) { checkout(input: $i) { checkoutId payment { amount { amount } } } }";
+    // 2 × 50,000,000: more than Stripe takes in one charge.
+    let (_, refused) = app.gql(Some(&buyer), CHECKOUT, order(2, "throne-2")).await;
+    assert_eq!(code(&refused), Some("INVALID_QUANTITY"), "{refused}");
+    let (_, placed) = app.gql(Some(&buyer), CHECKOUT, order(1, "throne-1")).await;
+    assert_eq!(
+        placed["data"]["checkout"]["payment"]["amount"]["amount"], 50_000_000,
+        "{placed}"
+    );
+    let reserved: i64 =
+        sqlx::query_scalar("SELECT reserved FROM inventory.stock_items WHERE sku = 'THRONE'")
+            .fetch_one(&app.db.owner)
+            .await
+            .expect("reserved");
+    assert_eq!(reserved, 1, "the refused checkout held nothing");
+}

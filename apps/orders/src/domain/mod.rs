@@ -14,6 +14,9 @@ use souk_tenants::TenantId;
 /// The most lines one checkout may have, and the most units of one line.
 pub const MAX_LINES: usize = 100;
 pub const MAX_QUANTITY: i64 = 1_000;
+/// The most one checkout's payment may be, in minor units: what Stripe takes
+/// in one charge (999,999.99 in a currency of two decimals).
+pub const MAX_CHECKOUT_TOTAL: i64 = 99_999_999;
 
 /// One line of an order, priced from the catalog at checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]

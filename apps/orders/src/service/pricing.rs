@@ -12,7 +12,7 @@ use souk_tenants::TenantId;
 use super::{CheckoutRequest, MongoOrders};
 use crate::domain::{
     line_quantity, total_of, CheckoutError, Order, OrderLine, OrderStatus, PaymentMethod,
-    TotalError, Transition, MAX_LINES,
+    TotalError, Transition, MAX_CHECKOUT_TOTAL, MAX_LINES,
 };
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> CheckoutError {
@@ -125,6 +125,16 @@ impl MongoOrders {
                     "a checkout is paid in one currency; these vendors sell in several",
                 ));
             }
+        }
+        let total = placed
+            .iter()
+            .try_fold(0i64, |sum, o| sum.checked_add(o.total.amount()));
+        if total.is_none_or(|total| total > MAX_CHECKOUT_TOTAL) {
+            return Err(invalid(
+                "INVALID_QUANTITY",
+                "lines",
+                format!("a checkout's total is at most {MAX_CHECKOUT_TOTAL} minor units"),
+            ));
         }
         Ok(placed)
     }
