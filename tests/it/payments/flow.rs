@@ -427,3 +427,58 @@ async fn a_checkout_larger_than_one_payment_may_be_is_refused_and_holds_nothing(
             .expect("reserved");
     assert_eq!(reserved, 1, "the refused checkout held nothing");
 }
+
+async fn checkout_status(
+    app: &crate::support::TestApp,
+    buyer: &str,
+    checkout: &serde_json::Value,
+) -> serde_json::Value {
+    const PAYMENT: &str = "query($c: ID!) { checkoutPayment(checkoutId: $c) { status } }";
+    let (_, seen) = app
+        .gql(Some(buyer), PAYMENT, json!({ "c": checkout }))
+        .await;
+    seen["data"]["checkoutPayment"]["status"].clone()
+}
+
+async fn cancel_as(app: &crate::support::TestApp, token: &str, order: &str) {
+    let (_, body) = app
+        .gql(
+            Some(token),
+            CHANGE,
+            json!({ "id": order, "s": "CANCELLED" }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["changeOrderStatus"]["status"], "CANCELLED",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_checkout_whose_every_order_was_cancelled_takes_no_payment() {
+    let shop = shop(10).await;
+    let app = &shop.app;
+    let buyer = new_customer(app, "changed-mind@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 1], "changed-mind").await;
+    let checkout = body["data"]["checkout"]["checkoutId"].clone();
+    // One order left to pay for: the payment stays open.
+    cancel_as(app, &buyer, &order_of(&shop, &body, 0)).await;
+    assert_eq!(checkout_status(app, &buyer, &checkout).await, "OPEN");
+    // None left: nobody pays for it, so it is cancelled and cannot be paid.
+    cancel_as(app, &buyer, &order_of(&shop, &body, 1)).await;
+    assert_eq!(checkout_status(app, &buyer, &checkout).await, "CANCELED");
+    let (_, paid) = app
+        .gql(Some(&buyer), PAY, json!({ "c": checkout, "ok": true }))
+        .await;
+    assert_eq!(code(&paid), Some("PAYMENT_CLOSED"), "{paid}");
+    let charges: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payments.ledger WHERE kind = 'charge'")
+            .fetch_one(&app.db.owner)
+            .await
+            .expect("charges");
+    assert_eq!(charges, 0, "no money moved");
+    for v in 0..2 {
+        let order = order_of(&shop, &body, v);
+        assert_eq!(order_payment(app, &buyer, &order).await["status"], "VOIDED");
+    }
+}

@@ -367,7 +367,7 @@ async fn a_full_refund_racing_the_shipment_leaves_the_order_refunded() {
     let app = &shop.app;
     let vendor = shop.vendors[0].0.clone();
     let buyer = new_customer(app, "refund-ship@example.com").await;
-    for round in 0..4 {
+    for round in 0..12 {
         let body = buy(&shop, &buyer, &[1, 0], &format!("refund-ship-{round}")).await;
         let order = order_of(&shop, &body, 0);
         pay(app, &buyer, &body).await;

@@ -38,11 +38,16 @@ pub struct Revenue {
 }
 
 impl Payments {
-    /// Learns that an order changed: a shipped card order's money may move.
+    /// Learns that an order changed: a shipped card order's money may move, and
+    /// a checkout whose last open order was cancelled is paid for by nobody.
     pub async fn order_changed(&self, order: &Order) -> Result<(), PaymentError> {
-        if order.payment_method != PaymentMethod::Card
-            || !matches!(order.status, OrderStatus::Shipped | OrderStatus::Delivered)
-        {
+        if order.payment_method != PaymentMethod::Card {
+            return Ok(());
+        }
+        if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired) {
+            return self.cancel_if_nothing_to_pay(&order.checkout).await;
+        }
+        if !matches!(order.status, OrderStatus::Shipped | OrderStatus::Delivered) {
             return Ok(());
         }
         let id = order.id.to_string();

@@ -84,9 +84,8 @@ impl Payments {
     ) -> Result<(Share, Vec<Refund>), PaymentError> {
         let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
         let order = self.order_for(actor, &input.order_id).await?;
-        self.finish_transfer(order.tenant, &input.order_id).await?;
         let (refund, full) = self
-            .request_refund(order.tenant, actor, &input, reason)
+            .request_after_transfer(order.tenant, actor, &input, reason)
             .await?;
         // A refund asked for before under the same key and still on its way
         // (its first request is moving the money, or was cut off) is finished
@@ -102,6 +101,33 @@ impl Payments {
         self.refunds_of(order.tenant, &refund.order_id).await
     }
 
+    /// Requests the refund once the order's transfer, if one is being made
+    /// (the shipment's, a moment ago), is recorded: a refund must know what it
+    /// reverses. A transfer still not recorded after a few tries (the provider
+    /// is away) answers the provider's failure.
+    async fn request_after_transfer(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        input: &RefundInput,
+        reason: String,
+    ) -> Result<(Refund, Option<bool>), PaymentError> {
+        let mut attempt = 0u64;
+        loop {
+            let requested = match self.finish_transfer(tenant, &input.order_id).await {
+                Ok(()) => self.request_refund(tenant, actor, input, &reason).await,
+                Err(err) => Err(err),
+            };
+            match requested {
+                Err(PaymentError::Provider(_)) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Records the refund, split, under the share's lock; whether it (with the
     /// refunds before it) takes back all that was paid; or the refund asked
     /// for before under the input's key, and `None`.
@@ -110,7 +136,7 @@ impl Payments {
         tenant: TenantId,
         actor: &Actor,
         input: &RefundInput,
-        reason: String,
+        reason: &str,
     ) -> Result<(Refund, Option<bool>), PaymentError> {
         let id = match &input.idempotency_key {
             Some(key) => keyed_refund_id(&input.order_id, key)?,
@@ -172,7 +198,7 @@ impl Payments {
             amount,
             commission_returned: split.commission_returned,
             reversal: split.reversal,
-            reason,
+            reason: reason.to_string(),
             goods_returned: input.goods_returned,
             automatic: false,
             requested_by: actor.name(),

@@ -17,7 +17,8 @@ use souk_orders::domain::OrderStatus;
 use souk_tenants::{PlatformTx, TenantTx};
 
 use super::{PaymentError, Payments, SYSTEM};
-use crate::domain::{CheckoutStatus, Share};
+use crate::domain::{CheckoutPayment, CheckoutStatus, Share};
+
 use crate::store::{checkouts, refunds, shares};
 
 const BATCH: i64 = 200;
@@ -189,27 +190,7 @@ impl Payments {
         let mut cancelled = 0;
         for payment in open {
             let reason = "not paid before the stock holds expired";
-            let done = match &payment.intent_id {
-                Some(intent) => match self.provider.cancel_intent(intent).await {
-                    Ok(()) => self.failed(intent, CheckoutStatus::Canceled, reason).await,
-                    Err(err) => Err(err.into()),
-                },
-                None => {
-                    let mut conn = self.pool.acquire().await?;
-                    checkouts::settle(
-                        &mut conn,
-                        &payment.checkout_id,
-                        &[CheckoutStatus::Open],
-                        CheckoutStatus::Canceled,
-                        None,
-                        Some(reason),
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(Into::into)
-                }
-            };
-            match done {
+            match self.cancel_payment(&payment, reason).await {
                 Ok(()) => cancelled += 1,
                 Err(err) => tracing::warn!(
                     checkout_id = %payment.checkout_id, error = %err,
@@ -218,5 +199,32 @@ impl Payments {
             }
         }
         Ok(cancelled)
+    }
+
+    /// Cancels an open payment at the provider and here, and its orders with it.
+    pub(super) async fn cancel_payment(
+        &self,
+        payment: &CheckoutPayment,
+        reason: &str,
+    ) -> Result<(), PaymentError> {
+        match &payment.intent_id {
+            Some(intent) => {
+                self.provider.cancel_intent(intent).await?;
+                self.failed(intent, CheckoutStatus::Canceled, reason).await
+            }
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                checkouts::settle(
+                    &mut conn,
+                    &payment.checkout_id,
+                    &[CheckoutStatus::Open],
+                    CheckoutStatus::Canceled,
+                    None,
+                    Some(reason),
+                )
+                .await?;
+                Ok(())
+            }
+        }
     }
 }

@@ -103,6 +103,34 @@ impl Payments {
         Ok(())
     }
 
+    /// Cancels the checkout's open payment when none of its orders can be paid
+    /// any more (each cancelled or expired): a payment now would only charge
+    /// the customer to refund them.
+    pub(super) async fn cancel_if_nothing_to_pay(
+        &self,
+        checkout: &str,
+    ) -> Result<(), PaymentError> {
+        let mut conn = self.pool.acquire().await?;
+        let payment = checkouts::get(&mut conn, checkout).await?;
+        drop(conn);
+        let Some(payment) = payment.filter(|p| p.status == CheckoutStatus::Open) else {
+            return Ok(());
+        };
+        for share in self.shares_of(checkout).await? {
+            let order = self
+                .orders
+                .order(&SYSTEM, order_key(&share.order_id)?)
+                .await?;
+            if order
+                .is_some_and(|o| !matches!(o.status, OrderStatus::Cancelled | OrderStatus::Expired))
+            {
+                return Ok(());
+            }
+        }
+        self.cancel_payment(&payment, "every order of the checkout was cancelled")
+            .await
+    }
+
     pub(super) async fn shares_of(&self, checkout: &str) -> Result<Vec<Share>, PaymentError> {
         let mut tx = PlatformTx::begin(&self.platform).await?;
         let found = shares::of_checkout(&mut tx, checkout).await?;
