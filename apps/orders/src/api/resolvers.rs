@@ -326,8 +326,10 @@ pub struct OrdersMutation;
 #[Object]
 impl OrdersMutation {
     /// Moves an order to another state (see `allowedTransitions`). Customers may
-    /// cancel their own pending or paid orders; vendor staff move their vendor's
-    /// orders; platform admins any. `goodsReturned` restocks a refunded shipment.
+    /// cancel their own pending orders, and paid ones paid offline (a card
+    /// order's money goes back through its vendor's `refundOrder`); vendor staff
+    /// move their vendor's orders; platform admins any. `goodsReturned` restocks
+    /// a refunded shipment.
     async fn change_order_status(
         &self,
         ctx: &Context<'_>,

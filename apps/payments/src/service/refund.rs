@@ -84,6 +84,14 @@ impl Payments {
     ) -> Result<(Share, Vec<Refund>), PaymentError> {
         let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
         let order = self.order_for(actor, &input.order_id).await?;
+        if input.goods_returned
+            && !matches!(order.status, OrderStatus::Shipped | OrderStatus::Delivered)
+        {
+            return Err(invalid(
+                "goodsReturned",
+                "goods come back only from an order that shipped",
+            ));
+        }
         let (refund, full) = self
             .request_after_transfer(order.tenant, actor, &input, reason)
             .await?;
@@ -187,6 +195,13 @@ impl Payments {
         let amount = input.amount.unwrap_or(refundable);
         if amount <= 0 {
             return Err(invalid("amount", "a refund is at least 1 minor unit"));
+        }
+        if input.goods_returned && amount != refundable {
+            // Which of the lines came back is not known for a part of the money.
+            return Err(invalid(
+                "goodsReturned",
+                "returned goods are restocked with the refund of all that is left",
+            ));
         }
         let split = share
             .split(amount, requested, reversing)
