@@ -515,11 +515,26 @@ async fn returned_goods_come_back_only_with_the_whole_refund_of_a_shipped_order(
         0,
         "nothing refunded"
     );
-    let whole = refund(Value::Null).await;
-    assert_eq!(
-        whole["data"]["refundOrder"]["refunded"]["amount"], 3000,
-        "{whole}"
-    );
+    // All that is left, with the goods; asked again under its key after the
+    // order became refunded, it answers the same refund.
+    const KEYED: &str = "mutation($o: ID!, $k: String) {
+        refundOrder(orderId: $o, reason: \"back\", goodsReturned: true, idempotencyKey: $k) {
+            refunded { amount } refunds { done } } }";
+    for _ in 0..2 {
+        let (_, whole) = app
+            .gql(Some(&vendor), KEYED, json!({ "o": order, "k": "back-1" }))
+            .await;
+        assert_eq!(
+            whole["data"]["refundOrder"]["refunded"]["amount"], 3000,
+            "{whole}"
+        );
+        assert_eq!(
+            whole["data"]["refundOrder"]["refunds"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+    }
     let on_hand: i64 =
         sqlx::query_scalar("SELECT on_hand FROM inventory.stock_items WHERE sku = 'SKU-A'")
             .fetch_one(&app.db.owner)

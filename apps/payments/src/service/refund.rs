@@ -84,16 +84,9 @@ impl Payments {
     ) -> Result<(Share, Vec<Refund>), PaymentError> {
         let reason = refund_reason(&input.reason).map_err(|m| invalid("reason", m))?;
         let order = self.order_for(actor, &input.order_id).await?;
-        if input.goods_returned
-            && !matches!(order.status, OrderStatus::Shipped | OrderStatus::Delivered)
-        {
-            return Err(invalid(
-                "goodsReturned",
-                "goods come back only from an order that shipped",
-            ));
-        }
+        let shipped = matches!(order.status, OrderStatus::Shipped | OrderStatus::Delivered);
         let (refund, full) = self
-            .request_after_transfer(order.tenant, actor, &input, reason)
+            .request_after_transfer(order.tenant, actor, &input, reason, shipped)
             .await?;
         // A refund asked for before under the same key and still on its way
         // (its first request is moving the money, or was cut off) is finished
@@ -119,11 +112,15 @@ impl Payments {
         actor: &Actor,
         input: &RefundInput,
         reason: String,
+        shipped: bool,
     ) -> Result<(Refund, Option<bool>), PaymentError> {
         let mut attempt = 0u64;
         loop {
             let requested = match self.finish_transfer(tenant, &input.order_id).await {
-                Ok(()) => self.request_refund(tenant, actor, input, &reason).await,
+                Ok(()) => {
+                    self.request_refund(tenant, actor, input, &reason, shipped)
+                        .await
+                }
                 Err(err) => Err(err),
             };
             match requested {
@@ -138,13 +135,15 @@ impl Payments {
 
     /// Records the refund, split, under the share's lock; whether it (with the
     /// refunds before it) takes back all that was paid; or the refund asked
-    /// for before under the input's key, and `None`.
+    /// for before under the input's key, and `None`. `shipped`: the order
+    /// shipped, so its goods can come back.
     async fn request_refund(
         &self,
         tenant: TenantId,
         actor: &Actor,
         input: &RefundInput,
         reason: &str,
+        shipped: bool,
     ) -> Result<(Refund, Option<bool>), PaymentError> {
         let id = match &input.idempotency_key {
             Some(key) => keyed_refund_id(&input.order_id, key)?,
@@ -195,6 +194,12 @@ impl Payments {
         let amount = input.amount.unwrap_or(refundable);
         if amount <= 0 {
             return Err(invalid("amount", "a refund is at least 1 minor unit"));
+        }
+        if input.goods_returned && !shipped {
+            return Err(invalid(
+                "goodsReturned",
+                "goods come back only from an order that shipped",
+            ));
         }
         if input.goods_returned && amount != refundable {
             // Which of the lines came back is not known for a part of the money.
