@@ -230,3 +230,26 @@ async fn a_failure_whose_view_is_stale_never_cancels_an_order_that_was_paid() {
             .expect("reserved");
     assert_eq!(reserved, 1, "its stock still held for it");
 }
+
+#[tokio::test]
+async fn an_order_left_shipped_with_all_its_money_refunded_is_closed() {
+    let shop = shop_with(10, FAST_REPAIR).await;
+    let app = &shop.app;
+    let vendor = shop.vendors[0].0.clone();
+    let buyer = new_customer(app, "left-shipped@example.com").await;
+    let body = buy(&shop, &buyer, &[1, 0], "left-shipped").await;
+    let order = order_of(&shop, &body, 0);
+    pay(app, &buyer, &body).await;
+    move_to(app, &vendor, &order, &["PROCESSING", "SHIPPED"]).await;
+    // As a refund that raced the shipment left it (before refunds waited for
+    // shipments): all the money back, the order still shipped.
+    sqlx::query("UPDATE payments.order_payments SET status = 'refunded', refunded = amount WHERE order_id = $1")
+        .bind(&order)
+        .execute(&app.db.owner)
+        .await
+        .expect("refunded");
+    eventually("the order refunded", || async {
+        status_of(app, &vendor, &order).await == "REFUNDED"
+    })
+    .await;
+}

@@ -13,7 +13,8 @@
 //!   the provider, its orders cancelled.
 
 use chrono::{DateTime, Utc};
-use souk_orders::domain::OrderStatus;
+use souk_orders::domain::{OrderError, OrderStatus};
+use souk_orders::service::Change;
 use souk_tenants::{PlatformTx, TenantTx};
 
 use super::{PaymentError, Payments, SYSTEM};
@@ -27,6 +28,8 @@ const BATCH: i64 = 200;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Repairs {
     pub settled: usize,
+    /// Orders refunded in full that were still open, now closed.
+    pub closed: usize,
     pub refunds: usize,
     pub transfers: usize,
     pub abandoned: usize,
@@ -71,6 +74,7 @@ impl Payments {
                 ),
             }
         }
+        repairs.closed = self.close_refunded().await?;
         repairs.transfers = self.repair_transfers(cursor).await?;
         repairs.abandoned = self.cancel_abandoned(abandoned_before).await?;
         Ok(repairs)
@@ -85,16 +89,12 @@ impl Payments {
         };
         let mut settled = 0;
         for share in awaiting {
-            match self.repair_share(&share).await {
-                Ok(true) => settled += 1,
-                Ok(false) => {}
-                // One share that cannot be settled now (its order keeps changing,
-                // a store is away) holds up nobody else's.
-                Err(err) => tracing::warn!(
-                    order_id = %share.order_id, error = %err,
-                    "a settled payment's order is still out of step; retried next sweep"
-                ),
-            }
+            let done = self.repair_share(&share).await;
+            settled += tally(
+                done,
+                &share,
+                "a settled payment's order is still out of step",
+            );
         }
         Ok(settled)
     }
@@ -113,6 +113,55 @@ impl Payments {
             None => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Orders whose money all went back and that are still open (shipped, say:
+    /// a refund that raced the shipment could leave one so) become `refunded`;
+    /// each share is looked at until its order is seen closed.
+    async fn close_refunded(&self) -> Result<usize, PaymentError> {
+        let refunded = {
+            let mut tx = PlatformTx::begin(&self.platform).await?;
+            let found = shares::refunded_unclosed(&mut tx, BATCH).await?;
+            tx.commit().await?;
+            found
+        };
+        let mut closed = 0;
+        for share in refunded {
+            let done = self.close_refunded_order(&share).await;
+            closed += tally(done, &share, "a refunded order is still open");
+        }
+        Ok(closed)
+    }
+
+    /// Closes one refunded share's order if it is open; whether it was.
+    async fn close_refunded_order(&self, share: &Share) -> Result<bool, PaymentError> {
+        let key = super::order_key(&share.order_id)?;
+        let open = self.orders.order(&SYSTEM, key).await?.is_some_and(|o| {
+            !matches!(
+                o.status,
+                OrderStatus::Refunded | OrderStatus::Cancelled | OrderStatus::Expired
+            )
+        });
+        if open {
+            let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+            let refunds = refunds::of_order(&mut tx, &share.order_id).await?;
+            tx.commit().await?;
+            let change = Change {
+                to: OrderStatus::Refunded,
+                note: Some("refunded in full".into()),
+                // As the refund that took the last of the money asked.
+                goods_returned: refunds.last().is_some_and(|r| r.goods_returned),
+                from: None,
+            };
+            match self.change_order(key, change).await {
+                Ok(_) | Err(OrderError::InvalidTransition { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let mut tx = TenantTx::begin(&self.pool, share.tenant).await?;
+        shares::mark_order_closed(&mut tx, &share.order_id).await?;
+        tx.commit().await?;
+        Ok(open)
     }
 
     /// Closes the refund's order when it, with the refunds before it, takes
@@ -147,16 +196,8 @@ impl Payments {
         };
         let mut moved = 0;
         for share in page {
-            match self.repair_transfer(&share).await {
-                Ok(true) => moved += 1,
-                Ok(false) => {}
-                // A transfer the provider refuses (a restricted account, say) is
-                // retried next sweep; the others, and the sweep's later steps, go on.
-                Err(err) => tracing::warn!(
-                    order_id = %share.order_id, error = %err,
-                    "a shipped order's transfer is still not made; retried next sweep"
-                ),
-            }
+            let done = self.repair_transfer(&share).await;
+            moved += tally(done, &share, "a shipped order's transfer is still not made");
         }
         Ok(moved)
     }
@@ -225,6 +266,20 @@ impl Payments {
                 .await?;
                 Ok(())
             }
+        }
+    }
+}
+
+/// Counts one share's repair: 1 when it repaired something. A share that
+/// cannot be repaired now (its order keeps changing, a store or the provider is
+/// away, a restricted account) is logged and retried next sweep; it holds up
+/// neither the others nor the sweep's later steps.
+fn tally(done: Result<bool, PaymentError>, share: &Share, still: &str) -> usize {
+    match done {
+        Ok(repaired) => usize::from(repaired),
+        Err(err) => {
+            tracing::warn!(order_id = %share.order_id, error = %err, "{still}; retried next sweep");
+            0
         }
     }
 }

@@ -131,6 +131,34 @@ pub async fn awaiting_settled(conn: &mut PgConnection, limit: i64) -> sqlx::Resu
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// Shares refunded in full whose order was not seen closed yet, oldest first
+/// (platform role).
+pub async fn refunded_unclosed(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<Share>> {
+    let rows = sqlx::query_as!(
+        Row,
+        "SELECT order_id, tenant_id, checkout_id, amount, currency, status, commission, refunded,
+                commission_returned, shipped, transfer_id, transferred, reversed, note, paid_at
+         FROM payments.order_payments
+         WHERE status = 'refunded' AND NOT order_closed
+         ORDER BY updated_at LIMIT $1",
+        limit,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Notes that the order of a share refunded in full is closed.
+pub async fn mark_order_closed(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE payments.order_payments SET order_closed = true WHERE order_id = $1",
+        order_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Paid shares with nothing transferred yet, oldest payment first, after the
 /// position `after` (platform role).
 pub async fn untransferred(
